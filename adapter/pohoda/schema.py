@@ -1,0 +1,75 @@
+"""Where Stormware's XSD set lives, and validation against it.
+
+The schema folder is looked up in this order: ``$POHODA_XSD_DIR``, then
+``../shared/pohoda/xsd`` beside the project root (the development and CI
+layout), then ``xsd/`` inside the data folder the caller names. Parsing
+never touches the network and never resolves entities.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import cache
+from pathlib import Path
+
+from lxml import etree
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_lock = threading.Lock()
+
+
+def find_xsd_dir(extra: Path | None = None) -> Path | None:
+    """The folder holding ``data.xsd`` and ``response.xsd``, or None."""
+    candidates = []
+    env = os.environ.get("POHODA_XSD_DIR")
+    if env:
+        candidates.append(Path(env))
+    candidates.append(PROJECT_ROOT.parent / "shared" / "pohoda" / "xsd")
+    if extra is not None:
+        candidates.append(extra)
+    for c in candidates:
+        if (c / "data.xsd").is_file() and (c / "response.xsd").is_file():
+            return c
+    return None
+
+
+def safe_parser(**kwargs: object) -> etree.XMLParser:
+    """An lxml parser that never resolves entities or reaches the network."""
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True, **kwargs
+    )
+
+
+@cache
+def _schema(folder: str, name: str) -> etree.XMLSchema:
+    doc = etree.parse(str(Path(folder) / name), safe_parser())
+    return etree.XMLSchema(doc)
+
+
+def schema(kind: str, folder: Path | None = None) -> etree.XMLSchema | None:
+    """The compiled ``data`` (requests) or ``response`` schema, or None if absent."""
+    folder = folder or find_xsd_dir()
+    if folder is None:
+        return None
+    with _lock:  # lxml schema compilation is not re-entrant friendly; compile once
+        return _schema(str(folder), f"{kind}.xsd")
+
+
+def validate(xml: bytes, kind: str = "data", folder: Path | None = None) -> list[str] | None:
+    """Validate ``xml`` against the ``data`` or ``response`` schema.
+
+    Returns the list of error messages (empty when valid), or None when the
+    schema folder is not available.
+    """
+    sch = schema(kind, folder)
+    if sch is None:
+        return None
+    try:
+        doc = etree.fromstring(xml, safe_parser())
+    except etree.XMLSyntaxError as exc:
+        return [f"XML není dobře utvořené: {exc}"]
+    with _lock:  # XMLSchema objects are not safe to share across threads
+        ok = sch.validate(doc)
+        errors = [] if ok else [f"řádek {e.line}: {e.message}" for e in sch.error_log]
+    return errors
