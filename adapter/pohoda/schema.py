@@ -73,3 +73,28 @@ def validate(xml: bytes, kind: str = "data", folder: Path | None = None) -> list
         ok = sch.validate(doc)
         errors = [] if ok else [f"řádek {e.line}: {e.message}" for e in sch.error_log]
     return errors
+
+
+_TYPE_NS = "http://www.stormware.cz/schema/version_2/type.xsd"
+_XS = "{http://www.w3.org/2001/XMLSchema}"
+
+
+@cache
+def _type_lengths(folder: str) -> dict[str, int]:
+    doc = etree.parse(str(Path(folder) / "type.xsd"), safe_parser())
+    lengths: dict[str, int] = {}
+    for simple in doc.getroot().iter(f"{_XS}simpleType"):
+        name = simple.get("name")
+        facet = simple.find(f"{_XS}restriction/{_XS}maxLength")
+        if name and facet is not None:
+            lengths[name] = int(facet.get("value", "0"))
+    return lengths
+
+
+def max_length(type_name: str, folder: Path | None = None) -> int | None:
+    """The ``maxLength`` facet of a named simple type in ``type.xsd`` (e.g. ``string90``), or None."""
+    folder = folder or find_xsd_dir()
+    if folder is None or not (folder / "type.xsd").is_file():
+        return None
+    with _lock:
+        return _type_lengths(str(folder)).get(type_name.removeprefix("typ:"))

@@ -1,0 +1,468 @@
+"""WooCommerce REST v3 JSON shapes, dates, money and order totals.
+
+Stored documents are compact (only the fields the emulator manages or a
+client wrote); ``render_*`` merges them over WooCommerce's full default
+shape, adds the local-time twins of every ``*_gmt`` date and the ``_links``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+Doc = dict[str, Any]
+SITE_TZ = ZoneInfo("Europe/Prague")
+CENT = Decimal("0.01")
+
+#: tax class → (rate id, percent, label); "zero-rate" has no tax line.
+TAX_RATES: dict[str, tuple[int, Decimal, str]] = {
+    "": (1, Decimal(21), "DPH 21 %"),
+    "reduced-rate": (2, Decimal(12), "DPH 12 %"),
+    "zero-rate": (3, Decimal(0), "DPH 0 %"),
+}
+ORDER_STATUSES = ("pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed", "checkout-draft")
+STATUS_LABELS = {
+    "pending": "Čeká na platbu", "processing": "Zpracovává se", "on-hold": "Čeká na vyřízení",
+    "completed": "Dokončeno", "cancelled": "Zrušeno", "refunded": "Vráceno", "failed": "Selhalo",
+    "checkout-draft": "Koncept", "trash": "Koš",
+}
+CURRENCY_SYMBOLS = {"CZK": "Kč", "EUR": "€"}
+#: coupons the shop knows: code → (discount_type, amount incl. VAT in CZK)
+COUPONS: dict[str, tuple[str, Decimal]] = {
+    "sleva10": ("percent", Decimal(10)),
+    "darkovy200": ("fixed_cart", Decimal(200)),
+}
+
+
+def money(value: Decimal) -> Decimal:
+    """Round half up to haléře/cents, as WooCommerce's ``wc_format_decimal(…, 2)`` does."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def fmt(value: Decimal) -> str:
+    """A money string with two decimals ("123.40")."""
+    return f"{money(value):.2f}"
+
+
+# --------------------------------------------------------------------------- dates
+
+
+class Clock:
+    """Second-resolution time source; ``stamp`` makes one object's modified date move on every write."""
+
+    def __init__(self, now: Callable[[], datetime] | None = None) -> None:
+        self._now = now or (lambda: datetime.now(UTC))
+
+    def now(self) -> datetime:
+        """The current time, UTC, whole seconds."""
+        return self._now().astimezone(UTC).replace(microsecond=0)
+
+    def stamp(self, previous_gmt: str | None = None) -> str:
+        """A GMT date string, strictly after ``previous_gmt`` when given."""
+        now = self.now()
+        if previous_gmt:
+            prev = parse_gmt(previous_gmt)
+            if now <= prev:
+                now = prev + timedelta(seconds=1)
+        return to_gmt(now)
+
+
+def to_gmt(moment: datetime) -> str:
+    """WooCommerce's GMT date format (no offset)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def parse_gmt(text: str) -> datetime:
+    """Parse a stored GMT date string."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+
+
+def gmt_to_local(text: str | None) -> str | None:
+    """The site-local twin of a GMT date string."""
+    if not text:
+        return None
+    return parse_gmt(text).astimezone(SITE_TZ).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def parse_request_date(text: str, *, gmt: bool) -> str | None:
+    """A request date (RFC 3339, offset optional) as a comparable string in the GMT or local column's zone."""
+    if not isinstance(text, str) or not _DATE_RE.match(text.strip()):
+        return None
+    value = datetime.fromisoformat(text.strip().replace(" ", "T").replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        return value.strftime("%Y-%m-%dT%H:%M:%S")
+    zone = UTC if gmt else SITE_TZ
+    return value.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def local_to_gmt(text: str) -> str:
+    """Convert a naive site-local date string to GMT."""
+    value = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=SITE_TZ)
+    return to_gmt(value)
+
+
+def slugify(text: str) -> str:
+    """WordPress-like slug: ASCII, lower case, hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+# --------------------------------------------------------------------------- defaults
+
+_ADDRESS = {
+    "first_name": "", "last_name": "", "company": "", "address_1": "", "address_2": "", "city": "",
+    "state": "", "postcode": "", "country": "",
+}
+BILLING_DEFAULT: Doc = {**_ADDRESS, "email": "", "phone": ""}
+SHIPPING_DEFAULT: Doc = {**_ADDRESS, "phone": ""}
+
+PRODUCT_DEFAULT: Doc = {
+    "name": "", "slug": "", "permalink": "", "type": "simple", "status": "publish", "featured": False,
+    "catalog_visibility": "visible", "description": "", "short_description": "", "sku": "",
+    "global_unique_id": "", "price": "", "regular_price": "", "sale_price": "", "date_on_sale_from": None,
+    "date_on_sale_from_gmt": None, "date_on_sale_to": None, "date_on_sale_to_gmt": None, "price_html": "",
+    "on_sale": False, "purchasable": True, "total_sales": 0, "virtual": False, "downloadable": False,
+    "downloads": [], "download_limit": -1, "download_expiry": -1, "external_url": "", "button_text": "",
+    "tax_status": "taxable", "tax_class": "", "manage_stock": False, "stock_quantity": None,
+    "backorders": "no", "backorders_allowed": False, "backordered": False, "low_stock_amount": None,
+    "sold_individually": False, "weight": "", "dimensions": {"length": "", "width": "", "height": ""},
+    "shipping_required": True, "shipping_taxable": True, "shipping_class": "", "shipping_class_id": 0,
+    "reviews_allowed": True, "average_rating": "0.00", "rating_count": 0, "upsell_ids": [],
+    "cross_sell_ids": [], "parent_id": 0, "purchase_note": "",
+    "categories": [{"id": 15, "name": "Nezařazené", "slug": "nezarazene"}], "brands": [], "tags": [],
+    "images": [], "attributes": [], "default_attributes": [], "variations": [], "grouped_products": [],
+    "menu_order": 0, "related_ids": [], "meta_data": [], "stock_status": "instock", "has_options": False,
+    "post_password": "",
+}
+VARIATION_DEFAULT: Doc = {
+    "name": "", "type": "variation", "description": "", "permalink": "", "sku": "", "global_unique_id": "",
+    "price": "", "regular_price": "", "sale_price": "", "date_on_sale_from": None,
+    "date_on_sale_from_gmt": None, "date_on_sale_to": None, "date_on_sale_to_gmt": None, "on_sale": False,
+    "status": "publish", "purchasable": True, "virtual": False, "downloadable": False, "downloads": [],
+    "download_limit": -1, "download_expiry": -1, "tax_status": "taxable", "tax_class": "",
+    "manage_stock": False, "stock_quantity": None, "stock_status": "instock", "backorders": "no",
+    "backorders_allowed": False, "backordered": False, "low_stock_amount": None, "weight": "",
+    "dimensions": {"length": "", "width": "", "height": ""}, "shipping_class": "", "shipping_class_id": 0,
+    "image": None, "attributes": [], "menu_order": 0, "meta_data": [], "parent_id": 0,
+}
+ORDER_DEFAULT: Doc = {
+    "parent_id": 0, "status": "pending", "currency": "CZK", "version": "9.8.5", "prices_include_tax": True,
+    "discount_total": "0.00", "discount_tax": "0.00", "shipping_total": "0.00", "shipping_tax": "0.00",
+    "cart_tax": "0.00", "total": "0.00", "total_tax": "0.00", "customer_id": 0, "order_key": "",
+    "billing": BILLING_DEFAULT, "shipping": SHIPPING_DEFAULT, "payment_method": "",
+    "payment_method_title": "", "transaction_id": "", "customer_ip_address": "", "customer_user_agent": "",
+    "created_via": "rest-api", "customer_note": "", "date_completed_gmt": None, "date_paid_gmt": None,
+    "cart_hash": "", "meta_data": [], "line_items": [], "tax_lines": [], "shipping_lines": [],
+    "fee_lines": [], "coupon_lines": [], "refunds": [],
+}
+CUSTOMER_DEFAULT: Doc = {
+    "email": "", "first_name": "", "last_name": "", "role": "customer", "username": "",
+    "billing": BILLING_DEFAULT, "shipping": SHIPPING_DEFAULT, "is_paying_customer": False,
+    "avatar_url": "", "meta_data": [],
+}
+
+
+def _with_defaults(default: Doc, doc: Doc) -> Doc:
+    out = copy.deepcopy(default)
+    out.update(copy.deepcopy(doc))
+    return out
+
+
+def _dates(out: Doc, *names: str) -> None:
+    for name in names:
+        out[name] = gmt_to_local(out.get(f"{name}_gmt"))
+
+
+def _order_keys(out: Doc, first: Sequence[str]) -> Doc:
+    ordered = {key: out[key] for key in first if key in out}
+    ordered.update((k, v) for k, v in out.items() if k not in ordered)
+    return ordered
+
+
+def _links(base: str, path: str, collection: str, **extra: str) -> Doc:
+    links: Doc = {"self": [{"href": f"{base}{path}"}], "collection": [{"href": f"{base}{collection}"}]}
+    for rel, href in extra.items():
+        links[rel] = [{"href": f"{base}{href}"}]
+    return links
+
+
+def render_product(doc: Doc, base: str, site: str) -> Doc:
+    """Full product (or variation seen through /products) JSON."""
+    out = _with_defaults(PRODUCT_DEFAULT, doc)
+    out["permalink"] = f"{site}/produkt/{out['slug']}/"
+    _dates(out, "date_created", "date_modified")
+    out["price_html"] = _price_html(out)
+    out = _order_keys(out, ("id", "name", "slug", "permalink", "date_created", "date_created_gmt",
+                            "date_modified", "date_modified_gmt", "type", "status"))
+    out["_links"] = _links(base, f"/products/{out['id']}", "/products")
+    return out
+
+
+def render_variation(doc: Doc, base: str, site: str) -> Doc:
+    """Full variation JSON as /products/{id}/variations returns it."""
+    out = _with_defaults(VARIATION_DEFAULT, doc)
+    out["permalink"] = f"{site}/produkt/?p={out['id']}"
+    _dates(out, "date_created", "date_modified")
+    for key in ("slug", "categories", "variations", "featured", "short_description", "catalog_visibility"):
+        out.pop(key, None)
+    out = _order_keys(out, ("id", "date_created", "date_created_gmt", "date_modified", "date_modified_gmt"))
+    pid = out["parent_id"]
+    out["_links"] = _links(base, f"/products/{pid}/variations/{out['id']}", f"/products/{pid}/variations",
+                           up=f"/products/{pid}")
+    return out
+
+
+def _price_html(product: Doc) -> str:
+    price = product.get("price") or ""
+    if not price:
+        return ""
+    shown = f"{Decimal(price):,.2f}".replace(",", " ").replace(".", ",")
+    return f'<span class="woocommerce-Price-amount amount"><bdi>{shown}&nbsp;<span class="woocommerce-Price-currencySymbol">&#75;&#269;</span></bdi></span>'
+
+
+def render_order(doc: Doc, base: str) -> Doc:
+    """Full order JSON."""
+    out = _with_defaults(ORDER_DEFAULT, doc)
+    _dates(out, "date_created", "date_modified", "date_completed", "date_paid")
+    out["number"] = str(out["id"])
+    out["payment_url"] = f"{base.split('/wp-json')[0]}/pokladna/order-pay/{out['id']}/?pay_for_order=true&key={out['order_key']}"
+    out["is_editable"] = out["status"] in ("pending", "on-hold", "auto-draft")
+    out["needs_payment"] = out["status"] in ("pending", "failed") and Decimal(out["total"]) > 0
+    out["needs_processing"] = True
+    out["currency_symbol"] = CURRENCY_SYMBOLS.get(out["currency"], out["currency"])
+    out = _order_keys(out, ("id", "parent_id", "status", "currency", "version", "prices_include_tax",
+                            "date_created", "date_modified", "discount_total", "discount_tax",
+                            "shipping_total", "shipping_tax", "cart_tax", "total", "total_tax", "customer_id",
+                            "order_key", "billing", "shipping", "payment_method", "payment_method_title",
+                            "transaction_id", "customer_ip_address", "customer_user_agent", "created_via",
+                            "customer_note", "date_completed", "date_paid", "cart_hash", "number"))
+    links = _links(base, f"/orders/{out['id']}", "/orders")
+    if out["customer_id"]:
+        links["customer"] = [{"href": f"{base}/customers/{out['customer_id']}"}]
+    out["_links"] = links
+    return out
+
+
+def render_customer(doc: Doc, base: str) -> Doc:
+    """Full customer JSON (never a password)."""
+    out = _with_defaults(CUSTOMER_DEFAULT, doc)
+    out.pop("password", None)
+    _dates(out, "date_created", "date_modified")
+    out["avatar_url"] = "https://secure.gravatar.com/avatar/?s=96&d=mm&r=g"
+    out = _order_keys(out, ("id", "date_created", "date_created_gmt", "date_modified", "date_modified_gmt",
+                            "email", "first_name", "last_name", "role", "username", "billing", "shipping"))
+    out["_links"] = _links(base, f"/customers/{out['id']}", "/customers")
+    return out
+
+
+def render_note(doc: Doc, base: str) -> Doc:
+    """Order note JSON."""
+    out = {
+        "id": doc["id"], "author": doc.get("author", "system"),
+        "date_created": gmt_to_local(doc["date_created_gmt"]), "date_created_gmt": doc["date_created_gmt"],
+        "note": doc["note"], "customer_note": bool(doc.get("customer_note", False)),
+    }
+    out["_links"] = _links(base, f"/orders/{doc['order_id']}/notes/{doc['id']}",
+                           f"/orders/{doc['order_id']}/notes", up=f"/orders/{doc['order_id']}")
+    return out
+
+
+# --------------------------------------------------------------------------- stock and prices
+
+
+def derive_stock(doc: Doc) -> None:
+    """Recompute ``stock_status``/``backordered`` from stock the way ``validate_props`` does."""
+    if doc.get("manage_stock") is True:
+        qty = doc.get("stock_quantity") or 0
+        if qty > 0:
+            doc["stock_status"] = "instock"
+        elif doc.get("backorders", "no") != "no":
+            doc["stock_status"] = "onbackorder"
+        else:
+            doc["stock_status"] = "outofstock"
+        doc["backordered"] = qty < 0 and doc.get("backorders", "no") != "no"
+    elif doc.get("manage_stock") is False:
+        doc["stock_quantity"] = None
+
+
+def derive_price(doc: Doc) -> None:
+    """``price`` and ``on_sale`` from regular and sale price."""
+    regular = doc.get("regular_price", "")
+    sale = doc.get("sale_price", "")
+    on_sale = bool(sale) and bool(regular) and Decimal(sale) < Decimal(regular)
+    doc["on_sale"] = on_sale
+    doc["price"] = sale if on_sale else regular
+    doc["purchasable"] = doc["price"] != ""
+
+
+def format_decimal(value: str) -> str:
+    """``wc_format_decimal``: localized comma → dot, strip everything but digits, dot and minus."""
+    return re.sub(r"[^0-9.\-]", "", value.strip().replace(",", "."))
+
+
+# --------------------------------------------------------------------------- order totals
+
+
+@dataclass(frozen=True)
+class LineIn:
+    """One product line before totals: gross unit price incl. VAT."""
+
+    name: str
+    product_id: int
+    variation_id: int
+    sku: str
+    quantity: int
+    unit_gross: Decimal
+    tax_class: str
+    meta: tuple[tuple[str, str], ...] = ()
+    parent_name: str | None = None
+
+
+@dataclass(frozen=True)
+class ChargeIn:
+    """A shipping or fee line, gross amount incl. standard VAT."""
+
+    title: str
+    method_id: str
+    gross: Decimal
+
+
+def _split_gross(gross: Decimal, tax_class: str) -> tuple[Decimal, Decimal]:
+    """(net, tax) for a gross amount; tax rounded per line, net = gross − tax."""
+    rate = TAX_RATES.get(tax_class, TAX_RATES[""])[1]
+    tax = money(gross * rate / (100 + rate))
+    return gross - tax, tax
+
+
+def _coupon_shares(lines: Sequence[LineIn], coupons: Sequence[tuple[str, str, Decimal]]) -> list[Decimal]:
+    """Gross discount per line for the coupons (percent per line; fixed cart spread by value)."""
+    grosses = [line.unit_gross * line.quantity for line in lines]
+    shares = [Decimal(0)] * len(lines)
+    for _code, kind, amount in coupons:
+        if kind == "percent":
+            for i, gross in enumerate(grosses):
+                shares[i] += money((gross - shares[i]) * amount / 100)
+            continue
+        remaining = [g - s for g, s in zip(grosses, shares, strict=True)]
+        base = sum(remaining)
+        amount = min(amount, base)
+        given = Decimal(0)
+        for i, rest in enumerate(remaining):
+            part = amount - given if i == len(remaining) - 1 else money(amount * rest / base) if base else Decimal(0)
+            shares[i] += part
+            given += part
+    return shares
+
+
+def compute_order(
+    lines: Sequence[LineIn],
+    shipping: Sequence[ChargeIn],
+    fees: Sequence[ChargeIn],
+    coupons: Sequence[tuple[str, str, Decimal]],
+    next_item_id: Callable[[], int],
+) -> Doc:
+    """Line items, tax lines and totals, internally consistent as WooCommerce stores them."""
+    shares = _coupon_shares(lines, coupons)
+    taxes: dict[str, list[Decimal]] = {}  # tax class → [cart tax, shipping tax]
+    items = []
+    for line, share in zip(lines, shares, strict=True):
+        gross = line.unit_gross * line.quantity
+        sub_net, sub_tax = _split_gross(gross, line.tax_class)
+        net, tax = _split_gross(gross - share, line.tax_class)
+        rate_id = TAX_RATES.get(line.tax_class, TAX_RATES[""])[0]
+        taxes.setdefault(line.tax_class, [Decimal(0), Decimal(0)])[0] += tax
+        items.append({
+            "id": next_item_id(), "name": line.name, "product_id": line.product_id,
+            "variation_id": line.variation_id, "quantity": line.quantity, "tax_class": line.tax_class,
+            "subtotal": fmt(sub_net), "subtotal_tax": fmt(sub_tax), "total": fmt(net), "total_tax": fmt(tax),
+            "taxes": [{"id": rate_id, "total": fmt(tax), "subtotal": fmt(sub_tax)}],
+            "meta_data": [{"id": next_item_id(), "key": k, "value": v, "display_key": k, "display_value": v}
+                          for k, v in line.meta],
+            "sku": line.sku, "global_unique_id": "", "price": float(net / line.quantity),
+            "image": {"id": "", "src": ""}, "parent_name": line.parent_name,
+        })
+    ship_lines, ship_net, ship_tax = _charges(shipping, taxes, 1, next_item_id, shipping=True)
+    fee_lines, fee_net, fee_tax = _charges(fees, taxes, 0, next_item_id, shipping=False)
+    coupon_lines = _coupon_lines(coupons, items, next_item_id)
+    items_net = sum((Decimal(i["total"]) for i in items), Decimal(0))
+    items_tax = sum((Decimal(i["total_tax"]) for i in items), Decimal(0))
+    cart_tax = items_tax + fee_tax
+    total = items_net + items_tax + ship_net + ship_tax + fee_net + fee_tax
+    return {
+        "line_items": items, "shipping_lines": ship_lines, "fee_lines": fee_lines,
+        "coupon_lines": coupon_lines, "tax_lines": _tax_lines(taxes, next_item_id),
+        "discount_total": fmt(sum((Decimal(c["discount"]) for c in coupon_lines), Decimal(0))),
+        "discount_tax": fmt(sum((Decimal(c["discount_tax"]) for c in coupon_lines), Decimal(0))),
+        "shipping_total": fmt(ship_net), "shipping_tax": fmt(ship_tax), "cart_tax": fmt(cart_tax),
+        "total": fmt(total), "total_tax": fmt(cart_tax + ship_tax),
+    }
+
+
+def _charges(
+    charges: Sequence[ChargeIn], taxes: dict[str, list[Decimal]], slot: int,
+    next_item_id: Callable[[], int], *, shipping: bool,
+) -> tuple[list[Doc], Decimal, Decimal]:
+    out = []
+    net_sum = tax_sum = Decimal(0)
+    for charge in charges:
+        net, tax = _split_gross(charge.gross, "")
+        net_sum += net
+        tax_sum += tax
+        if tax:
+            taxes.setdefault("", [Decimal(0), Decimal(0)])[slot] += tax
+        tax_list = [{"id": 1, "total": fmt(tax), "subtotal": ""}] if tax else []
+        if shipping:
+            out.append({
+                "id": next_item_id(), "method_title": charge.title, "method_id": charge.method_id,
+                "instance_id": "1" if charge.method_id != "free_shipping" else "2", "total": fmt(net),
+                "total_tax": fmt(tax), "taxes": tax_list, "tax_status": "taxable", "meta_data": [],
+            })
+        else:
+            out.append({
+                "id": next_item_id(), "name": charge.title, "tax_class": "", "tax_status": "taxable",
+                "amount": fmt(net), "total": fmt(net), "total_tax": fmt(tax), "taxes": tax_list, "meta_data": [],
+            })
+    return out, net_sum, tax_sum
+
+
+def _coupon_lines(
+    coupons: Sequence[tuple[str, str, Decimal]], items: Sequence[Doc], next_item_id: Callable[[], int],
+) -> list[Doc]:
+    if not coupons:
+        return []
+    discount = sum((Decimal(i["subtotal"]) - Decimal(i["total"]) for i in items), Decimal(0))
+    discount_tax = sum((Decimal(i["subtotal_tax"]) - Decimal(i["total_tax"]) for i in items), Decimal(0))
+    out = []
+    for n, (code, kind, amount) in enumerate(coupons):
+        last = n == len(coupons) - 1
+        out.append({
+            "id": next_item_id(), "code": code, "discount": fmt(discount if last else Decimal(0)),
+            "discount_tax": fmt(discount_tax if last else Decimal(0)), "discount_type": kind,
+            "nominal_amount": float(amount), "free_shipping": False, "meta_data": [],
+        })
+    return out
+
+
+def _tax_lines(taxes: dict[str, list[Decimal]], next_item_id: Callable[[], int]) -> list[Doc]:
+    out = []
+    for tax_class in sorted(taxes, key=lambda c: TAX_RATES.get(c, TAX_RATES[""])[0]):
+        rate_id, percent, label = TAX_RATES.get(tax_class, TAX_RATES[""])
+        if not percent:
+            continue
+        cart, ship = taxes[tax_class]
+        out.append({
+            "id": next_item_id(), "rate_code": f"CZ-{label.replace(' ', '-').replace('%', '').strip('-')}-{rate_id}",
+            "rate_id": rate_id, "label": label, "compound": False, "tax_total": fmt(cart),
+            "shipping_tax_total": fmt(ship), "rate_percent": float(percent), "meta_data": [],
+        })
+    return out

@@ -1,0 +1,207 @@
+"""SQLite persistence for the WooCommerce emulator.
+
+Each object (product, variation, order, order note, customer) is one JSON
+document plus a few indexed columns the REST filters need. One connection,
+guarded by a lock, serves all request threads; WAL keeps it quick enough for
+100,000 products.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+Doc = dict[str, Any]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS seq (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS products (
+    id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL, type TEXT NOT NULL, status TEXT NOT NULL,
+    sku TEXT NOT NULL, gid TEXT NOT NULL, name TEXT NOT NULL, slug TEXT NOT NULL, search TEXT NOT NULL,
+    created TEXT NOT NULL, modified TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS products_sku ON products (sku);
+CREATE INDEX IF NOT EXISTS products_parent ON products (parent_id);
+CREATE INDEX IF NOT EXISTS products_modified ON products (modified, id);
+CREATE INDEX IF NOT EXISTS products_created ON products (created, id);
+CREATE TABLE IF NOT EXISTS orders (
+    id INTEGER PRIMARY KEY, status TEXT NOT NULL, customer_id INTEGER NOT NULL, search TEXT NOT NULL,
+    created TEXT NOT NULL, modified TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS orders_modified ON orders (modified, id);
+CREATE INDEX IF NOT EXISTS orders_created ON orders (created, id);
+CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS notes_order ON notes (order_id);
+CREATE TABLE IF NOT EXISTS customers (
+    id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, username TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
+    name TEXT NOT NULL, search TEXT NOT NULL, created TEXT NOT NULL, modified TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS nonces (nonce TEXT PRIMARY KEY, ts INTEGER NOT NULL);
+"""
+
+
+def _product_columns(doc: Doc) -> tuple[Any, ...]:
+    text = " ".join((doc.get("name", ""), doc.get("short_description", ""), doc.get("description", "")))
+    return (
+        doc["id"], doc.get("parent_id", 0), doc["type"], doc.get("status", "publish"), doc.get("sku", ""),
+        doc.get("global_unique_id", ""), doc.get("name", ""), doc.get("slug", ""), text.casefold(),
+        doc["date_created_gmt"], doc["date_modified_gmt"],
+    )
+
+
+def _order_columns(doc: Doc) -> tuple[Any, ...]:
+    parts = [str(doc["id"])]
+    for side in ("billing", "shipping"):
+        parts.extend(str(v) for v in doc.get(side, {}).values())
+    parts.extend(item.get("name", "") for item in doc.get("line_items", []))
+    return (
+        doc["id"], doc["status"], doc.get("customer_id", 0), " ".join(parts).casefold(),
+        doc["date_created_gmt"], doc["date_modified_gmt"],
+    )
+
+
+def _customer_columns(doc: Doc) -> tuple[Any, ...]:
+    name = f"{doc.get('last_name', '')} {doc.get('first_name', '')}"
+    text = " ".join((doc["email"], doc.get("username", ""), doc.get("first_name", ""), doc.get("last_name", "")))
+    return (
+        doc["id"], doc["email"].casefold(), doc["username"], doc.get("role", "customer"), name.casefold(),
+        text.casefold(), doc["date_created_gmt"], doc["date_modified_gmt"],
+    )
+
+
+_TABLES: dict[str, tuple[tuple[str, ...], Callable[[Doc], tuple[Any, ...]]]] = {
+    "products": (
+        ("id", "parent_id", "type", "status", "sku", "gid", "name", "slug", "search", "created", "modified"),
+        _product_columns,
+    ),
+    "orders": (("id", "status", "customer_id", "search", "created", "modified"), _order_columns),
+    "customers": (
+        ("id", "email", "username", "role", "name", "search", "created", "modified"),
+        _customer_columns,
+    ),
+    "notes": (("id", "order_id"), lambda doc: (doc["id"], doc["order_id"])),
+}
+
+
+class Store:
+    """Thread-safe document store over one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.lock = threading.RLock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self.lock:
+            self._db.close()
+
+    # ------------------------------------------------------------------ sequences and settings
+
+    def next_ids(self, name: str, count: int = 1) -> list[int]:
+        """Reserve ``count`` consecutive ids from sequence ``name``."""
+        with self.lock:
+            row = self._db.execute("SELECT value FROM seq WHERE name = ?", (name,)).fetchone()
+            last = row[0] if row else 0
+            self._db.execute(
+                "INSERT INTO seq (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                (name, last + count),
+            )
+            return list(range(last + 1, last + count + 1))
+
+    def next_id(self, name: str) -> int:
+        """Reserve one id from sequence ``name``."""
+        return self.next_ids(name)[0]
+
+    def get_kv(self, key: str) -> str | None:
+        """Read a setting."""
+        with self.lock:
+            row = self._db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+            return row[0] if row else None
+
+    def set_kv(self, key: str, value: str) -> None:
+        """Write a setting."""
+        with self.lock:
+            self._db.execute("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", (key, value))
+
+    # ------------------------------------------------------------------ documents
+
+    def get(self, table: str, obj_id: int) -> Doc | None:
+        """One document by id, or None."""
+        with self.lock:
+            row = self._db.execute(f"SELECT doc FROM {table} WHERE id = ?", (obj_id,)).fetchone()  # noqa: S608
+        return json.loads(row[0]) if row else None
+
+    def put(self, table: str, doc: Doc) -> None:
+        """Insert or replace one document."""
+        self.put_many(table, [doc])
+
+    def put_many(self, table: str, docs: Iterable[Doc]) -> None:
+        """Insert or replace many documents in one transaction."""
+        columns, extract = _TABLES[table]
+        marks = ", ".join("?" * (len(columns) + 1))
+        sql = f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}, doc) VALUES ({marks})"  # noqa: S608
+        rows = ((*extract(doc), json.dumps(doc, ensure_ascii=False, separators=(",", ":"))) for doc in docs)
+        with self.lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany(sql, rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def delete(self, table: str, obj_id: int) -> None:
+        """Remove one document."""
+        with self.lock:
+            self._db.execute(f"DELETE FROM {table} WHERE id = ?", (obj_id,))  # noqa: S608
+
+    def find(
+        self,
+        table: str,
+        where: Sequence[str] = (),
+        params: Sequence[Any] = (),
+        order: str = "id ASC",
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[list[Doc], int]:
+        """Documents matching ``where`` (ANDed SQL fragments) and the total count."""
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        with self.lock:
+            total = self._db.execute(f"SELECT COUNT(*) FROM {table}{clause}", params).fetchone()[0]  # noqa: S608
+            sql = f"SELECT doc FROM {table}{clause} ORDER BY {order}"  # noqa: S608
+            args = list(params)
+            if limit is not None:
+                sql += " LIMIT ? OFFSET ?"
+                args += [limit, offset]
+            rows = self._db.execute(sql, args).fetchall()
+        return [json.loads(r[0]) for r in rows], total
+
+    def ids(self, table: str, where: Sequence[str] = (), params: Sequence[Any] = ()) -> list[int]:
+        """Ids of the documents matching ``where``."""
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        with self.lock:
+            rows = self._db.execute(f"SELECT id FROM {table}{clause} ORDER BY id", params).fetchall()  # noqa: S608
+        return [r[0] for r in rows]
+
+    def count(self, table: str) -> int:
+        """Number of documents in ``table``."""
+        with self.lock:
+            return self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
+
+    # ------------------------------------------------------------------ OAuth nonces
+
+    def use_nonce(self, nonce: str, ts: int, now: int, window: int) -> bool:
+        """Record a nonce; False when it was already used within ``window`` seconds."""
+        with self.lock:
+            self._db.execute("DELETE FROM nonces WHERE ts < ?", (now - window,))
+            try:
+                self._db.execute("INSERT INTO nonces (nonce, ts) VALUES (?, ?)", (nonce, ts))
+            except sqlite3.IntegrityError:
+                return False
+            return True

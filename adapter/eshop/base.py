@@ -1,0 +1,230 @@
+"""The e-shop interface every platform connector implements.
+
+Sync code (``adapter.sync``) talks to an e-shop only through :class:`Eshop`
+and the records in :mod:`adapter.records`; platform words (WooCommerce's
+"line_items", Shoptet's "stocks/movements" …) never cross this boundary.
+A connector is one module with one class whose class attributes state the
+platform facts (name, batch size, whether orders come sorted), built by
+:func:`connect` from an :class:`EshopConnection`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol, runtime_checkable
+from urllib.parse import urlsplit
+
+from adapter.errors import EshopRejected, SettingsError
+from adapter.records import (
+    Customer,
+    NewCustomer,
+    NewProduct,
+    Order,
+    Product,
+    ShopInfo,
+    StockUpdate,
+    UpdateResult,
+)
+
+#: platform name → "module:Class" of its connector (imported on demand)
+PLATFORMS: dict[str, str] = {
+    "woocommerce": "adapter.eshop.woocommerce:WooCommerce",
+}
+
+
+@runtime_checkable
+class Eshop(Protocol):
+    """A connection to one e-shop, speaking only :mod:`adapter.records`.
+
+    Implementations raise only :class:`adapter.errors.EshopError` subclasses
+    (with a Czech message); a surprise in the platform's answer becomes
+    ``EshopBadAnswer``, never a ``KeyError``. Money and quantities are
+    ``Decimal``; datetimes are timezone-aware (UTC).
+    """
+
+    #: platform id as used in settings, e.g. "woocommerce"
+    platform: str
+    #: the platform's name for people, e.g. "WooCommerce"
+    label: str
+    #: most items one write call carries (``update_stock`` chunks by it)
+    batch_size: int
+    #: ``iter_orders_for_transfer`` yields orders in ascending modification time
+    orders_sorted: bool
+
+    def info(self) -> ShopInfo:
+        """Test the connection and describe the shop (name, product count, currency)."""
+        ...
+
+    def iter_products(self) -> Iterator[Product]:
+        """Yield every product: simple ones, variable parents and their variations."""
+        ...
+
+    def update_stock(self, updates: Sequence[StockUpdate]) -> list[UpdateResult]:
+        """Push quantities (and optional prices); one result per update, in order.
+
+        Chunks to at most ``batch_size`` items per call internally. A refusal
+        of one item (or one whole chunk) is returned as ``ok=False``; errors
+        of the connection itself (auth, network, server down) are raised.
+        """
+        ...
+
+    def create_products(self, products: Sequence[NewProduct]) -> list[Product]:
+        """Create simple products; return them as the shop stored them.
+
+        Raises :class:`EshopPartialFailure` (carrying the created ones) when
+        the shop refused some of them.
+        """
+        ...
+
+    def iter_orders_for_transfer(self, *, since: datetime | None) -> Iterator[Order]:
+        """Yield orders marked for transfer and changed since ``since`` (None → all), full detail.
+
+        The connector re-reads a small overlap before ``since``, so callers
+        must expect (and de-duplicate) orders they have seen already.
+        """
+        ...
+
+    def get_order(self, order_id: int) -> Order:
+        """Read one order; a missing one raises :class:`EshopObjectNotFound`."""
+        ...
+
+    def find_orders(self, numbers: Sequence[str]) -> dict[str, Order]:
+        """Find orders by the shop's order number; numbers not found are absent from the result."""
+        ...
+
+    def mark_transferred(self, order_id: int, *, pohoda_number: str, note: str, status: str | None = None) -> None:
+        """Record on the order that POHODA holds it as ``pohoda_number``; add ``note``; optionally set ``status``."""
+        ...
+
+    def mark_paid(self, order_id: int, *, invoice_number: str, paid_on: date) -> str:
+        """Mark the order paid by POHODA invoice ``invoice_number``; return the order's resulting status."""
+        ...
+
+    def iter_customers(self, *, since: datetime | None = None) -> Iterator[Customer]:
+        """Yield registered customers, only those changed since ``since`` when given."""
+        ...
+
+    def find_customer(self, email: str) -> Customer | None:
+        """The customer with this e-mail (case-insensitive), or None."""
+        ...
+
+    def create_customer(self, customer: NewCustomer) -> Customer:
+        """Create a customer account (never with a password)."""
+        ...
+
+    def update_customer(self, customer_id: int, customer: NewCustomer) -> Customer:
+        """Overwrite a customer's names and addresses."""
+        ...
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        ...
+
+
+class EshopObjectNotFound(EshopRejected):
+    """Požadovaný záznam v e-shopu neexistuje (mohl být smazán)."""
+
+
+class EshopPartialFailure(EshopRejected):
+    """E-shop některé záznamy nepřijal."""
+
+    def __init__(self, created: Sequence[Product], failures: dict[str, str], *, detail: str = "") -> None:
+        #: what the shop did create
+        self.created = list(created)
+        #: natural key (SKU or position) → the shop's reason
+        self.failures = dict(failures)
+        listing = "; ".join(f"{key}: {why}" for key, why in list(self.failures.items())[:5])
+        more = f" a dalších {len(self.failures) - 5}" if len(self.failures) > 5 else ""
+        super().__init__(
+            f"E-shop nepřijal {len(self.failures)} z {len(self.created) + len(self.failures)} záznamů ({listing}{more}). "
+            "Opravte údaje a akci zopakujte.",
+            detail=detail,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EshopConnection:
+    """How to reach one e-shop and which of its statuses and meta keys mean what.
+
+    Built from the application settings; secrets are kept out of ``repr``.
+    """
+
+    platform: str
+    url: str
+    consumer_key: str = field(default="", repr=False)
+    consumer_secret: str = field(default="", repr=False)
+    verify_tls: bool = True
+    #: a CA bundle file to trust instead of the system store (self-signed shops)
+    ca_bundle: str = ""
+    #: send the keys in the query string when the server strips the Authorization header (HTTPS only)
+    query_string_auth: bool = False
+    timeout_connect: float = 10.0
+    timeout_read: float = 60.0
+    #: attempts per request for transient failures (429, 5xx, timeouts, network)
+    attempts: int = 4
+    #: first backoff delay in seconds (doubles each retry, capped at ``backoff_max``)
+    backoff: float = 1.0
+    backoff_max: float = 60.0
+    #: longest ``Retry-After`` we honour, in seconds
+    retry_after_max: float = 300.0
+    #: items per batch write call (WooCommerce's default limit is 100)
+    batch_size: int = 100
+    #: incremental order reads go back this many seconds before the watermark
+    order_overlap_seconds: int = 300
+    #: statuses meaning "ready for transfer to POHODA"
+    transfer_statuses: tuple[str, ...] = ("completed",)
+    #: if set, an order is ready when this meta key is truthy, whatever its status
+    transfer_meta_key: str = ""
+    #: status an order awaiting payment moves to when POHODA says it is paid
+    paid_status: str = "processing"
+    awaiting_payment_statuses: tuple[str, ...] = ("pending", "on-hold")
+    #: optional status set after a successful transfer ("" leaves the status)
+    transferred_status: str = ""
+    pohoda_number_meta_key: str = "_pohoda_number"
+    invoice_number_meta_key: str = "_pohoda_invoice_number"
+    paid_date_meta_key: str = "_pohoda_paid_date"
+    #: customer meta keys written with IČO / DIČ ("" → not written)
+    customer_ico_meta_key: str = "billing_ic"
+    customer_dic_meta_key: str = "billing_dic"
+    user_agent: str = "POHODA-adapter/0.1"
+
+    def problems(self) -> list[str]:
+        """Czech descriptions of what is wrong with these settings (empty when usable)."""
+        found: list[str] = []
+        if self.platform not in PLATFORMS:
+            known = ", ".join(sorted(PLATFORMS))
+            found.append(f"Neznámá platforma e-shopu „{self.platform}“. Zvolte jednu z: {known}.")
+        parts = urlsplit(self.url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            found.append(f"Adresa e-shopu „{self.url}“ není platná. Zadejte ji ve tvaru https://www.mujeshop.cz.")
+        if not self.consumer_key.strip() or not self.consumer_secret.strip():
+            found.append("Chybí klíč nebo tajný klíč API e-shopu. Vyplňte oba v Nastavení › Připojení.")
+        if self.attempts < 1 or self.batch_size < 1:
+            found.append("Počet pokusů i velikost dávky musí být alespoň 1.")
+        if self.timeout_connect <= 0 or self.timeout_read <= 0:
+            found.append("Časové limity spojení s e-shopem musí být kladné.")
+        if not self.transfer_statuses and not self.transfer_meta_key:
+            found.append("Zvolte stav objednávky nebo příznak, podle kterého se objednávky přenášejí do POHODY.")
+        return found
+
+    @property
+    def tls_verify(self) -> bool | str:
+        """The ``verify`` value for requests: a CA bundle path, or True/False."""
+        if not self.verify_tls:
+            return False
+        return self.ca_bundle or True
+
+
+def connect(connection: EshopConnection, *, sleep: Callable[[float], None] = time.sleep) -> Eshop:
+    """Build the connector for ``connection.platform``; bad settings raise ``SettingsError``."""
+    problems = connection.problems()
+    if problems:
+        raise SettingsError(" ".join(problems), detail=f"platform={connection.platform!r} url={connection.url!r}")
+    module_name, _, class_name = PLATFORMS[connection.platform].partition(":")
+    factory = getattr(importlib.import_module(module_name), class_name)
+    shop: Eshop = factory(connection, sleep=sleep)
+    return shop

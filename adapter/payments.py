@@ -1,0 +1,315 @@
+"""Payments (Likvidace): which e-shop orders POHODA says are paid.
+
+Two sources give the same rows and the same preview table:
+
+* the upload of POHODA's CSV export of issued invoices (Vydané faktury),
+  read by :func:`read_payments_csv` (module :mod:`adapter.payments_csv`);
+* the automatic route over mServer, whose ``listInvoiceRequest`` answer
+  arrives as :class:`~adapter.records.PohodaInvoice` records
+  (:func:`plan_from_invoices`).
+
+:func:`plan_payments` is pure: it compares the invoice rows with the shop's
+current view of the orders (:class:`ShopOrderState`, built by the caller) and
+sorts every order number into one list of :class:`PaymentPlan`. Nothing is
+changed here; the caller shows the plan and, on confirmation, marks the
+orders in ``to_mark_paid`` paid.
+
+Rules
+-----
+* Order numbers are compared after :func:`normalise_order_number`: surrounding
+  whitespace and one leading ``#`` are removed, nothing else. Leading zeros
+  and letter case are kept, because "00123" and "123" may be different
+  orders and marking the wrong order paid is worse than not pairing one.
+* All rows of one order number are judged together. An order counts as
+  **paid** when *every* invoice row for it has nothing left to pay, i.e.
+  ``to_pay <= tolerance`` (inclusive; a negative amount is an overpayment or
+  a credit note and counts as nothing left to pay). Exact duplicate rows
+  (same invoice number and amounts) are counted once.
+* An order not fully paid is **partly paid** when POHODA shows any payment:
+  some row is settled, some row has a payment date, or the paid amount
+  (invoice totals, or the shop total for CZK orders, minus what is left)
+  exceeds the tolerance. Otherwise it is **unpaid**.
+* An order already paid in the shop is **already paid** whatever the file
+  says, so applying the same file twice changes nothing.
+* An order the file says is paid but whose shop status is in
+  ``blocked_statuses`` (cancelled, refunded, failed, trash) is **held**, not
+  marked automatically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from adapter.payments_csv import (
+    COLUMN_ALIASES,
+    PaymentRow,
+    PaymentsFile,
+    RowError,
+    parse_amount,
+    parse_date,
+    read_payments_csv,
+)
+from adapter.records import PohodaInvoice
+
+__all__ = [
+    "COLUMN_ALIASES",
+    "DEFAULT_BLOCKED_STATUSES",
+    "DEFAULT_TOLERANCE",
+    "PaymentMatch",
+    "PaymentPlan",
+    "PaymentRow",
+    "PaymentsFile",
+    "RowError",
+    "ShopOrderState",
+    "format_czk",
+    "normalise_order_number",
+    "parse_amount",
+    "parse_date",
+    "plan_from_invoices",
+    "plan_payments",
+    "read_payments_csv",
+    "rows_from_invoices",
+]
+
+DEFAULT_TOLERANCE = Decimal("1.00")
+#: Shop statuses (WooCommerce) in which an order is never marked paid automatically.
+DEFAULT_BLOCKED_STATUSES: frozenset[str] = frozenset({"cancelled", "refunded", "failed", "trash"})
+_CZK = frozenset({"", "CZK", "KČ", "KC"})
+
+
+@dataclass(frozen=True, slots=True)
+class ShopOrderState:
+    """The e-shop's current view of one order (built by the caller)."""
+
+    order_id: int
+    number: str
+    status: str
+    paid: bool
+    total: Decimal
+    currency: str = "CZK"
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentMatch:
+    """One order number of the plan: one line of the preview table."""
+
+    order_number: str  #: as written in POHODA (first row)
+    order_id: int | None  #: e-shop order id; None when the shop does not know the number
+    invoice_number: str  #: POHODA invoice number(s), ", "-joined
+    to_pay: Decimal  #: left to pay in CZK, summed over the order's invoices
+    paid: Decimal | None  #: paid so far in CZK, when the total is known
+    total: Decimal | None  #: invoiced total in CZK (file) or the shop total for CZK orders
+    date: date | None  #: invoice date (latest of the order's invoices)
+    paid_date: date | None  #: payment date from POHODA (latest), if any
+    shop_status: str  #: e-shop status, "" when unknown
+    shop_total: Decimal | None
+    currency: str  #: the shop order's currency, "" when unknown
+    reason: str  #: why the order is in its list, in Czech
+    lines: tuple[int, ...] = ()  #: file lines it came from (empty for mServer)
+
+    @property
+    def paid_on(self) -> date | None:
+        """The date to record as the payment date: POHODA's, else the invoice date."""
+        return self.paid_date or self.date
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentPlan:
+    """What uploading a file (or reading POHODA) would change in the shop."""
+
+    to_mark_paid: list[PaymentMatch] = field(default_factory=list)
+    partly_paid: list[PaymentMatch] = field(default_factory=list)
+    unpaid: list[PaymentMatch] = field(default_factory=list)
+    unknown: list[PaymentMatch] = field(default_factory=list)
+    already_paid: list[PaymentMatch] = field(default_factory=list)
+    held: list[PaymentMatch] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    tolerance: Decimal = DEFAULT_TOLERANCE
+    no_order: int = 0  #: invoices without an order number (skipped)
+
+    @property
+    def has_changes(self) -> bool:
+        """True when confirming would mark at least one order paid."""
+        return bool(self.to_mark_paid)
+
+    @property
+    def order_count(self) -> int:
+        """Number of distinct order numbers in the source."""
+        return sum(
+            len(group)
+            for group in (self.to_mark_paid, self.partly_paid, self.unpaid, self.unknown, self.already_paid, self.held)
+        )
+
+
+def normalise_order_number(value: str) -> str:
+    """Strip whitespace and one leading ``#``; keep zeros and case."""
+    value = value.strip()
+    return value[1:].strip() if value.startswith("#") else value
+
+
+def format_czk(amount: Decimal) -> str:
+    """``Decimal("-1234.5")`` → ``"-1 234,50 Kč"`` (no-break spaces)."""
+    text = f"{amount.quantize(Decimal('0.01')):,.2f}"
+    return text.replace(",", "\u00a0").replace(".", ",") + "\u00a0Kč"
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def plan_payments(
+    rows: PaymentsFile | Iterable[PaymentRow],
+    orders: Mapping[str, ShopOrderState],
+    *,
+    tolerance: Decimal = DEFAULT_TOLERANCE,
+    errors: Sequence[RowError] = (),
+    blocked_statuses: frozenset[str] = DEFAULT_BLOCKED_STATUSES,
+    no_order: int = 0,
+) -> PaymentPlan:
+    """Sort every order number of ``rows`` into the lists of a :class:`PaymentPlan`.
+
+    ``orders`` maps shop order numbers to their state; keys are compared
+    normalised. A :class:`PaymentsFile` may be passed as ``rows``; its row
+    errors and skipped count then go into the plan too.
+    """
+    if tolerance < 0:
+        raise ValueError("tolerance must not be negative")
+    if isinstance(rows, PaymentsFile):
+        errors = [*rows.errors, *errors]
+        no_order += rows.no_order
+        rows = rows.rows
+    index = {normalise_order_number(key): state for key, state in orders.items()}
+    plan = PaymentPlan(errors=list(errors), tolerance=tolerance, no_order=no_order)
+    for key, group in _group(rows).items():
+        state = index.get(key)
+        match, target = _classify(group, state, tolerance, blocked_statuses)
+        getattr(plan, target).append(match)
+    return plan
+
+
+def rows_from_invoices(invoices: Iterable[PohodaInvoice]) -> tuple[list[PaymentRow], int]:
+    """POHODA invoices (mServer list) as rows; returns (rows, count without order number)."""
+    rows: list[PaymentRow] = []
+    skipped = 0
+    for invoice in invoices:
+        number = invoice.number_order.strip()
+        if not number:
+            skipped += 1
+            continue
+        rows.append(
+            PaymentRow(
+                line=0,
+                order_number=number,
+                to_pay=invoice.to_pay,
+                date=invoice.date,
+                invoice_number=invoice.number,
+                paid_date=invoice.paid_date,
+                total=invoice.total,
+                variable_symbol=invoice.symbol_variable,
+            )
+        )
+    return rows, skipped
+
+
+def plan_from_invoices(
+    invoices: Iterable[PohodaInvoice],
+    orders: Mapping[str, ShopOrderState],
+    *,
+    tolerance: Decimal = DEFAULT_TOLERANCE,
+    blocked_statuses: frozenset[str] = DEFAULT_BLOCKED_STATUSES,
+) -> PaymentPlan:
+    """The same plan from POHODA's invoice list (``inv:liquidation`` = to pay)."""
+    rows, skipped = rows_from_invoices(invoices)
+    return plan_payments(rows, orders, tolerance=tolerance, blocked_statuses=blocked_statuses, no_order=skipped)
+
+
+def _group(rows: Iterable[PaymentRow]) -> dict[str, list[PaymentRow]]:
+    """Rows by normalised order number, in order of first appearance, exact duplicates dropped."""
+    groups: dict[str, list[PaymentRow]] = {}
+    seen: set[tuple[str, str, Decimal, Decimal | None]] = set()
+    for row in rows:
+        key = normalise_order_number(row.order_number)
+        if not key:
+            continue
+        if row.invoice_number:
+            identity = (key, row.invoice_number, row.to_pay, row.total)
+            if identity in seen:
+                continue
+            seen.add(identity)
+        groups.setdefault(key, []).append(row)
+    return groups
+
+
+def _classify(
+    group: Sequence[PaymentRow],
+    state: ShopOrderState | None,
+    tolerance: Decimal,
+    blocked_statuses: frozenset[str],
+) -> tuple[PaymentMatch, str]:
+    """One order's entry and the name of the plan list it belongs to."""
+    to_pay = sum((row.to_pay for row in group), Decimal(0))
+    settled = [row.to_pay <= tolerance for row in group]
+    total = _total(group, state)
+    paid = None if total is None else total - to_pay
+    if paid is not None and paid < -tolerance:
+        paid = None  # totals that do not fit the amount left (e.g. total missing in POHODA)
+    dates = [row.date for row in group if row.date is not None]
+    paid_dates = [row.paid_date for row in group if row.paid_date is not None]
+    invoices = ", ".join(dict.fromkeys(row.invoice_number for row in group if row.invoice_number))
+
+    def entry(reason: str) -> PaymentMatch:
+        return PaymentMatch(
+            order_number=group[0].order_number.strip(),
+            order_id=None if state is None else state.order_id,
+            invoice_number=invoices,
+            to_pay=to_pay,
+            paid=paid,
+            total=total,
+            date=max(dates, default=None),
+            paid_date=max(paid_dates, default=None),
+            shop_status="" if state is None else state.status,
+            shop_total=None if state is None else state.total,
+            currency="" if state is None else state.currency,
+            reason=reason,
+            lines=tuple(row.line for row in group if row.line),
+        )
+
+    if state is None:
+        return entry("Objednávku s tímto číslem e-shop nezná — zkontrolujte číslo v poli Občj."), "unknown"
+    if state.paid:
+        note = "" if all(settled) else f" POHODA ale eviduje k likvidaci {format_czk(to_pay)} — zkontrolujte."
+        return entry("V e-shopu už je zaplacená." + note), "already_paid"
+    if all(settled):
+        if state.status in blocked_statuses:
+            return entry(
+                f"V POHODĚ uhrazeno, ale objednávka je v e-shopu ve stavu „{state.status}“ — "
+                "automaticky ji neoznačím; zkontrolujte ji ručně."
+            ), "held"
+        return entry(_paid_reason(to_pay, invoices)), "to_mark_paid"
+    if any(settled) or paid_dates or (paid is not None and paid > tolerance):
+        shown = "" if paid is None else f"Uhrazeno {format_czk(paid)}, "
+        return entry(f"{shown}zbývá uhradit {format_czk(to_pay)}."), "partly_paid"
+    return entry(f"Zatím neuhrazeno, zbývá uhradit {format_czk(to_pay)}."), "unpaid"
+
+
+def _total(group: Sequence[PaymentRow], state: ShopOrderState | None) -> Decimal | None:
+    """Invoiced total in CZK: the invoices' totals, else the shop total of a CZK order."""
+    if all(row.total is not None for row in group):
+        return sum((row.total for row in group if row.total is not None), Decimal(0))
+    if state is not None and state.currency.strip().upper() in _CZK:
+        return state.total
+    return None
+
+
+def _paid_reason(to_pay: Decimal, invoices: str) -> str:
+    """Czech reason for an order to mark paid."""
+    plural = "," in invoices
+    subject = f"Faktury {invoices}" if plural else f"Faktura {invoices}".rstrip()
+    verb = "uhrazeny" if plural else "uhrazena"
+    if to_pay < 0:
+        return f"{subject} {verb} (přeplatek {format_czk(-to_pay)})."
+    if to_pay > 0:
+        return f"{subject} {verb} (zbývá {format_czk(to_pay)}, v toleranci)."
+    return f"{subject} {verb}."

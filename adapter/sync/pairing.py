@@ -1,0 +1,172 @@
+"""Pairing of e-shop products with POHODA stock cards (párování) — pure logic.
+
+Rule: POHODA code = shop SKU (both trimmed; compared case-insensitively
+unless ``case_sensitive``), with the EAN as an optional fallback. Variable
+parents carry no stock of their own and are left out; their variations pair
+by their own SKU.
+
+Every product and every card ends in exactly one row:
+
+* ``paired`` — the SKU (or EAN) found exactly one POHODA code;
+* ``conflict`` — something a person should look at: a duplicate SKU in the
+  shop, a code held in several warehouses, an EAN that disagrees, or a
+  product without SKU. Conflict rows whose code is still unambiguous keep
+  it (``code`` is set), so orders and stock still work while the conflict
+  is shown;
+* ``eshop_only`` — a shop SKU POHODA does not know;
+* ``pohoda_only`` — a card no shop product points to.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from adapter.records import Product, StockCard
+
+Status = Literal["paired", "conflict", "eshop_only", "pohoda_only"]
+
+STATUS_TITLES: dict[str, str] = {
+    "paired": "Spárováno",
+    "conflict": "Konflikt",
+    "eshop_only": "Jen v e-shopu",
+    "pohoda_only": "Jen v POHODĚ",
+}
+
+
+def normalise(sku: str, *, case_sensitive: bool = False) -> str:
+    """The comparison key of a SKU or code."""
+    sku = sku.strip()
+    return sku if case_sensitive else sku.upper()
+
+
+@dataclass(frozen=True, slots=True)
+class CardInfo:
+    """One POHODA code with its warehouses (a code may sit in several)."""
+
+    code: str
+    id: int
+    name: str
+    ean: str
+    stores: tuple[str, ...]
+    is_internet: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PairRow:
+    """One row of the pairing report."""
+
+    status: Status
+    product: Product | None = None
+    card: CardInfo | None = None
+    code: str | None = None  #: the POHODA code the product pairs to (also for resolvable conflicts)
+    matched_by: str = ""  #: "sku" or "ean"
+    conflict: str = ""  #: Czech reason
+
+
+@dataclass
+class PairingResult:
+    """The outcome of one pairing: rows plus fast lookups."""
+
+    case_sensitive: bool
+    rows: list[PairRow] = field(default_factory=list)
+    by_product: dict[int, str] = field(default_factory=dict)  #: product id → POHODA code
+    by_sku: dict[str, str] = field(default_factory=dict)  #: normalised SKU → POHODA code
+    cards: dict[str, CardInfo] = field(default_factory=dict)  #: normalised code → card
+
+    def counts(self) -> dict[str, int]:
+        """How many rows of each status."""
+        c = Counter(r.status for r in self.rows)
+        return {s: c.get(s, 0) for s in STATUS_TITLES}
+
+    def code_for(self, *, sku: str = "", product_id: int | None = None) -> str | None:
+        """The POHODA code for a product id or SKU, or None when unpaired."""
+        if product_id is not None and product_id in self.by_product:
+            return self.by_product[product_id]
+        if sku:
+            return self.by_sku.get(normalise(sku, case_sensitive=self.case_sensitive))
+        return None
+
+
+def group_cards(cards: Iterable[StockCard], *, case_sensitive: bool = False) -> dict[str, CardInfo]:
+    """Fold stock list rows (one per code and warehouse) into one CardInfo per code."""
+    stores: dict[str, list[str]] = defaultdict(list)
+    first: dict[str, StockCard] = {}
+    for card in cards:
+        key = normalise(card.code, case_sensitive=case_sensitive)
+        if not key:
+            continue
+        first.setdefault(key, card)
+        if card.store and card.store not in stores[key]:
+            stores[key].append(card.store)
+        if card.is_internet and not first[key].is_internet:
+            first[key] = card
+    return {
+        key: CardInfo(
+            code=c.code.strip(),
+            id=c.id,
+            name=c.name,
+            ean=c.ean.strip(),
+            stores=tuple(stores[key]),
+            is_internet=c.is_internet,
+        )
+        for key, c in first.items()
+    }
+
+
+def pair(
+    cards: Iterable[StockCard] | dict[str, CardInfo],
+    products: Iterable[Product],
+    *,
+    case_sensitive: bool = False,
+    ean_fallback: bool = False,
+) -> PairingResult:
+    """Pair shop products with POHODA cards; see the module docstring for the rules."""
+    by_code = cards if isinstance(cards, dict) else group_cards(cards, case_sensitive=case_sensitive)
+    by_ean: dict[str, list[CardInfo]] = defaultdict(list)
+    if ean_fallback:
+        for info in by_code.values():
+            if info.ean:
+                by_ean[info.ean].append(info)
+    items = [p for p in products if p.kind != "variable"]
+    sku_count = Counter(normalise(p.sku, case_sensitive=case_sensitive) for p in items if p.sku.strip())
+    result = PairingResult(case_sensitive=case_sensitive, cards=by_code)
+    used: set[str] = set()
+
+    for product in items:
+        key = normalise(product.sku, case_sensitive=case_sensitive)
+        info = by_code.get(key) if key else None
+        matched_by = "sku" if info else ""
+        if info is None and ean_fallback and product.ean.strip():
+            candidates = by_ean.get(product.ean.strip(), [])
+            if len(candidates) == 1:
+                info, matched_by = candidates[0], "ean"
+        problems: list[str] = []
+        if not key:
+            problems.append("produkt nemá SKU (kód)")
+        if key and sku_count[key] > 1:
+            problems.append(f"SKU „{product.sku.strip()}“ má v e-shopu {sku_count[key]} produktů")
+        if info is not None:
+            used.add(normalise(info.code, case_sensitive=case_sensitive))
+            if len(info.stores) > 1:
+                problems.append(f"kód „{info.code}“ je ve více skladech POHODY ({', '.join(info.stores)})")
+            if product.ean.strip() and info.ean and product.ean.strip() != info.ean:
+                problems.append(f"EAN nesouhlasí (e-shop {product.ean.strip()}, POHODA {info.ean})")
+            result.by_product[product.id] = info.code
+            if key:
+                result.by_sku.setdefault(key, info.code)
+            status: Status = "conflict" if problems else "paired"
+            result.rows.append(
+                PairRow(status, product, info, info.code, matched_by, "; ".join(problems))
+            )
+        elif problems:
+            result.rows.append(PairRow("conflict", product, None, None, "", "; ".join(problems)))
+        else:
+            result.rows.append(PairRow("eshop_only", product))
+
+    for key, info in by_code.items():
+        if key not in used:
+            result.rows.append(PairRow("pohoda_only", None, info, info.code))
+    return result
