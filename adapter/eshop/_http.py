@@ -218,7 +218,14 @@ class JsonHttp:
             if not retry or attempt == self._attempts:
                 raise failure
             wait = delay if delay is not None else min(self._backoff * 2 ** (attempt - 1), self._backoff_max)
-            log.warning("E-shop %s: %s; pokus %d/%d, čekám %.1f s", where, failure.detail, attempt, self._attempts, wait)
+            log.warning(
+                "E-shop %s: %s; pokus %d/%d, čekám %.1f s",
+                where,
+                failure.detail,
+                attempt,
+                self._attempts,
+                wait,
+            )
             self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -314,7 +321,11 @@ class JsonHttp:
         """Map a 4xx answer to the typed error that tells the user what to do."""
         status = response.status_code
         wp = _wp_error(response)
-        detail = self.redact(f"{where}: HTTP {status} {wp[0]}: {wp[1]}") if wp else self._body_detail(response, where)
+        detail = (
+            self.redact(f"{where}: HTTP {status} {wp[0]}: {wp[1]}")
+            if wp
+            else self._body_detail(response, where)
+        )
         if status == 401:
             if wp and "permission" in wp[1].lower():
                 return EshopForbidden(detail=detail)  # WooCommerce answers 401 to a read-only key that writes
@@ -334,8 +345,10 @@ class JsonHttp:
 
     def _transient_status_error(self, response: requests.Response, where: str) -> EshopError:
         wp = _wp_error(response)
-        detail = self.redact(f"{where}: HTTP {response.status_code} {wp[0]}: {wp[1]}") if wp else self._body_detail(
-            response, where
+        detail = (
+            self.redact(f"{where}: HTTP {response.status_code} {wp[0]}: {wp[1]}")
+            if wp
+            else self._body_detail(response, where)
         )
         if response.status_code == 429:
             return EshopRateLimited(detail=detail)
@@ -344,7 +357,7 @@ class JsonHttp:
     def _timeout_error(self, exc: requests.Timeout, where: str) -> EshopError:
         limit = self._timeout[0] if isinstance(exc, requests.ConnectTimeout) else self._timeout[1]
         return EshopUnavailable(
-            f"E-shop neodpověděl včas (limit {limit:g} s, pokusů {self._attempts}). Zkuste to později; "
+            f"E-shop neodpověděl včas (limit {limit:g} s). Zkuste to později; "
             "pokud e-shop odpovídá pomalu trvale, prodlužte v Nastavení časový limit.",
             detail=self.redact(f"{where}: {type(exc).__name__}"),
         )

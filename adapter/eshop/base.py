@@ -46,9 +46,9 @@ class Eshop(Protocol):
     ``Decimal``; datetimes are timezone-aware (UTC).
     """
 
-    #: platform id as used in settings, e.g. "woocommerce"
+    #: platform id as used in settings (a key of ``PLATFORMS``)
     platform: str
-    #: the platform's name for people, e.g. "WooCommerce"
+    #: the platform's name as people know it (shown in the UI)
     label: str
     #: most items one write call carries (``update_stock`` chunks by it)
     batch_size: int
@@ -96,7 +96,9 @@ class Eshop(Protocol):
         """Find orders by the shop's order number; numbers not found are absent from the result."""
         ...
 
-    def mark_transferred(self, order_id: int, *, pohoda_number: str, note: str, status: str | None = None) -> None:
+    def mark_transferred(
+        self, order_id: int, *, pohoda_number: str, note: str, status: str | None = None
+    ) -> None:
         """Record on the order that POHODA holds it as ``pohoda_number``; add ``note``; optionally set ``status``."""
         ...
 
@@ -187,6 +189,8 @@ class EshopConnection:
     pohoda_number_meta_key: str = "_pohoda_number"
     invoice_number_meta_key: str = "_pohoda_invoice_number"
     paid_date_meta_key: str = "_pohoda_paid_date"
+    #: status of products created from POHODA cards ("draft" lets staff review them first)
+    new_product_status: str = "draft"
     #: customer meta keys written with IČO / DIČ ("" → not written)
     customer_ico_meta_key: str = "billing_ic"
     customer_dic_meta_key: str = "billing_dic"
@@ -200,7 +204,9 @@ class EshopConnection:
             found.append(f"Neznámá platforma e-shopu „{self.platform}“. Zvolte jednu z: {known}.")
         parts = urlsplit(self.url.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            found.append(f"Adresa e-shopu „{self.url}“ není platná. Zadejte ji ve tvaru https://www.mujeshop.cz.")
+            found.append(
+                f"Adresa e-shopu „{self.url}“ není platná. Zadejte ji ve tvaru https://www.mujeshop.cz."
+            )
         if not self.consumer_key.strip() or not self.consumer_secret.strip():
             found.append("Chybí klíč nebo tajný klíč API e-shopu. Vyplňte oba v Nastavení › Připojení.")
         if self.attempts < 1 or self.batch_size < 1:
@@ -208,7 +214,9 @@ class EshopConnection:
         if self.timeout_connect <= 0 or self.timeout_read <= 0:
             found.append("Časové limity spojení s e-shopem musí být kladné.")
         if not self.transfer_statuses and not self.transfer_meta_key:
-            found.append("Zvolte stav objednávky nebo příznak, podle kterého se objednávky přenášejí do POHODY.")
+            found.append(
+                "Zvolte stav objednávky nebo příznak, podle kterého se objednávky přenášejí do POHODY."
+            )
         return found
 
     @property
@@ -223,7 +231,9 @@ def connect(connection: EshopConnection, *, sleep: Callable[[float], None] = tim
     """Build the connector for ``connection.platform``; bad settings raise ``SettingsError``."""
     problems = connection.problems()
     if problems:
-        raise SettingsError(" ".join(problems), detail=f"platform={connection.platform!r} url={connection.url!r}")
+        raise SettingsError(
+            " ".join(problems), detail=f"platform={connection.platform!r} url={connection.url!r}"
+        )
     module_name, _, class_name = PLATFORMS[connection.platform].partition(":")
     factory = getattr(importlib.import_module(module_name), class_name)
     shop: Eshop = factory(connection, sleep=sleep)
