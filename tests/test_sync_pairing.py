@@ -80,3 +80,12 @@ def test_counts_match_the_shared_catalogue_seed():
     non_parent = sum(1 for p in cat.products if p.kind != "variable")
     assert paired_products == non_parent - exp.shop_unknown - exp.shop_no_sku
     assert len({r.code for r in res.rows if r.product and r.code}) == exp.paired_codes
+
+
+def test_same_code_on_two_cards_without_store_filter_is_a_multi_store_conflict():
+    # a listing without ftr:store cannot name the warehouse; two card ids with one code mean two warehouses
+    res = pair([card("Q", store="", id_=10), card("Q", store="", id_=11)], [product(1, "Q")])
+    row = next(r for r in res.rows if r.product)
+    assert row.status == "conflict"
+    assert "2 karty" in row.conflict
+    assert row.code == "Q"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 STORES = ("HLAVNI", "PRODEJNA", "EXPEDICE")
@@ -129,13 +129,25 @@ def _tax_class(rate: str) -> str:
     return {"high": "", "low": "reduced-rate", "none": "zero-rate"}[rate]
 
 
-@cache
 def generate(seed: int = 1, size: int = 200) -> Catalogue:
     """Build the catalogue for ``seed`` with ``size`` POHODA stock cards.
 
     Deterministic: the same arguments give the same catalogue in every
-    process, which is how the two emulators agree without talking.
+    process, which is how the two emulators agree without talking. Small
+    catalogues are cached (tests build them often); big ones are not, so a
+    100,000-card catalogue does not stay in memory for the life of a process.
     """
+    if size <= 20_000:
+        return _generate_cached(seed, size)
+    return _generate(seed, size)
+
+
+@lru_cache(maxsize=16)
+def _generate_cached(seed: int, size: int) -> Catalogue:
+    return _generate(seed, size)
+
+
+def _generate(seed: int, size: int) -> Catalogue:
     rng = random.Random(seed * 1_000_003 + size)
     n_pohoda_only = max(1, size // 50)  # 2 %
     n_unknown = max(1, size // 100)  # 1 %

@@ -13,7 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -114,7 +114,7 @@ class MServerStore:
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.create_function("cf", 1, lambda s: (s or "").casefold(), deterministic=True)
         self.conn.executescript(SCHEMA)
-        self._last_changed = ""
+        self._last_changed: datetime | None = None
 
     def close(self) -> None:
         """Close the connection."""
@@ -138,11 +138,11 @@ class MServerStore:
     def stamp(self) -> str:
         """A ``changed`` value strictly greater than the previous one handed out."""
         with self.lock:
-            value = now_text()
-            if value <= self._last_changed:
-                value = self._last_changed[:-6] + f"{int(self._last_changed[-6:]) + 1:06d}"
+            value = datetime.now()
+            if self._last_changed is not None and value <= self._last_changed:
+                value = self._last_changed + timedelta(microseconds=1)
             self._last_changed = value
-            return value
+            return now_text(value)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """All rows of a query."""

@@ -148,14 +148,16 @@ def cp1250_safe(value: str) -> str:
 
 def esc(value: object) -> str:
     """Escape a value for element text or a double-quoted attribute."""
-    s = str(value)
-    return (
-        s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    )
+    s = value if type(value) is str else str(value)
+    if "&" in s or "<" in s or ">" in s or '"' in s:
+        s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return s
 
 
 def fmt(value: object) -> str:
     """Format a value the way POHODA writes it (Decimal without exponent, bools lower case)."""
+    if type(value) is str:
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
@@ -179,7 +181,7 @@ def tx(tag: str, value: object, attrs: dict[str, object] | None = None) -> str:
     """``<tag>value</tag>``, or "" when value is None or an empty string."""
     if value is None or value == "":
         return ""
-    return f"<{tag}{_attrs(attrs)}>{esc(fmt(value))}</{tag}>"
+    return f"<{tag}{_attrs(attrs) if attrs else ''}>{esc(fmt(value))}</{tag}>"
 
 
 def nd(tag: str, *children: str, attrs: dict[str, object] | None = None, keep_empty: bool = False) -> str:
@@ -230,7 +232,7 @@ def detail(state: str, note: str, *, errno: int | None = None, xpath: str = "",
 
 
 def document_response(tag: str, state: str, details: Iterable[str] = (), *, record_id: int | None = None,
-                      number: str = "", code: str = "", action: str = "", ext_id: str = "") -> str:
+                      number: str = "", code: str = "", action: str = "") -> str:
     """An agenda ``…Response`` (``rdc:documentResponseType``)."""
     details_xml = "".join(details)
     produced = ""
@@ -241,7 +243,6 @@ def document_response(tag: str, state: str, details: Iterable[str] = (), *, reco
             tx("rdc:number", number),
             tx("rdc:code", code),
             tx("rdc:actionType", action),
-            tx("rdc:extId", ext_id),
         )
     return nd(tag, nd("rdc:importDetails", details_xml), produced, attrs={"version": "2.0", "state": state},
               keep_empty=True)

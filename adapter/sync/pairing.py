@@ -52,6 +52,7 @@ class CardInfo:
     ean: str
     stores: tuple[str, ...]
     is_internet: bool
+    cards: int = 1  #: how many stock cards (one per warehouse) carry this code
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,14 +92,21 @@ class PairingResult:
 
 
 def group_cards(cards: Iterable[StockCard], *, case_sensitive: bool = False) -> dict[str, CardInfo]:
-    """Fold stock list rows (one per code and warehouse) into one CardInfo per code."""
+    """Fold stock list rows (one card per code and warehouse) into one CardInfo per code.
+
+    A listing without a warehouse filter cannot say which warehouse a card is
+    in (``stk:stockHeader`` has no such element), so several cards with one
+    code are counted by their ids.
+    """
     stores: dict[str, list[str]] = defaultdict(list)
+    ids: dict[str, set[int]] = defaultdict(set)
     first: dict[str, StockCard] = {}
     for card in cards:
         key = normalise(card.code, case_sensitive=case_sensitive)
         if not key:
             continue
         first.setdefault(key, card)
+        ids[key].add(card.id)
         if card.store and card.store not in stores[key]:
             stores[key].append(card.store)
         if card.is_internet and not first[key].is_internet:
@@ -111,6 +119,7 @@ def group_cards(cards: Iterable[StockCard], *, case_sensitive: bool = False) -> 
             ean=c.ean.strip(),
             stores=tuple(stores[key]),
             is_internet=c.is_internet,
+            cards=max(len(ids[key]), len(stores[key]), 1),
         )
         for key, c in first.items()
     }
@@ -150,8 +159,9 @@ def pair(
             problems.append(f"SKU „{product.sku.strip()}“ má v e-shopu {sku_count[key]} produktů")
         if info is not None:
             used.add(normalise(info.code, case_sensitive=case_sensitive))
-            if len(info.stores) > 1:
-                problems.append(f"kód „{info.code}“ je ve více skladech POHODY ({', '.join(info.stores)})")
+            if info.cards > 1:
+                where = f" ({', '.join(info.stores)})" if len(info.stores) > 1 else f" ({info.cards} karty)"
+                problems.append(f"kód „{info.code}“ je ve více skladech POHODY{where}")
             if product.ean.strip() and info.ean and product.ean.strip() != info.ean:
                 problems.append(f"EAN nesouhlasí (e-shop {product.ean.strip()}, POHODA {info.ean})")
             result.by_product[product.id] = info.code
