@@ -42,6 +42,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 
 from adapter.payments_csv import (
     COLUMN_ALIASES,
@@ -62,6 +63,7 @@ __all__ = [
     "PaymentPlan",
     "PaymentRow",
     "PaymentsFile",
+    "PlanList",
     "RowError",
     "ShopOrderState",
     "format_czk",
@@ -92,10 +94,14 @@ class ShopOrderState:
     currency: str = "CZK"
 
 
+PlanList = Literal["to_mark_paid", "partly_paid", "unpaid", "unknown", "already_paid", "held"]
+
+
 @dataclass(frozen=True, slots=True)
 class PaymentMatch:
     """One order number of the plan: one line of the preview table."""
 
+    kind: PlanList  #: the plan list the entry is in
     order_number: str  #: as written in POHODA (first row)
     order_id: int | None  #: e-shop order id; None when the shop does not know the number
     invoice_number: str  #: POHODA invoice number(s), ", "-joined
@@ -104,16 +110,21 @@ class PaymentMatch:
     total: Decimal | None  #: invoiced total in CZK (file) or the shop total for CZK orders
     date: date | None  #: invoice date (latest of the order's invoices)
     paid_date: date | None  #: payment date from POHODA (latest), if any
-    shop_status: str  #: e-shop status, "" when unknown
-    shop_total: Decimal | None
-    currency: str  #: the shop order's currency, "" when unknown
-    reason: str  #: why the order is in its list, in Czech
+    shop_status: str = ""  #: e-shop status, "" when unknown
+    shop_total: Decimal | None = None
+    currency: str = ""  #: the shop order's currency, "" when unknown
+    settled: bool = False  #: every invoice has nothing left to pay (within tolerance)
     lines: tuple[int, ...] = ()  #: file lines it came from (empty for mServer)
 
     @property
     def paid_on(self) -> date | None:
         """The date to record as the payment date: POHODA's, else the invoice date."""
         return self.paid_date or self.date
+
+    @property
+    def reason(self) -> str:
+        """Why the order is in its list, in Czech (for the preview table)."""
+        return _reason(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,10 +193,13 @@ def plan_payments(
         rows = rows.rows
     index = {normalise_order_number(key): state for key, state in orders.items()}
     plan = PaymentPlan(errors=list(errors), tolerance=tolerance, no_order=no_order)
+    lists: dict[str, list[PaymentMatch]] = {
+        "to_mark_paid": plan.to_mark_paid, "partly_paid": plan.partly_paid, "unpaid": plan.unpaid,
+        "unknown": plan.unknown, "already_paid": plan.already_paid, "held": plan.held,
+    }
     for key, group in _group(rows).items():
-        state = index.get(key)
-        match, target = _classify(group, state, tolerance, blocked_statuses)
-        getattr(plan, target).append(match)
+        match = _classify(group, index.get(key), tolerance, blocked_statuses)
+        lists[match.kind].append(match)
     return plan
 
 
@@ -226,20 +240,29 @@ def plan_from_invoices(
 
 
 def _group(rows: Iterable[PaymentRow]) -> dict[str, list[PaymentRow]]:
-    """Rows by normalised order number, in order of first appearance, exact duplicates dropped."""
+    """Rows by normalised order number, in order of first appearance.
+
+    A row repeating an earlier row of the same order exactly (invoice number,
+    to pay, total) is dropped, so a file with duplicated lines is not summed twice.
+    """
     groups: dict[str, list[PaymentRow]] = {}
-    seen: set[tuple[str, str, Decimal, Decimal | None]] = set()
     for row in rows:
-        key = normalise_order_number(row.order_number)
+        key = row.order_number.strip()  # normalise_order_number, inlined for large files
+        if key[:1] == "#":
+            key = key[1:].strip()
         if not key:
             continue
-        if row.invoice_number:
-            identity = (key, row.invoice_number, row.to_pay, row.total)
-            if identity in seen:
-                continue
-            seen.add(identity)
-        groups.setdefault(key, []).append(row)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [row]
+        elif not (row.invoice_number and any(_same_invoice(row, other) for other in group)):
+            group.append(row)
     return groups
+
+
+def _same_invoice(a: PaymentRow, b: PaymentRow) -> bool:
+    """True when two rows describe the same invoice with the same amounts."""
+    return (a.invoice_number, a.to_pay, a.total) == (b.invoice_number, b.to_pay, b.total)
 
 
 def _classify(
@@ -247,55 +270,58 @@ def _classify(
     state: ShopOrderState | None,
     tolerance: Decimal,
     blocked_statuses: frozenset[str],
-) -> tuple[PaymentMatch, str]:
-    """One order's entry and the name of the plan list it belongs to."""
-    to_pay = sum((row.to_pay for row in group), Decimal(0))
-    settled = [row.to_pay <= tolerance for row in group]
+) -> PaymentMatch:
+    """One order's entry, with the plan list it belongs to."""
+    first = group[0]
+    if len(group) == 1:  # the usual case, kept cheap for large files
+        to_pay, settled, any_settled = first.to_pay, first.to_pay <= tolerance, first.to_pay <= tolerance
+        invoice_date, paid_date, invoices = first.date, first.paid_date, first.invoice_number
+        lines = (first.line,) if first.line else ()
+    else:
+        to_pay = sum((row.to_pay for row in group), Decimal(0))
+        flags = [row.to_pay <= tolerance for row in group]
+        settled, any_settled = all(flags), any(flags)
+        invoice_date = max((row.date for row in group if row.date is not None), default=None)
+        paid_date = max((row.paid_date for row in group if row.paid_date is not None), default=None)
+        invoices = ", ".join(dict.fromkeys(row.invoice_number for row in group if row.invoice_number))
+        lines = tuple(row.line for row in group if row.line)
     total = _total(group, state)
     paid = None if total is None else total - to_pay
     if paid is not None and paid < -tolerance:
         paid = None  # totals that do not fit the amount left (e.g. total missing in POHODA)
-    dates = [row.date for row in group if row.date is not None]
-    paid_dates = [row.paid_date for row in group if row.paid_date is not None]
-    invoices = ", ".join(dict.fromkeys(row.invoice_number for row in group if row.invoice_number))
-
-    def entry(reason: str) -> PaymentMatch:
-        return PaymentMatch(
-            order_number=group[0].order_number.strip(),
-            order_id=None if state is None else state.order_id,
-            invoice_number=invoices,
-            to_pay=to_pay,
-            paid=paid,
-            total=total,
-            date=max(dates, default=None),
-            paid_date=max(paid_dates, default=None),
-            shop_status="" if state is None else state.status,
-            shop_total=None if state is None else state.total,
-            currency="" if state is None else state.currency,
-            reason=reason,
-            lines=tuple(row.line for row in group if row.line),
-        )
-
+    kind: PlanList
     if state is None:
-        return entry("Objednávku s tímto číslem e-shop nezná — zkontrolujte číslo v poli Občj."), "unknown"
-    if state.paid:
-        note = "" if all(settled) else f" POHODA ale eviduje k likvidaci {format_czk(to_pay)} — zkontrolujte."
-        return entry("V e-shopu už je zaplacená." + note), "already_paid"
-    if all(settled):
-        if state.status in blocked_statuses:
-            return entry(
-                f"V POHODĚ uhrazeno, ale objednávka je v e-shopu ve stavu „{state.status}“ — "
-                "automaticky ji neoznačím; zkontrolujte ji ručně."
-            ), "held"
-        return entry(_paid_reason(to_pay, invoices)), "to_mark_paid"
-    if any(settled) or paid_dates or (paid is not None and paid > tolerance):
-        shown = "" if paid is None else f"Uhrazeno {format_czk(paid)}, "
-        return entry(f"{shown}zbývá uhradit {format_czk(to_pay)}."), "partly_paid"
-    return entry(f"Zatím neuhrazeno, zbývá uhradit {format_czk(to_pay)}."), "unpaid"
+        kind = "unknown"
+    elif state.paid:
+        kind = "already_paid"
+    elif settled:
+        kind = "held" if state.status in blocked_statuses else "to_mark_paid"
+    elif any_settled or paid_date is not None or (paid is not None and paid > tolerance):
+        kind = "partly_paid"
+    else:
+        kind = "unpaid"
+    return PaymentMatch(
+        kind=kind,
+        order_number=first.order_number.strip(),
+        order_id=None if state is None else state.order_id,
+        invoice_number=invoices,
+        to_pay=to_pay,
+        paid=paid,
+        total=total,
+        date=invoice_date,
+        paid_date=paid_date,
+        shop_status="" if state is None else state.status,
+        shop_total=None if state is None else state.total,
+        currency="" if state is None else state.currency,
+        settled=settled,
+        lines=lines,
+    )
 
 
 def _total(group: Sequence[PaymentRow], state: ShopOrderState | None) -> Decimal | None:
     """Invoiced total in CZK: the invoices' totals, else the shop total of a CZK order."""
+    if len(group) == 1 and group[0].total is not None:
+        return group[0].total
     if all(row.total is not None for row in group):
         return sum((row.total for row in group if row.total is not None), Decimal(0))
     if state is not None and state.currency.strip().upper() in _CZK:
@@ -303,13 +329,30 @@ def _total(group: Sequence[PaymentRow], state: ShopOrderState | None) -> Decimal
     return None
 
 
-def _paid_reason(to_pay: Decimal, invoices: str) -> str:
-    """Czech reason for an order to mark paid."""
-    plural = "," in invoices
-    subject = f"Faktury {invoices}" if plural else f"Faktura {invoices}".rstrip()
+def _reason(match: PaymentMatch) -> str:
+    """Czech text for the preview: why the order is in its list."""
+    left = format_czk(match.to_pay)
+    if match.kind == "unknown":
+        return "Objednávku s tímto číslem e-shop nezná — zkontrolujte číslo v poli Občj."
+    if match.kind == "already_paid":
+        note = "" if match.settled else f" POHODA ale eviduje k likvidaci {left} — zkontrolujte."
+        return "V e-shopu už je zaplacená." + note
+    if match.kind == "held":
+        return (
+            f"V POHODĚ uhrazeno, ale objednávka je v e-shopu ve stavu „{match.shop_status}“ — "
+            "automaticky se neoznačí; zkontrolujte ji ručně."
+        )
+    if match.kind == "partly_paid":
+        if match.paid is None:
+            return f"Zbývá uhradit {left}."
+        return f"Uhrazeno {format_czk(match.paid)}, zbývá uhradit {left}."
+    if match.kind == "unpaid":
+        return f"Zatím neuhrazeno, zbývá uhradit {left}."
+    plural = "," in match.invoice_number
+    subject = f"Faktury {match.invoice_number}" if plural else f"Faktura {match.invoice_number}".rstrip()
     verb = "uhrazeny" if plural else "uhrazena"
-    if to_pay < 0:
-        return f"{subject} {verb} (přeplatek {format_czk(-to_pay)})."
-    if to_pay > 0:
-        return f"{subject} {verb} (zbývá {format_czk(to_pay)}, v toleranci)."
+    if match.to_pay < 0:
+        return f"{subject} {verb} (přeplatek {format_czk(-match.to_pay)})."
+    if match.to_pay > 0:
+        return f"{subject} {verb} (zbývá {left}, v toleranci)."
     return f"{subject} {verb}."

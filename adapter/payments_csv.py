@@ -96,7 +96,7 @@ _DELIMITER_NAMES = {";": "středník", "\t": "tabulátor", ",": "čárka"}
 _HEADER_SEARCH_LINES = 100
 _MAX_JOINED_LINES = 20  # a quoted field may span at most this many lines
 _MAX_INT_DIGITS = 15
-_SUMMARY_WORDS = ("celkem", "soucet", "suma", "pocetzaznamu", "pocetdokladu")
+_SUMMARY = re.compile(r"(?:celkem|soucet|suma|pocet\s+(?:zaznamu|dokladu|faktur))(?:\W|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,6 +339,10 @@ def _records(lines: Sequence[str], start: int, delimiter: str) -> Iterator[tuple
     n = len(lines)
     while i < n:
         raw = lines[i]
+        if '"' not in raw:  # fast path: no quoting on this line
+            yield i, raw, raw.split(delimiter)
+            i += 1
+            continue
         cells = _parse_fields(raw, delimiter, strict=True)
         if cells is not None:
             yield i, raw, cells
@@ -370,12 +374,15 @@ def _clean(cell: str) -> str:
 
 
 def normalise_header(name: str) -> str:
-    """Fold a header name for matching: no case, diacritics, dots or spacing."""
-    decomposed = unicodedata.normalize("NFKD", _clean(name))
-    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    return "".join(ch for ch in folded if ch.isalnum())
+    """Fold a header name for matching: no case, diacritics, dots or spacing.
+
+    ``"Obč. j."`` → ``"obcj"``; letters without an ASCII base are dropped.
+    """
+    folded = unicodedata.normalize("NFKD", _clean(name)).encode("ascii", "ignore").decode("ascii")
+    return _NOT_ALNUM.sub("", folded.lower())
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _ALIAS_INDEX: dict[str, Column] = {
     normalise_header(alias): role for role, aliases in COLUMN_ALIASES.items() for alias in aliases
 }
@@ -456,43 +463,46 @@ def _read_rows(
     while width > 1 and not header[width - 1]:
         width -= 1  # a trailing delimiter on the header adds no column
     header_keys = [normalise_header(c) for c in header[:width]]
+    order_index = columns["order_number"]
+    build = _RowBuilder(columns)
+    blank_chars = f"{delimiter} \t\"'"
     rows: list[PaymentRow] = []
     errors: list[RowError] = []
     blank = no_order = 0
     for index, raw, cells in _records(lines, header_index + 1, delimiter):
         line = index + 1
-        if not raw.strip() or not any(c.strip() for c in cells):
+        if not raw.strip(blank_chars):
             blank += 1
             continue
-        if _is_summary(cells):
+        if _is_summary(cells, order_index):
             errors.append(RowError(line, "Souhrnný řádek — přeskočen.", _shorten(raw), "summary"))
             continue
         if len(cells) > width and not any(c.strip() for c in cells[width:]):
             cells = cells[:width]
         if len(cells) != width:
-            errors.append(
-                RowError(
-                    line,
-                    f"Řádek má {_columns(len(cells))}, hlavička {_columns(width)} — přeskočen. "
-                    "Zkontrolujte, zda v řádku není navíc oddělovač nebo neuzavřené uvozovky.",
-                    _shorten(raw),
-                    "columns",
-                )
-            )
+            errors.append(RowError(line, _column_count_message(len(cells), width), _shorten(raw), "columns"))
             continue
-        cells = [_clean(c) for c in cells]
-        if [normalise_header(c) for c in cells] == header_keys:
+        cells = [_clean(c) for c in cells] if '="' in raw else [c.strip() for c in cells]
+        order_number = cells[order_index]
+        if not _HAS_DIGIT.search(order_number) and [normalise_header(c) for c in cells] == header_keys:
             errors.append(RowError(line, "Opakovaná hlavička — přeskočena.", _shorten(raw), "header"))
             continue
-        order_number = cells[columns["order_number"]]
         if not order_number:
             no_order += 1
             continue
         try:
-            rows.append(_row(line, order_number, cells, columns))
+            rows.append(build(line, order_number, cells))
         except _ValueProblem as exc:
             errors.append(RowError(line, str(exc), _shorten(raw), "value"))
     return rows, errors, blank, no_order
+
+
+def _column_count_message(found: int, expected: int) -> str:
+    """Czech message for a row with the wrong number of cells."""
+    return (
+        f"Řádek má {_columns(found)}, hlavička {_columns(expected)} — přeskočen. "
+        "Zkontrolujte, zda v řádku není navíc oddělovač nebo neuzavřené uvozovky."
+    )
 
 
 def _columns(count: int) -> str:
@@ -502,62 +512,90 @@ def _columns(count: int) -> str:
     return f"{count} sloupce" if 2 <= count <= 4 else f"{count} sloupců"
 
 
-def _is_summary(cells: Sequence[str]) -> bool:
-    """True for "Celkem:", "Součet", "Počet záznamů: 12" and similar lines."""
-    for cell in cells[:3]:
-        key = normalise_header(cell)
-        if key:
-            return key.startswith(_SUMMARY_WORDS)
+def _is_summary(cells: Sequence[str], order_index: int) -> bool:
+    """True for "Celkem:", "Součet", "Počet záznamů: 12" and similar lines.
+
+    The first non-empty cell must start with such a word and the row must
+    carry no order number of its own (so "Šumava s.r.o." is a customer).
+    """
+    for index, cell in enumerate(cells):
+        cell = cell.strip()
+        if not cell:
+            continue
+        if not cell[0].isalpha():
+            return False
+        folded = unicodedata.normalize("NFKD", cell[:40]).encode("ascii", "ignore").decode("ascii").lower()
+        if not _SUMMARY.match(folded):
+            return False
+        return index == order_index or len(cells) <= order_index or not cells[order_index].strip()
     return False
 
 
-def _row(line: int, order_number: str, cells: Sequence[str], columns: dict[Column, int]) -> PaymentRow:
-    """Build one row; raises :class:`_ValueProblem` naming the bad cell."""
+class _RowBuilder:
+    """Builds :class:`PaymentRow` from cells; remembers parsed values of this file.
 
-    def cell(role: Column) -> str:
-        index = columns.get(role)
-        return "" if index is None else cells[index]
+    Exports repeat the same dates and amounts ("0,00") on many lines, so the
+    per-file memo makes large files noticeably faster.
+    """
 
-    to_pay_text = cell("to_pay")
-    if not to_pay_text:
-        raise _ValueProblem(
-            "Prázdná hodnota ve sloupci „K likvidaci“ — nelze poznat, zda je faktura uhrazena. Řádek přeskočen."
+    def __init__(self, columns: dict[Column, int]) -> None:
+        self.order = columns["order_number"]
+        self.to_pay = columns["to_pay"]
+        self.date = columns["date"]
+        self.total = columns.get("total")
+        self.paid_date = columns.get("paid_date")
+        self.invoice_number = columns.get("invoice_number")
+        self.variable_symbol = columns.get("variable_symbol")
+        self.amounts: dict[str, Decimal] = {}
+        self.dates: dict[str, date] = {}
+
+    def __call__(self, line: int, order_number: str, cells: Sequence[str]) -> PaymentRow:
+        """One row from cleaned cells; raises :class:`_ValueProblem` naming the bad cell."""
+        to_pay_text = cells[self.to_pay]
+        if not to_pay_text:
+            raise _ValueProblem(
+                "Prázdná hodnota ve sloupci „K likvidaci“ — nelze poznat, zda je faktura uhrazena. Řádek přeskočen."
+            )
+        total_text = "" if self.total is None else cells[self.total]
+        return PaymentRow(
+            line=line,
+            order_number=order_number,
+            to_pay=self.amount(to_pay_text, "to_pay"),
+            date=self.date_of(cells[self.date], "date"),
+            invoice_number="" if self.invoice_number is None else cells[self.invoice_number],
+            paid_date=None if self.paid_date is None else self.date_of(cells[self.paid_date], "paid_date"),
+            total=self.amount(total_text, "total") if total_text else None,
+            variable_symbol="" if self.variable_symbol is None else cells[self.variable_symbol],
         )
-    to_pay = _amount(to_pay_text, "to_pay")
-    total_text = cell("total")
-    return PaymentRow(
-        line=line,
-        order_number=order_number,
-        to_pay=to_pay,
-        date=_date(cell("date"), "date"),
-        invoice_number=cell("invoice_number"),
-        paid_date=_date(cell("paid_date"), "paid_date"),
-        total=_amount(total_text, "total") if total_text else None,
-        variable_symbol=cell("variable_symbol"),
-    )
 
+    def amount(self, text: str, role: Column) -> Decimal:
+        """:func:`parse_amount` with the column named in the error."""
+        value = self.amounts.get(text)
+        if value is None:
+            try:
+                value = self.amounts[text] = parse_amount(text)
+            except ValueError as exc:
+                raise _ValueProblem(f"Sloupec „{COLUMN_LABELS[role]}“: {exc} Řádek přeskočen.") from None
+        return value
 
-def _amount(text: str, role: Column) -> Decimal:
-    """:func:`parse_amount` with the column named in the error."""
-    try:
-        return parse_amount(text)
-    except ValueError as exc:
-        raise _ValueProblem(f"Sloupec „{COLUMN_LABELS[role]}“: {exc} Řádek přeskočen.") from None
-
-
-def _date(text: str, role: Column) -> date | None:
-    """:func:`parse_date` with the column named in the error; empty → None."""
-    if not text:
-        return None
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise _ValueProblem(f"Sloupec „{COLUMN_LABELS[role]}“: {exc} Řádek přeskočen.") from None
+    def date_of(self, text: str, role: Column) -> date | None:
+        """:func:`parse_date` with the column named in the error; empty → None."""
+        if not text:
+            return None
+        value = self.dates.get(text)
+        if value is None:
+            try:
+                value = self.dates[text] = parse_date(text)
+            except ValueError as exc:
+                raise _ValueProblem(f"Sloupec „{COLUMN_LABELS[role]}“: {exc} Řádek přeskočen.") from None
+        return value
 
 
 # --------------------------------------------------------------------------- values
 
+_HAS_DIGIT = re.compile(r"[0-9]")
 _SIMPLE_NUMBER = re.compile(r"-?\d{1,15}(?:[.,]\d+)?", re.ASCII)
+_SPACED_NUMBER = re.compile(r"-?\d{1,3}(?:[ \u00a0\u202f]\d{3}){1,4}(?:,\d+)?", re.ASCII)
 _CURRENCY_AFFIX = re.compile(r"^(?:kč|kc|czk)\s*|\s*(?:kč|kc|czk|,-|\.-|,--|\.--)$", re.IGNORECASE)
 _SPACES = re.compile(r"[\s'’]+")
 _DIGITS_SEPARATORS = re.compile(r"[0-9.,]*[0-9][0-9.,]*")
@@ -578,12 +616,14 @@ def parse_amount(text: str) -> Decimal:
     s = text.strip()
     if _SIMPLE_NUMBER.fullmatch(s):
         return Decimal(s.replace(",", "."))
+    if _SPACED_NUMBER.fullmatch(s):  # "1 234,50", the usual Czech export
+        return Decimal(_SPACES.sub("", s).replace(",", "."))
     negative = False
-    if s.startswith("(") and s.endswith(")"):
-        negative, s = True, s[1:-1].strip()
     previous = None
     while previous != s:
         previous, s = s, _CURRENCY_AFFIX.sub("", s).strip()
+        if not negative and s.startswith("(") and s.endswith(")"):
+            negative, s = True, s[1:-1].strip()
     if s.startswith(("+", *_MINUS)):
         negative, s = negative or s[0] != "+", s[1:].lstrip()
     elif s.endswith(_MINUS):
