@@ -116,7 +116,7 @@ class Catalogue:
 
 
 def _ean13(rng: random.Random) -> str:
-    digits = [2, 0] + [rng.randrange(10) for _ in range(10)]  # 20–29: in-store numbering range
+    digits = [2, 0, *map(int, f"{rng.randrange(10**10):010d}")]  # 20–29: in-store numbering range
     total = sum(d * (3 if i % 2 else 1) for i, d in enumerate(digits))
     return "".join(map(str, digits)) + str((10 - total % 10) % 10)
 
@@ -200,7 +200,8 @@ def _generate(seed: int, size: int) -> Catalogue:
     n_variable = 0
     n_variations = 0
     while i < len(shop_cards):
-        if rng.random() < 0.04 and i + 4 < len(shop_cards):
+        force_group = n_variable == 0 and i == 5 and len(shop_cards) >= 20  # small catalogues get one too
+        if (force_group or rng.random() < 0.04) and i + 4 < len(shop_cards):
             group = shop_cards[i : i + rng.randrange(2, 5)]
             axis, values = _VARIANT_AXES[rng.randrange(len(_VARIANT_AXES))]
             key += 1

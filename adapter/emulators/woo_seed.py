@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import string
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -111,12 +112,15 @@ def sync_variable(parent: Doc, children: Sequence[Doc]) -> None:
 
 
 def customer_docs(seed: int, created: datetime) -> list[Doc]:
-    """Customers from ``catalogue.people(seed, 50)`` (ids 1…50; company buyers carry IČO/DIČ meta)."""
+    """Customers from ``catalogue.people(seed, 50)``: id = key + 1 (user 1 is the shop admin).
+
+    Company buyers carry ``billing_ic``/``billing_dic`` meta.
+    """
     docs = []
     for person in catalogue.people(seed, SEED_CUSTOMERS):
         stamp = to_gmt(created - timedelta(days=SEED_CUSTOMERS - person.key))
         docs.append({
-            "id": person.key, "email": person.email, "first_name": person.first_name,
+            "id": person.key + 1, "email": person.email, "first_name": person.first_name,
             "last_name": person.last_name, "username": person.email.split("@")[0].replace(".", ""),
             "role": "customer", "date_created_gmt": stamp, "date_modified_gmt": stamp,
             "billing": billing_of(person), "shipping": shipping_of(person),
@@ -161,18 +165,29 @@ def order_docs(
     rng = random.Random(seed * 104_729 + count)
     people = catalogue.people(seed, SEED_CUSTOMERS)
     statuses = ("processing", "completed", "on-hold", "pending", "cancelled", "processing", "completed")
+    pools = Pools(goods, [g for g in goods if g["type"] == "variation"],
+                  [g for g in goods if str(g.get("sku", "")).startswith("NEZNAMY-")], parents)
     docs = []
     for n in range(count):
         person = people[rng.randrange(len(people))]
         when = created - timedelta(hours=(count - n) * 5, minutes=rng.randrange(60))
         status = statuses[n % len(statuses)]
-        docs.append(_order(rng, n, person, goods, parents, status, ids(), item_ids, when))
+        docs.append(_order(rng, n, person, pools, status, ids(), item_ids, when))
     return docs
 
 
-def _pick_lines(rng: random.Random, n: int, goods: Sequence[Doc], parents: dict[int, str]) -> list[LineIn]:
-    unknown = [g for g in goods if str(g.get("sku", "")).startswith("NEZNAMY-")]
-    variations = [g for g in goods if g["type"] == "variation"]
+@dataclass(frozen=True)
+class Pools:
+    """What order lines are drawn from: all goods, variations, products with unknown SKUs."""
+
+    goods: Sequence[Doc]
+    variations: Sequence[Doc]
+    unknown: Sequence[Doc]
+    parents: dict[int, str]
+
+
+def _pick_lines(rng: random.Random, n: int, pools: Pools) -> list[LineIn]:
+    goods, variations, unknown, parents = pools.goods, pools.variations, pools.unknown, pools.parents
     chosen = [goods[rng.randrange(len(goods))] for _ in range(rng.randrange(1, 4))]
     if n % 6 == 1 and variations:
         chosen.append(variations[rng.randrange(len(variations))])
@@ -204,12 +219,12 @@ def _in_currency(lines: list[LineIn], eur: bool) -> list[LineIn]:
 
 
 def _order(
-    rng: random.Random, n: int, person: catalogue.CataloguePerson, goods: Sequence[Doc],
-    parents: dict[int, str], status: str, order_id: int, item_ids: Callable[[], int], when: datetime,
+    rng: random.Random, n: int, person: catalogue.CataloguePerson, pools: Pools, status: str, order_id: int,
+    item_ids: Callable[[], int], when: datetime,
 ) -> Doc:
     eur = n % 8 == 3
-    lines = _in_currency(_pick_lines(rng, n, goods, parents), eur)
-    subtotal = sum((line.unit_gross * line.quantity for line in lines), Decimal(0))
+    lines = _in_currency(_pick_lines(rng, n, pools), eur)
+    subtotal = sum((line.gross for line in lines), Decimal(0))
     coupons = _coupons(n, eur)
     title, method, cost = SHIPPING[rng.randrange(len(SHIPPING))]
     if cost and subtotal > (Decimal(80) if eur else Decimal(2000)):
@@ -224,7 +239,7 @@ def _order(
     modified = to_gmt(when + timedelta(minutes=30 + rng.randrange(120)))
     guest = n % 4 == 2
     doc: Doc = {
-        "id": order_id, "status": status, "currency": "EUR" if eur else "CZK", "customer_id": 0 if guest else person.key,
+        "id": order_id, "status": status, "currency": "EUR" if eur else "CZK", "customer_id": 0 if guest else person.key + 1,
         "order_key": "wc_order_" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(13)),
         "billing": billing_of(person), "shipping": shipping_of(person), "payment_method": pay_id,
         "payment_method_title": pay_title, "created_via": "checkout", "customer_ip_address": f"192.0.2.{n % 250 + 1}",

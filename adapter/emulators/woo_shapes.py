@@ -76,7 +76,7 @@ class Clock:
 
 def to_gmt(moment: datetime) -> str:
     """WooCommerce's GMT date format (no offset)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()
 
 
 def parse_gmt(text: str) -> datetime:
@@ -111,10 +111,16 @@ def local_to_gmt(text: str) -> str:
     return to_gmt(value)
 
 
+_CZECH = str.maketrans("áčďéěíňóřšťúůýžÁČĎÉĚÍŇÓŘŠŤÚŮÝŽ", "acdeeinorstuuyzACDEEINORSTUUYZ")
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+
+
 def slugify(text: str) -> str:
     """WordPress-like slug: ASCII, lower case, hyphens."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    ascii_text = text.translate(_CZECH)
+    if not ascii_text.isascii():
+        ascii_text = unicodedata.normalize("NFKD", ascii_text).encode("ascii", "ignore").decode()
+    return _NON_SLUG.sub("-", ascii_text.lower()).strip("-")
 
 
 # --------------------------------------------------------------------------- defaults
@@ -173,8 +179,10 @@ CUSTOMER_DEFAULT: Doc = {
 
 
 def _with_defaults(default: Doc, doc: Doc) -> Doc:
+    """Defaults, then the stored fields; internal ``_keys`` and protected meta are left out."""
     out = copy.deepcopy(default)
-    out.update(copy.deepcopy(doc))
+    out.update({k: copy.deepcopy(v) for k, v in doc.items() if not k.startswith("_")})
+    out["meta_data"] = [m for m in out.get("meta_data", []) if not str(m.get("key", "")).startswith("_")]
     return out
 
 
@@ -326,6 +334,12 @@ class LineIn:
     tax_class: str
     meta: tuple[tuple[str, str], ...] = ()
     parent_name: str | None = None
+    gross_override: Decimal | None = None  #: line gross when the client gave net totals
+
+    @property
+    def gross(self) -> Decimal:
+        """Line gross amount incl. VAT."""
+        return self.gross_override if self.gross_override is not None else self.unit_gross * self.quantity
 
 
 @dataclass(frozen=True)
@@ -346,7 +360,7 @@ def _split_gross(gross: Decimal, tax_class: str) -> tuple[Decimal, Decimal]:
 
 def _coupon_shares(lines: Sequence[LineIn], coupons: Sequence[tuple[str, str, Decimal]]) -> list[Decimal]:
     """Gross discount per line for the coupons (percent per line; fixed cart spread by value)."""
-    grosses = [line.unit_gross * line.quantity for line in lines]
+    grosses = [line.gross for line in lines]
     shares = [Decimal(0)] * len(lines)
     for _code, kind, amount in coupons:
         if kind == "percent":
@@ -376,7 +390,7 @@ def compute_order(
     taxes: dict[str, list[Decimal]] = {}  # tax class → [cart tax, shipping tax]
     items = []
     for line, share in zip(lines, shares, strict=True):
-        gross = line.unit_gross * line.quantity
+        gross = line.gross
         sub_net, sub_tax = _split_gross(gross, line.tax_class)
         net, tax = _split_gross(gross - share, line.tax_class)
         rate_id = TAX_RATES.get(line.tax_class, TAX_RATES[""])[0]
