@@ -453,7 +453,12 @@ def last_ok_run(agenda: str) -> Run | None:
 
 
 def runs(
-    *, agenda: str | None = None, status: str | None = None, limit: int = 50, offset: int = 0
+    *,
+    agenda: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    trigger: str | None = None,
 ) -> list[Run]:
     """Runs newest first, optionally filtered."""
     query = Run.select()
@@ -461,6 +466,8 @@ def runs(
         query = query.where(Run.agenda == agenda)
     if status:
         query = query.where(Run.status == status)
+    if trigger:
+        query = query.where(Run.trigger == trigger)
     return list(query.order_by(Run.id.desc()).limit(limit).offset(offset))
 
 
@@ -590,12 +597,38 @@ def record_events(run_id: int, agenda: str, events: Sequence[tuple[str, str, str
             ).execute()
 
 
-def run_events(run_id: int, *, state: str | None = None, limit: int = 500, offset: int = 0) -> list[RunEvent]:
+def run_events(
+    run_id: int, *, state: str | None = None, limit: int = 500, offset: int = 0, search: str = ""
+) -> list[RunEvent]:
     """Events of one run, in the order they happened."""
     query = RunEvent.select().where(RunEvent.run == run_id)
     if state:
         query = query.where(RunEvent.state == state)
+    if search:
+        like = f"%{search}%"
+        query = query.where((RunEvent.key ** like) | (RunEvent.label ** like) | (RunEvent.message ** like))
     return list(query.order_by(RunEvent.id).limit(limit).offset(offset))
+
+
+def run_event_keys(run_id: int, state: str = "error") -> list[str]:
+    """The distinct document keys of one run's events in ``state`` (e.g. to retry the failed ones)."""
+    query = (
+        RunEvent.select(RunEvent.key)
+        .where((RunEvent.run == run_id) & (RunEvent.state == state))
+        .group_by(RunEvent.key)
+        .order_by(fn.MIN(RunEvent.id))
+    )
+    return [row.key for row in query]
+
+
+def get_run(run_id: int) -> Run | None:
+    """One run by id, if it exists."""
+    return Run.get_or_none(Run.id == run_id)
+
+
+def get_entry_by_id(entry_id: int) -> Entry | None:
+    """One ledger row by its id, if it exists."""
+    return Entry.get_or_none(Entry.id == entry_id)
 
 
 def count_events(run_id: int) -> dict[str, int]:

@@ -90,10 +90,10 @@ def test_cancel_interrupts_at_safe_point(db):
     started = threading.Event()
 
     def job(ctx):
-        started.set()
         for i in range(1000):
             ctx.check_cancel()
             ctx.ok(str(i))
+            started.set()
             threading.Event().wait(0.01)
 
     runner = make_runner(db, customers=job)

@@ -1,0 +1,170 @@
+"""The web layer: blueprints, error pages, template helpers.
+
+:func:`register` adds our blueprints and every module named in
+:data:`EXTRA_BLUEPRINTS` that exists (``importlib.util.find_spec``), so an
+agenda-specific blueprint plugs in by adding one line here. Such a module
+exposes ``bp`` (a :class:`flask.Blueprint`); views that POHODA calls use
+:func:`adapter.web.auth.public_endpoint` and :func:`adapter.web.auth.csrf_exempt_pohoda`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, g, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from adapter.config import AGENDAS
+from adapter.web import accounts, auth
+from adapter.web.extension import get_ext
+from adapter.web.present import ENTRY_STATES, EVENT_STATES, RUN_STATES, TRIGGERS, state_label
+
+log = logging.getLogger(__name__)
+
+#: our own blueprints (module paths exposing ``bp``)
+BLUEPRINTS: tuple[str, ...] = (
+    "adapter.web.auth",
+    "adapter.web.dashboard",
+    "adapter.web.jobs",
+    "adapter.web.runs",
+    "adapter.web.documents",
+    "adapter.web.settings",
+    "adapter.web.users",
+    "adapter.web.tokens",
+    "adapter.web.bookmark",
+)
+
+#: agenda-specific blueprints of wave 2; registered only when the module exists
+EXTRA_BLUEPRINTS: tuple[str, ...] = (
+    "adapter.web.pairing",
+    "adapter.web.payments",
+    "adapter.web.pohoda_pull",
+    "adapter.web.pohoda_push",
+    "adapter.web.orders",
+    "adapter.web.customers",
+)
+
+ERROR_MESSAGES: dict[int, str] = {
+    400: "Požadavek nelze zpracovat.",
+    403: "K této akci nemáte oprávnění.",
+    404: "Stránka nebyla nalezena.",
+    405: "Tuto akci nelze takto provést.",
+    413: "Soubor je příliš velký. Limit nastavíte v Nastavení › Zaplacené objednávky.",
+    500: "V adaptéru nastala neočekávaná chyba. Zkuste akci zopakovat; pokud se opakuje, pošlete podpoře protokol aplikace.",
+}
+
+
+def _module_exists(path: str) -> bool:
+    try:
+        return importlib.util.find_spec(path) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def register(app: Flask) -> None:
+    """Register the login guard, all blueprints, CSRF exemptions, error pages and template helpers."""
+    app.before_request(auth.require_login)
+    for path in BLUEPRINTS + tuple(p for p in EXTRA_BLUEPRINTS if _module_exists(p)):
+        app.register_blueprint(importlib.import_module(path).bp)
+    csrf = get_ext_from(app).csrf
+    for view in app.view_functions.values():
+        if getattr(view, auth.CSRF_EXEMPT_ATTR, False):
+            csrf.exempt(view)
+    _register_errors(app)
+    _register_template_helpers(app)
+
+
+def get_ext_from(app: Flask) -> Any:
+    """The adapter extension of ``app`` (outside a request)."""
+    return app.extensions["adapter"]
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> Any:
+        message = "Formulář vypršel nebo nepochází z této aplikace. Načtěte stránku znovu a akci zopakujte."
+        return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        code = exc.code or 500
+        message = ERROR_MESSAGES.get(code, exc.name)
+        if code == 403 and exc.description and not exc.description.startswith("You don't"):
+            message = exc.description
+        return render_template("errors/error.html", code=code, message=message), code
+
+    @app.errorhandler(Exception)
+    def crash(exc: Exception) -> Any:
+        log.error("unhandled error on %s %s", request.method, request.path, exc_info=exc)
+        return render_template("errors/error.html", code=500, message=ERROR_MESSAGES[500]), 500
+
+
+def local_dt(value: datetime | None, seconds: bool = False) -> str:
+    """An aware datetime in local time, Czech style (``3. 2. 2025 14:05``)."""
+    if value is None:
+        return ""
+    local = value.astimezone()
+    text = f"{local.day}. {local.month}. {local.year} {local:%H:%M}"
+    return text + f":{local:%S}" if seconds else text
+
+
+def duration(start: datetime | None, end: datetime | None) -> str:
+    """How long something took, e.g. ``1 min 5 s``."""
+    if start is None or end is None:
+        return ""
+    total = max(0, int((end - start).total_seconds()))
+    minutes, secs = divmod(total, 60)
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+
+
+def page_url(number: int) -> str:
+    """The current URL with another ``page`` (filters kept)."""
+    args = {**(request.view_args or {}), **request.args.to_dict(), "page": number}
+    return url_for(request.endpoint or "dashboard.index", **args)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from adapter.web.bookmark import progress_signature
+    from adapter.web.explain import explain_detail
+    from adapter.web.labels import PAGES
+    from adapter.web.present import ACTIONS, AGENDA_INFO
+
+    app.jinja_env.filters.update(dt=local_dt, state_label=state_label, duration=duration)
+    app.jinja_env.globals.update(
+        AGENDAS=AGENDAS,
+        AGENDA_INFO=AGENDA_INFO,
+        ACTIONS=ACTIONS,
+        RUN_STATES=RUN_STATES,
+        ENTRY_STATES=ENTRY_STATES,
+        EVENT_STATES=EVENT_STATES,
+        TRIGGERS=TRIGGERS,
+        SETTINGS_PAGES=PAGES,
+        progress_signature=progress_signature,
+        explain_detail=explain_detail,
+        page_url=page_url,
+        can=auth.can,
+    )
+
+    @app.context_processor
+    def adapter_context() -> dict[str, Any]:
+        ext = get_ext()
+        try:
+            users_exist = accounts.has_users()
+        except Exception:  # an error page must render even when the ledger is broken
+            users_exist = True
+        return {
+            "endpoints": frozenset(app.view_functions),
+            "demo_mode": ext.settings.demo or ext.demo is not None,
+            "demo_info": ext.demo,
+            "current_user": getattr(g, "user", None),
+            "is_admin": getattr(g, "role", None) == "admin",
+            "is_local": getattr(g, "local", False),
+            "nav_visible": getattr(g, "role", None) is not None,
+            "has_users": users_exist,
+            "settings_problems": bool(ext.store.errors()),
+        }

@@ -1,0 +1,111 @@
+"""Demo mode: both emulators in-process, seeded alike, and a configured throwaway data folder.
+
+A new user sees every agenda work within a minute: the mServer emulator
+holds the catalogue's stock cards, the WooCommerce emulator the matching
+products and some orders (same seed, so SKUs equal POHODA codes except the
+few the catalogue leaves unpaired on purpose).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+from adapter.config import SETTINGS_FILE
+from adapter.web.extension import DemoInfo
+
+SEED = 1
+STOCK_CARDS = 300
+ORDERS = 40
+ICO = "12345678"
+MSERVER_USER, MSERVER_PASSWORD = "admin", "heslo"
+SHOP_KEY, SHOP_SECRET = "ck_demo", "cs_demo"
+PULL_USER, PULL_PASSWORD = "pohoda", "demo-pohoda"
+
+
+@dataclass
+class Demo:
+    """What demo mode started; :meth:`stop` ends it and removes the folder."""
+
+    root: Path
+    data_dir: Path
+    mserver: Any
+    woo: Any
+    info: DemoInfo
+
+    def describe(self) -> str:
+        """A few lines for the console."""
+        return (
+            "DEMO: ukázkový režim s emulátory (data se po ukončení smažou)\n"
+            f"  POHODA mServer emulátor: {self.info.mserver_url} (IČO {ICO}, {STOCK_CARDS} zásob)\n"
+            f"  WooCommerce emulátor:    {self.info.eshop_url} ({ORDERS} objednávek)\n"
+            f"  datová složka:           {self.data_dir}"
+        )
+
+    def stop(self) -> None:
+        """Stop both emulators and delete the throwaway folder."""
+        for emulator in (self.woo, self.mserver):
+            # stopping must not hide the real exit reason
+            with contextlib.suppress(Exception):
+                emulator.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def demo_settings(mserver_url: str, eshop_url: str) -> dict[str, Any]:
+    """settings.toml content for the emulators: every agenda on, credentials set."""
+    return {
+        "demo": True,
+        "pohoda": {
+            "url": mserver_url,
+            "user": MSERVER_USER,
+            "password": MSERVER_PASSWORD,
+            "ico": ICO,
+            "pull_user": PULL_USER,
+            "pull_password": PULL_PASSWORD,
+        },
+        "eshop": {"platform": "woocommerce", "url": eshop_url, "consumer_key": SHOP_KEY, "consumer_secret": SHOP_SECRET},
+        "orders": {"enabled": True, "transfer_statuses": ["processing", "completed"]},
+        "invoices": {"enabled": True},
+        "stock": {"enabled": True, "push_prices": True},
+        "products": {"enabled": True},
+        "customers": {"enabled": True, "to_eshop": True},
+        "payments": {"enabled": True},
+    }
+
+
+def write_settings(data_dir: Path, values: dict[str, Any]) -> None:
+    """Write a fresh settings.toml."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("Ukázkový režim (python app.py --demo): nastavení pro emulátory."))
+    for key, value in values.items():
+        doc[key] = value
+    (data_dir / SETTINGS_FILE).write_text(tomlkit.dumps(doc), encoding="utf-8")
+
+
+def start_demo(root: Path | None = None) -> Demo:
+    """Start both emulators (same seed) and prepare the data folder."""
+    from adapter.emulators.mserver import MServerEmulator
+    from adapter.emulators.woocommerce import WooEmulator
+
+    root = root or Path(tempfile.mkdtemp(prefix="pohoda-adapter-demo-"))
+    mserver = MServerEmulator(root / "mserver", ico=ICO, user=MSERVER_USER, password=MSERVER_PASSWORD,
+                              seed=SEED, seed_stock=STOCK_CARDS)
+    woo = WooEmulator(root / "woocommerce", key=SHOP_KEY, secret=SHOP_SECRET, seed=SEED,
+                      seed_products=STOCK_CARDS, seed_orders=ORDERS)
+    mserver_url = mserver.start()
+    try:
+        eshop_url = woo.start()
+    except BaseException:
+        mserver.stop()
+        raise
+    data_dir = root / "data"
+    write_settings(data_dir, demo_settings(mserver_url, eshop_url))
+    return Demo(root=root, data_dir=data_dir, mserver=mserver, woo=woo,
+                info=DemoInfo(mserver_url=mserver_url, eshop_url=eshop_url))

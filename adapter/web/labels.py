@@ -1,0 +1,156 @@
+"""Czech labels and help texts for every settings field, and the settings pages.
+
+One table, so the settings pages are generated from ``config.section_fields``
+and a new option needs one line here (a test checks that every field has one).
+"""
+
+from __future__ import annotations
+
+from adapter.config import AGENDAS
+
+#: section → Czech heading
+SECTION_TITLES: dict[str, str] = {
+    "pohoda": "POHODA (mServer)",
+    "eshop": "E-shop",
+    "pairing": "Párování produktů se zásobami",
+    "app": "Aplikace",
+    **AGENDAS,
+}
+
+#: settings page → (Czech title, sections on it)
+PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "connections": ("Připojení", ("pohoda", "eshop")),
+    **{agenda: (title, (agenda,)) for agenda, title in AGENDAS.items()},
+    "other": ("Párování a aplikace", ("pairing", "app")),
+}
+
+#: (section, key) → (label, help)
+FIELDS: dict[tuple[str, str], tuple[str, str]] = {
+    # POHODA
+    ("pohoda", "url"): ("Adresa mServeru", "Např. http://127.0.0.1:444. mServer spustíte v POHODĚ: Databáze › POHODA mServer."),
+    ("pohoda", "user"): ("Uživatel POHODY", "Uživatel s právem k XML komunikaci a k účetní jednotce."),
+    ("pohoda", "password"): ("Heslo uživatele", "Heslo se nikdy nezobrazuje. Prázdné pole = ponechat stávající."),
+    ("pohoda", "ico"): ("IČO účetní jednotky", "8 číslic; každá dávka nese IČO a POHODA ji jinou účetní jednotkou odmítne."),
+    ("pohoda", "application"): ("Název aplikace", "Jak se adaptér představí POHODĚ (hlavička STW-Application)."),
+    ("pohoda", "connect_timeout"): ("Čekání na spojení (s)", "Jak dlouho čekat na navázání spojení s mServerem."),
+    ("pohoda", "read_timeout"): ("Čekání na odpověď (s)", "Velké dávky a exporty zásob mohou trvat i minuty."),
+    ("pohoda", "pull_user"): (
+        "Uživatel pro stahování z POHODY",
+        "Přihlašovací jméno, které zadáte v POHODĚ u „Obecného internetového obchodu“. Prázdné = adresy pro POHODU jsou vypnuté.",
+    ),
+    ("pohoda", "pull_password"): ("Heslo pro stahování z POHODY", "Heslo se nikdy nezobrazuje. Prázdné pole = ponechat stávající."),
+    # e-shop
+    ("eshop", "platform"): ("Platforma e-shopu", "Zatím je podporován WooCommerce (REST API v3)."),
+    ("eshop", "url"): ("Adresa e-shopu", "Např. https://www.obchod.cz (bez /wp-json)."),
+    ("eshop", "consumer_key"): (
+        "Consumer key",
+        "Klíč API z WooCommerce › Nastavení › Pokročilé › REST API (oprávnění Číst/Zapisovat); začíná ck_.",
+    ),
+    ("eshop", "consumer_secret"): ("Consumer secret", "Tajný klíč (cs_…) se nikdy nezobrazuje. Prázdné pole = ponechat stávající."),
+    ("eshop", "verify_tls"): ("Ověřovat certifikát HTTPS", "Vypínejte jen pro testovací e-shop s vlastním certifikátem."),
+    ("eshop", "query_string_auth"): (
+        "Klíče v adrese požadavku",
+        "Zapněte, pokud hosting zahazuje hlavičku Authorization (WooCommerce pak hlásí 401).",
+    ),
+    ("eshop", "timeout"): ("Čekání na e-shop (s)", "Jak dlouho čekat na odpověď e-shopu."),
+    # pairing
+    ("pairing", "case_sensitive"): ("Rozlišovat velká a malá písmena", "Vypnuto: SKU „abc-1“ se spáruje s kódem „ABC-1“."),
+    ("pairing", "ean_fallback"): ("Párovat podle EAN", "Když SKU nenajde zásobu, zkusit EAN."),
+    # app
+    ("app", "login_on_loopback"): (
+        "Přihlášení i na tomto počítači",
+        "Vypnuto: na počítači s adaptérem se nikdo nepřihlašuje; z jiných počítačů v síti vždy ano.",
+    ),
+    ("app", "session_hours"): ("Délka přihlášení (hodiny)", "Po této době je třeba se přihlásit znovu."),
+    # orders
+    ("orders", "transfer_statuses"): (
+        "Stavy objednávek k přenosu",
+        "Stavy WooCommerce oddělené čárkou, např. completed, processing. Objednávka v jiném stavu čeká.",
+    ),
+    ("orders", "transfer_meta_key"): (
+        "Příznak k přenosu (meta)",
+        "Je-li vyplněn, přenáší se objednávky s tímto meta polem místo podle stavu.",
+    ),
+    ("orders", "reserve_stock"): ("Rezervovat zásoby", "Objednávka v POHODĚ rezervuje zboží na skladě."),
+    ("orders", "numbering"): ("Číslování objednávek", "Podle číselné řady POHODY, nebo převzít číslo z e-shopu."),
+    ("orders", "numbering_series"): ("Číselná řada", "Zkratka číselné řady v POHODĚ; prázdné = výchozí."),
+    ("orders", "store"): ("Sklad", "Zkratka skladu pro skladové položky; prázdné = sklad zásoby."),
+    ("orders", "batch_size"): ("Velikost dávky", "Kolik dokladů poslat v jednom požadavku (1–500)."),
+    ("orders", "vat_rates"): (
+        "Sazby DPH",
+        "Řádek „sazba v e-shopu = sazba v POHODĚ“, např. 21 = high, 12 = low, 0 = none.",
+    ),
+    ("orders", "payment_map"): ("Formy úhrady", "Řádek „platební metoda e-shopu = forma úhrady v POHODĚ“, např. cod = dobírka."),
+    ("orders", "carrier_map"): ("Dopravci", "Řádek „způsob dopravy e-shopu = dopravce v POHODĚ“."),
+    ("orders", "transferred_status"): ("Stav po přenosu", "Volitelně nastavit objednávce v e-shopu tento stav po úspěšném přenosu."),
+    ("orders", "recheck_days"): ("Úplná kontrola (dní)", "Úplná kontrola projde objednávky za tolik posledních dní."),
+    ("orders", "overlap_minutes"): ("Překryv (minuty)", "Přírůstkový běh se vrací o tolik minut zpět, aby nic nevypadlo."),
+    # invoices
+    ("invoices", "mode"): (
+        "Způsob vystavení",
+        "Z přenesené objednávky (POHODA vyskladní zboží), nebo samostatně s textovými položkami (POHODA zásoby NEpohne).",
+    ),
+    ("invoices", "invoice_statuses"): ("Stavy objednávek k fakturaci", "Stavy WooCommerce oddělené čárkou."),
+    ("invoices", "due_days"): ("Splatnost (dní)", "Datum splatnosti = datum vystavení + tolik dní."),
+    ("invoices", "numbering_series"): ("Číselná řada", "Zkratka číselné řady faktur v POHODĚ; prázdné = výchozí."),
+    ("invoices", "batch_size"): ("Velikost dávky", "Kolik faktur poslat v jednom požadavku (1–500)."),
+    # stock
+    ("stock", "quantity"): ("Množství do e-shopu", "Dostupné = stav − rezervace; fyzické = stav zásoby."),
+    ("stock", "stores"): ("Sklady", "Zkratky skladů oddělené čárkou, jejichž stavy se sčítají; prázdné = všechny."),
+    ("stock", "internet_only"): ("Jen zásoby „Internet“", "Posílat jen zásoby označené v POHODĚ příznakem Internet."),
+    ("stock", "push_prices"): ("Posílat i ceny", "Prodejní ceny z POHODY se zapíší do e-shopu."),
+    ("stock", "price_includes_vat"): ("Ceny s DPH", "Musí odpovídat nastavení e-shopu „ceny zadávány s daní“."),
+    ("stock", "price_level"): ("Cenová hladina", "Název cenové hladiny v POHODĚ; prázdné = prodejní cena zásoby."),
+    ("stock", "action_prices"): ("Akční ceny", "Akční ceny z POHODY se stanou zlevněnými cenami v e-shopu."),
+    ("stock", "nightly_full"): ("Noční úplná kontrola", "Jednou za noc porovnat všechny zásoby, nejen změněné."),
+    ("stock", "nightly_hour"): ("Hodina noční kontroly", "0–23 (místní čas)."),
+    ("stock", "overlap_minutes"): ("Překryv (minuty)", "Přírůstkový běh se vrací o tolik minut zpět."),
+    ("stock", "page_size"): ("Zásob v jednom požadavku", "Velikost stránky exportu zásob z mServeru."),
+    # products
+    ("products", "update_existing"): ("Aktualizovat existující zásoby", "Přepsat i název, cenu a EAN zásob, které už v POHODĚ jsou."),
+    ("products", "store"): ("Sklad", "Zkratka skladu pro nové zásoby."),
+    ("products", "storage"): ("Členění skladu", "Volitelně uzel členění skladu pro nové zásoby."),
+    ("products", "unit"): ("Měrná jednotka", "Např. ks."),
+    ("products", "is_internet"): ("Příznak Internet", "Nové zásoby označit v POHODĚ příznakem Internet."),
+    ("products", "price_includes_vat"): ("Ceny s DPH", "Ceny v e-shopu jsou zadávány s daní."),
+    ("products", "initial_quantity"): (
+        "Počáteční stav příjemkou",
+        "Stav skladu z e-shopu přenést jednorázově jako příjemku (zásoba samotná množství nenese).",
+    ),
+    # customers
+    ("customers", "to_pohoda"): ("Zákazníci do POHODY", "Zákazníky e-shopu zapisovat do Adresáře (podle IČO / externího ID)."),
+    ("customers", "to_eshop"): ("Adresář do e-shopu", "Adresy z POHODY zakládat jako zákazníky e-shopu (párování podle e-mailu)."),
+    ("customers", "guests_with_ico"): ("I hosté s IČO", "Také fakturační adresy objednávek bez účtu, které nesou IČO."),
+    ("customers", "user_filter"): ("Uživatelský filtr", "Název uživatelského filtru v POHODĚ, který omezí adresy posílané do e-shopu."),
+    ("customers", "master"): ("Při změně na obou stranách vyhrává", "Která strana má přednost, když se adresa změnila v obou systémech."),
+    # payments
+    ("payments", "tolerance"): ("Tolerance (Kč)", "Zbývá-li k úhradě nejvýše tato částka, faktura se bere jako zaplacená."),
+    ("payments", "paid_status"): ("Stav zaplacené objednávky", "Stav WooCommerce, který objednávka dostane po zaplacení."),
+    ("payments", "awaiting_statuses"): ("Stavy čekající na platbu", "Jen objednávky v těchto stavech se označí jako zaplacené."),
+    ("payments", "max_upload_mb"): ("Největší nahrávaný soubor (MB)", "Limit pro nahrání exportu faktur z POHODY."),
+    ("payments", "overlap_minutes"): ("Překryv (minuty)", "Přírůstkový běh se vrací o tolik minut zpět."),
+}
+
+#: fields every agenda has
+COMMON: dict[str, tuple[str, str]] = {
+    "enabled": ("Zapnuto", "Agenda se zobrazuje na přehledu a spouští ji plánovač."),
+    "schedule_minutes": ("Spouštět automaticky každých (minut)", "0 = jen ručně, záložkou nebo Plánovačem úloh Windows."),
+}
+
+#: Czech names of enumerated values
+CHOICE_LABELS: dict[tuple[str, str], dict[str, str]] = {
+    ("eshop", "platform"): {"woocommerce": "WooCommerce"},
+    ("orders", "numbering"): {"pohoda": "číselná řada POHODY", "eshop": "číslo objednávky z e-shopu"},
+    ("invoices", "mode"): {"linked": "z přenesené objednávky (pohyb zásob)", "standalone": "samostatně, textové položky"},
+    ("stock", "quantity"): {"available": "dostupné (stav − rezervace)", "physical": "fyzický stav"},
+    ("customers", "master"): {"pohoda": "POHODA", "eshop": "e-shop"},
+}
+
+
+def field_label(section: str, key: str) -> tuple[str, str]:
+    """(label, help) for one field."""
+    if (section, key) in FIELDS:
+        return FIELDS[(section, key)]
+    if key in COMMON:
+        return COMMON[key]
+    return key, ""

@@ -1,0 +1,261 @@
+"""What the pages show, computed without Flask: cards, labels, paging, pretty text.
+
+Views stay thin (rule 4): they parse the request, call one function here or
+a named query in :mod:`adapter.ledger`, and render.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from lxml import etree
+
+from adapter import ledger
+from adapter.config import AGENDAS
+
+if TYPE_CHECKING:
+    from adapter.config import Settings
+    from adapter.sync.runner import JobRunner
+
+T = TypeVar("T")
+
+#: the first this many characters of a stored XML/JSON are shown; the rest is a download
+SHOW_LIMIT = 200_000
+
+RUN_STATES: dict[str, str] = {
+    "running": "běží",
+    "ok": "v pořádku",
+    "partial": "s chybami",
+    "failed": "selhal",
+    "interrupted": "přerušen",
+}
+ENTRY_STATES: dict[str, str] = {
+    "pending": "čeká na odeslání",
+    "sending": "odesílá se",
+    "ok": "v pořádku",
+    "error": "chyba",
+    "held": "čeká",
+    "skipped": "vynecháno",
+}
+EVENT_STATES: dict[str, str] = {
+    **ENTRY_STATES,
+    "warning": "varování",
+    "duplicate": "duplicita",
+    "preview": "náhled",
+}
+TRIGGERS: dict[str, str] = {
+    "button": "tlačítko",
+    "bookmark": "záložka",
+    "schedule": "plánovač",
+    "cli": "příkazová řádka",
+    "pohoda": "POHODA",
+    "retry": "opakování chyb",
+    "upload": "nahrání souboru",
+}
+
+#: agenda → (direction in words, actions offered on the dashboard)
+AGENDA_INFO: dict[str, tuple[str, tuple[str, ...]]] = {
+    "orders": ("E-shop → POHODA", ("sync", "preview", "full")),
+    "invoices": ("E-shop → POHODA", ("sync", "preview")),
+    "stock": ("POHODA → e-shop", ("sync", "preview", "full")),
+    "products": ("E-shop → POHODA", ("sync", "preview")),
+    "customers": ("E-shop ⇄ POHODA", ("sync", "preview", "full")),
+    "payments": ("POHODA → e-shop", ("sync", "preview", "full")),
+}
+ACTIONS: dict[str, tuple[str, str]] = {
+    "sync": ("Synchronizovat", "Přenést změny"),
+    "preview": ("Náhled", "Ukázat, co by se přeneslo, bez zápisu"),
+    "full": ("Úplná kontrola", "Porovnat vše, nejen změny od posledního běhu"),
+}
+
+
+def state_label(state: str) -> str:
+    """A run, entry or event state in Czech."""
+    return RUN_STATES.get(state) or EVENT_STATES.get(state) or state
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+@dataclass
+class AgendaCard:
+    """One agenda on the dashboard."""
+
+    agenda: str
+    title: str
+    direction: str
+    enabled: bool
+    actions: tuple[str, ...]
+    run: ledger.Run | None  #: the running run, else the newest one
+    counts: dict[str, int]
+    next_due: datetime | None
+    schedule_minutes: int
+
+    @property
+    def held(self) -> int:
+        """How many documents wait for a person."""
+        return self.counts.get("held", 0)
+
+    @property
+    def total(self) -> int:
+        """How many documents the ledger knows for this agenda."""
+        return sum(self.counts.values())
+
+
+def agenda_card(agenda: str, settings: Settings, runner: JobRunner) -> AgendaCard:
+    """Everything the dashboard shows about one agenda."""
+    section = settings.agenda(agenda)
+    direction, actions = AGENDA_INFO.get(agenda, ("", ("sync",)))
+    run = ledger.running_run(agenda) or ledger.last_run(agenda, real=False)
+    return AgendaCard(
+        agenda=agenda,
+        title=AGENDAS[agenda],
+        direction=direction,
+        enabled=section.enabled,
+        actions=actions,
+        run=run,
+        counts=ledger.count_entries(agenda),
+        next_due=runner.next_due(agenda, settings),
+        schedule_minutes=section.schedule_minutes,
+    )
+
+
+def dashboard_cards(settings: Settings, runner: JobRunner) -> list[AgendaCard]:
+    """Cards for every agenda, enabled ones first."""
+    cards = [agenda_card(agenda, settings, runner) for agenda in AGENDAS]
+    return sorted(cards, key=lambda c: not c.enabled)
+
+
+# --------------------------------------------------------------------------- paging
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of rows, found with the limit+1 trick (no COUNT needed)."""
+
+    rows: list[T]
+    number: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        """True after the first page."""
+        return self.number > 1
+
+
+def page_number(raw: str | None) -> int:
+    """A page number from the query string (bad input = page 1)."""
+    try:
+        return max(1, min(100_000, int(raw or "1")))
+    except ValueError:
+        return 1
+
+
+def make_page(rows: Sequence[T], number: int, per_page: int) -> Page[T]:
+    """Trim a ``per_page + 1`` fetch to one page."""
+    return Page(rows=list(rows[:per_page]), number=number, has_next=len(rows) > per_page)
+
+
+# --------------------------------------------------------------------------- stored documents
+
+
+@dataclass
+class ShownText:
+    """A stored XML/JSON made readable, capped at :data:`SHOW_LIMIT` characters."""
+
+    text: str
+    size: int
+    truncated: bool
+
+
+def pretty_xml(stored: str | bytes | None) -> ShownText | None:
+    """Indent an XML document for reading; unparsable text is shown as is."""
+    if not stored:
+        return None
+    raw = stored.encode("utf-8") if isinstance(stored, str) else stored
+    text = raw.decode("utf-8", errors="replace") if isinstance(stored, bytes) else stored
+    if len(raw) <= 5 * SHOW_LIMIT:
+        try:
+            parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True, huge_tree=False)
+            root = etree.fromstring(_strip_declaration(raw), parser)
+            text = etree.tostring(root, pretty_print=True, encoding="unicode")
+        except etree.XMLSyntaxError:
+            pass
+    return ShownText(text=text[:SHOW_LIMIT], size=len(raw), truncated=len(text) > SHOW_LIMIT)
+
+
+def _strip_declaration(raw: bytes) -> bytes:
+    # the ledger stores XML as text (already decoded), so an encoding
+    # declaration such as Windows-1250 would now be a lie for lxml
+    if raw.startswith(b"<?xml"):
+        end = raw.find(b"?>")
+        if end != -1:
+            return raw[end + 2 :].lstrip()
+    return raw
+
+
+def pretty_json(stored: str | None) -> ShownText | None:
+    """Indent a JSON document for reading."""
+    if not stored:
+        return None
+    try:
+        text = json.dumps(json.loads(stored), ensure_ascii=False, indent=2)
+    except ValueError:
+        text = stored
+    return ShownText(text=text[:SHOW_LIMIT], size=len(stored.encode("utf-8")), truncated=len(text) > SHOW_LIMIT)
+
+
+# --------------------------------------------------------------------------- report JSON
+
+
+@dataclass
+class Table:
+    """A generic table made from a piece of a run's report JSON."""
+
+    title: str
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "ano" if value else "ne"
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def report_tables(report: dict[str, Any], *, max_rows: int = 1000) -> list[Table]:
+    """Turn any report JSON into tables: scalars as one key/value table, lists of objects as tables."""
+    summary = Table(title="Souhrn", columns=["Položka", "Hodnota"])
+    tables: list[Table] = []
+    for key, value in report.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            columns: list[str] = []
+            for row in value:
+                columns.extend(k for k in row if k not in columns)
+            rows = [[_cell(row.get(c)) for c in columns] for row in value[:max_rows]]
+            tables.append(Table(title=str(key), columns=columns, rows=rows))
+        elif isinstance(value, dict) and value and all(not isinstance(v, dict | list) for v in value.values()):
+            tables.append(Table(title=str(key), columns=["Položka", "Hodnota"], rows=[[str(k), _cell(v)] for k, v in value.items()]))
+        else:
+            summary.rows.append([str(key), _cell(value)])
+    return ([summary] if summary.rows else []) + tables
+
+
+def details_list(value: Any) -> list[dict[str, Any]]:
+    """An entry's details JSON as a list of dicts (for the XPath/errno explainer)."""
+    if isinstance(value, dict):
+        inner = value.get("details")
+        if isinstance(inner, list):
+            return [d for d in inner if isinstance(d, dict)]
+        return [value]
+    if isinstance(value, list):
+        return [d for d in value if isinstance(d, dict)]
+    return []
