@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import TypeVar
 
 from lxml import etree
@@ -46,7 +47,7 @@ XML_DECLARATION = b'<?xml version="1.0" encoding="Windows-1250"?>\n'
 MAX_ID = 64
 #: ``typ:exSystemName`` used when a document carries an extId but no system name.
 DEFAULT_EXT_SYSTEM = "e-shop"
-_SAFE_KEY = re.compile(r"[A-Za-z0-9._/:-]+")
+_SAFE_KEY = re.compile(r"[A-Za-z0-9._/:=,;-]+")
 _STATES: dict[str, ItemState] = {"ok": "ok", "warning": "warning", "error": "error"}
 
 T = TypeVar("T")
@@ -55,6 +56,7 @@ T = TypeVar("T")
 # --------------------------------------------------------------------------- ids and records
 
 
+@cache
 def q(name: str) -> str:
     """Clark notation for a prefixed name, e.g. ``"stk:stock"`` → ``"{…stock.xsd}stock"``."""
     prefix, _, local = name.partition(":")
@@ -68,7 +70,7 @@ def _digest(value: str, size: int = 16) -> str:
 def item_id(agenda: str, key: str) -> str:
     """A deterministic id (≤ 64 chars) for agenda + natural key, e.g. ``"ord-1234"``.
 
-    Keys with characters outside ``[A-Za-z0-9._/:-]`` or too long for 64
+    Keys with characters outside ``[A-Za-z0-9._/:=,;-]`` or too long for 64
     characters keep a readable prefix and end in a hash of the full key.
     """
     plain = f"{agenda}-{key}"

@@ -20,7 +20,6 @@ from adapter.pohoda.envelope import (
     pack_refusal,
     parse_details,
     parse_item,
-    q,
     response_root,
     state_of,
     sub,
@@ -132,31 +131,6 @@ def parse_list(xml: bytes, list_tag: str, record_tag: str,
                           note=first.note or "odpověď neobsahuje seznam", timestamp=None, records=[])
 
     return guard(run)
-
-
-def children(node: etree._Element | None) -> dict[str, etree._Element]:
-    """Direct children of ``node`` keyed by local name (first one wins)."""
-    out: dict[str, etree._Element] = {}
-    if node is None:
-        return out
-    for child in node.iterchildren(etree.Element):
-        out.setdefault(etree.QName(child).localname, child)
-    return out
-
-
-def child_text(kids: dict[str, etree._Element], name: str, path: str = "") -> str:
-    """Stripped text of child ``name`` (or of ``path`` below it) from a :func:`children` map."""
-    node = kids.get(name)
-    if node is not None and path:
-        node = node.find(path, NS)
-    if node is None or node.text is None:
-        return ""
-    return node.text.strip()
-
-
-def is_tag(node: etree._Element, name: str) -> bool:
-    """True when ``node`` is the prefixed element ``name``."""
-    return node.tag == q(name)
 
 
 _SUM_PARTS = ("priceNone", "priceLowSum", "priceHighSum", "price3Sum")

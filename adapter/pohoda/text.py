@@ -21,14 +21,14 @@ _KNOWN: dict[str, str] = {
     "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i", "ŋ": "n",
     "þ": "th", "Þ": "Th", "ð": "d", "ħ": "h", "Ħ": "H", "ĸ": "k", "ŧ": "t", "Ŧ": "T",
     "‐": "-", "‑": "-", "‒": "-", "―": "-", "−": "-", "′": "'", "″": '"', "‹": "<", "›": ">",
-    "№": "No.", "™": "(TM)", "℮": "e", "≈": "~", "≤": "<=", "≥": ">=",
+    "№": "No.", "℮": "e", "≈": "~", "≤": "<=", "≥": ">=",
     "→": "->", "←": "<-", "✓": "v", "✔": "v", "½": "1/2", "¼": "1/4", "¾": "3/4",
     "²": "2", "³": "3", "¹": "1",
 }
 _CYRILLIC = dict(
     zip(
         "абвгдеёжзийклмнопрстуфхцчшщъыьэюяієїґ",
-        "a b v g d e ë ž z i j k l m n o p r s t u f ch c č š šč ' y ' e ju ja i je ji g".split(" "),
+        ["a", "b", "v", "g", "d", "e", "ë", "ž", "z", "i", "j", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u", "f", "ch", "c", "č", "š", "šč", "'", "y", "'", "e", "ju", "ja", "i", "je", "ji", "g"],
         strict=True,
     )
 )
@@ -76,8 +76,13 @@ def replace_char(ch: str) -> str:
 
 def to_cp1250(value: str) -> tuple[str, tuple[str, ...]]:
     """Transliterate ``value`` to characters Windows-1250 can store; return text and what changed."""
-    if value.isascii() and not _CONTROL.search(value):
-        return value, ()
+    if not _CONTROL.search(value):
+        try:
+            value.encode(ENCODING)
+        except UnicodeEncodeError:
+            pass
+        else:
+            return value, ()
     out: list[str] = []
     changes: list[str] = []
     joined = False  # inside a zero-width-joined emoji sequence: one "?" for the whole sequence

@@ -1,0 +1,255 @@
+"""Stock cards: builders (XSD-valid in every mode), list requests, list parsing and streaming."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from lxml import etree
+
+from adapter.errors import PackError, ResponseParseError
+from adapter.pohoda.envelope import NS, build_pack
+from adapter.pohoda.stock import iter_stock, list_stock_request, parse_list_stock, stock_item
+from adapter.records import StockCardDoc
+
+NSDECL = " ".join(f'xmlns:{p}="{u}"' for p, u in NS.items())
+CARD = StockCardDoc(code="ABC-001", name="Čaj zelený Žďár 50 g", ean="8590000000017",
+                    selling_price=Decimal("121.00"), storage="ZBOŽÍ", ext_id="55", ext_system="WooCommerce")
+
+
+def pack(*items) -> bytes:
+    return build_pack(list(items), ico="12345678", pack_id="t").xml
+
+
+def element(xml: bytes, path: str) -> etree._Element:
+    found = etree.fromstring(xml).find(path, NS)
+    assert found is not None, path
+    return found
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def test_upsert_by_code(assert_valid_datapack) -> None:
+    item = stock_item(CARD, type_price="SK")
+    xml = pack(item)
+    assert_valid_datapack(xml)
+    assert item.id == "stk-ABC-001"
+    add = element(xml, ".//stk:actionType/stk:add")
+    assert add.get("update") == "true"
+    assert add.findtext("ftr:filter/ftr:code", namespaces=NS) == "ABC-001"
+    header = element(xml, ".//stk:stockHeader")
+    assert header.findtext("stk:stockType", namespaces=NS) == "card"
+    assert header.findtext("stk:EAN", namespaces=NS) == "8590000000017"
+    assert header.findtext("stk:isInternet", namespaces=NS) == "true"
+    assert header.findtext("stk:sellingRateVAT", namespaces=NS) == "high"
+    assert header.findtext("stk:unit", namespaces=NS) == "ks"
+    assert header.findtext("stk:storage/typ:ids", namespaces=NS) == "ZBOŽÍ"
+    assert header.findtext("stk:typePrice/typ:ids", namespaces=NS) == "SK"
+    assert header.findtext("stk:extId/typ:exSystemName", namespaces=NS) == "WooCommerce"
+    price = header.find("stk:sellingPrice", NS)
+    assert (price.text, price.get("payVAT")) == ("121", "true")
+    assert item.warnings == ()
+
+
+def test_update_only_mode(assert_valid_datapack) -> None:
+    card = StockCardDoc(code="ABC-001", name="Nová cena", selling_price=Decimal("99.9"),
+                        price_includes_vat=False, is_internet=False, vat_rate="low")
+    xml = pack(stock_item(card, mode="update"))
+    assert_valid_datapack(xml)
+    update = element(xml, ".//stk:actionType/stk:update")
+    assert update.get("add") == "false"
+    header = element(xml, ".//stk:stockHeader")
+    assert header.find("stk:stockType", NS) is None  # cannot be changed on update
+    assert header.find("stk:sellingPrice", NS).get("payVAT") == "false"
+    assert header.findtext("stk:sellingPrice", namespaces=NS) == "99.9"  # always sent
+    assert header.findtext("stk:isInternet", namespaces=NS) == "false"
+    assert header.findtext("stk:sellingRateVAT", namespaces=NS) == "low"
+
+
+def test_new_card_without_storage_or_price_type_is_warned() -> None:
+    assert any("typePrice" in w for w in stock_item(CARD).warnings)
+    assert not any("typePrice" in w for w in stock_item(CARD, mode="update").warnings)
+
+
+def test_plain_add_mode(assert_valid_datapack) -> None:
+    xml = pack(stock_item(CARD, mode="add"))
+    assert_valid_datapack(xml)
+    assert etree.fromstring(xml).find(".//stk:actionType", NS) is None
+
+
+def test_emoji_and_long_name_are_fitted_with_warnings(assert_valid_datapack) -> None:
+    card = StockCardDoc(code="X1", name="Hrnek 🎉 " + "ž" * 120, description="Popis 👍 Москва", unit="kilogramy!!")
+    item = stock_item(card)
+    xml = pack(item)
+    assert_valid_datapack(xml)
+    name = element(xml, ".//stk:stockHeader/stk:name").text
+    assert len(name) == 90
+    assert name.startswith("Hrnek ? ž")
+    assert element(xml, ".//stk:stockHeader/stk:description").text == "Popis ? Moskva"
+    assert element(xml, ".//stk:stockHeader/stk:unit").text == "kilogramy!"
+    assert any(w.startswith("name: text zkrácen z") for w in item.warnings)
+    assert any("🎉" in w for w in item.warnings)
+    assert any(w.startswith("unit:") for w in item.warnings)
+
+
+def test_store_cannot_be_set_and_is_warned(assert_valid_datapack) -> None:
+    item = stock_item(StockCardDoc(code="X1", name="A", store="HLAVNI"))
+    assert_valid_datapack(pack(item))
+    assert any("HLAVNI" in w for w in item.warnings)
+
+
+@pytest.mark.parametrize("code", ["", "x" * 65, "kód😀"])
+def test_bad_codes_are_refused_not_cut(code: str) -> None:
+    with pytest.raises(ValueError, match="Kód zásoby"):
+        stock_item(StockCardDoc(code=code, name="A"))
+
+
+def test_many_cards_in_one_pack(assert_valid_datapack) -> None:
+    items = [stock_item(StockCardDoc(code=f"K{i:05d}", name=f"Zboží {i}", selling_price=Decimal(i))) for i in range(300)]
+    xml = pack(*items)
+    assert_valid_datapack(xml)
+    assert len(etree.fromstring(xml).findall("dat:dataPackItem", NS)) == 300
+
+
+# --------------------------------------------------------------------------- list requests
+
+
+def test_list_request_all_filters(assert_valid_datapack) -> None:
+    since = datetime(2026, 3, 1, 8, 30, tzinfo=timezone(timedelta(hours=1)))
+    item = list_stock_request(code="ABC-001", ean="859", store="HLAVNI", storage="Zboží/Kuchyně",
+                              internet=True, last_changes=since, id_from=101, count=500, user_filter="E-shop zásoby")
+    xml = pack(item)
+    assert_valid_datapack(xml)
+    req = element(xml, ".//lStk:listStockRequest")
+    assert (req.get("version"), req.get("stockVersion")) == ("2.0", "2.0")
+    assert req.findtext("lStk:limit/ftr:idFrom", namespaces=NS) == "101"
+    assert req.findtext("lStk:limit/ftr:count", namespaces=NS) == "500"
+    flt = req.find("lStk:requestStock/ftr:filter", NS)
+    assert flt.findtext("ftr:code", namespaces=NS) == "ABC-001"
+    assert flt.findtext("ftr:EAN", namespaces=NS) == "859"
+    assert flt.findtext("ftr:store/typ:ids", namespaces=NS) == "HLAVNI"
+    assert flt.findtext("ftr:storage/typ:ids", namespaces=NS) == "Zboží/Kuchyně"
+    assert flt.findtext("ftr:internet", namespaces=NS) == "true"
+    local = since.astimezone().replace(tzinfo=None).isoformat(timespec="seconds")
+    assert flt.findtext("ftr:lastChanges", namespaces=NS) == local
+    assert req.findtext("lStk:requestStock/ftr:userFilterName", namespaces=NS) == "E-shop zásoby"
+
+
+def test_list_request_empty_and_ids(assert_valid_datapack) -> None:
+    everything = list_stock_request()
+    assert_valid_datapack(pack(everything))
+    assert everything.id == "lstk-all"
+    assert list_stock_request(code="A").id == list_stock_request(code="A").id
+    assert list_stock_request(code="A").id != list_stock_request(code="B").id
+    with pytest.raises(ValueError, match="10000"):
+        list_stock_request(count=10_001)
+
+
+# --------------------------------------------------------------------------- parsing
+
+STOCK_1 = (
+    '<lStk:stock version="2.0"><stk:stockHeader>'
+    "<stk:id>7</stk:id><stk:stockType>card</stk:stockType><stk:code>ABC-001</stk:code>"
+    "<stk:EAN>8590000000017</stk:EAN><stk:isInternet>true</stk:isInternet>"
+    '<stk:sellingRateVAT value="12">low</stk:sellingRateVAT><stk:name>Čaj zelený Žďár</stk:name><stk:unit>ks</stk:unit>'
+    "<stk:storage><typ:id>3</typ:id><typ:ids>Zboží/Kuchyně</typ:ids></stk:storage>"
+    '<stk:sellingPrice payVAT="true">121.5</stk:sellingPrice><stk:count>10</stk:count>'
+    "<stk:reservation>2.5</stk:reservation></stk:stockHeader>"
+    "<stk:stockPriceItem><stk:stockPrice><typ:id>1</typ:id><typ:ids>Sleva 1</typ:ids><typ:price>100</typ:price>"
+    "</stk:stockPrice><stk:stockPrice><typ:id>2</typ:id><typ:ids>VO</typ:ids><typ:price>90.5</typ:price>"
+    "</stk:stockPrice></stk:stockPriceItem></lStk:stock>"
+)
+STOCK_2 = (
+    '<lStk:stock version="2.0"><stk:stockHeader><stk:id>8</stk:id><stk:stockType>service</stk:stockType>'
+    "<stk:code>SLUZBA</stk:code><stk:name>Montáž</stk:name><stk:sellingPrice>500</stk:sellingPrice>"
+    "</stk:stockHeader></lStk:stock>"
+)
+
+
+def list_answer(body: str, *, item_state: str = "ok", note: str = "") -> bytes:
+    note_attr = f' note="{note}"' if note else ""
+    return (
+        '<?xml version="1.0" encoding="Windows-1250"?>\n'
+        f'<rsp:responsePack version="2.0" id="p" state="ok" ico="12345678" {NSDECL}>'
+        f'<rsp:responsePackItem version="2.0" id="lstk-all" state="{item_state}"{note_attr}>'
+        f'<lStk:listStock version="2.0" dateTimeStamp="2026-03-01T10:15:00" dateValidFrom="2026-03-01" '
+        f'state="{item_state}">{body}</lStk:listStock></rsp:responsePackItem></rsp:responsePack>'
+    ).encode("cp1250")
+
+
+def test_parse_list_stock(assert_valid_responsepack) -> None:
+    raw = list_answer(STOCK_1 + STOCK_2)
+    assert_valid_responsepack(raw)
+    result = parse_list_stock(raw)
+    assert (result.item_id, result.state) == ("lstk-all", "ok")
+    assert result.timestamp == datetime(2026, 3, 1, 10, 15).astimezone()
+    first, second = result.records
+    assert (first.id, first.code, first.name, first.ean, first.unit) == (
+        7, "ABC-001", "Čaj zelený Žďár", "8590000000017", "ks")
+    assert first.storage == "Zboží/Kuchyně"
+    assert (first.count, first.reservation, first.available) == (Decimal(10), Decimal("2.5"), Decimal("7.5"))
+    assert (first.selling_price, first.selling_price_includes_vat) == (Decimal("121.5"), True)
+    assert first.vat_rate == "low"
+    assert first.is_internet
+    assert [(p.name, p.price) for p in first.price_levels] == [("Sleva 1", Decimal(100)), ("VO", Decimal("90.5"))]
+    assert (second.id, second.stock_type, second.selling_price_includes_vat, second.is_internet) == (
+        8, "service", False, False)
+    assert second.count == 0
+
+
+def test_iter_stock_matches_parse_list(assert_valid_responsepack) -> None:
+    raw = list_answer(STOCK_1 + STOCK_2)
+    assert list(iter_stock(raw)) == parse_list_stock(raw).records
+    assert list(iter_stock(io.BufferedReader(io.BytesIO(raw)))) == parse_list_stock(raw).records
+
+
+def test_utf8_answer() -> None:
+    raw = list_answer(STOCK_1).decode("cp1250").replace("Windows-1250", "UTF-8").encode("utf-8")
+    assert next(iter_stock(raw)).name == "Čaj zelený Žďár"
+    assert parse_list_stock(raw).records[0].name == "Čaj zelený Žďár"
+
+
+def test_item_error_is_not_an_empty_stock() -> None:
+    raw = list_answer("", item_state="error", note="Uživatelský filtr neexistuje.")
+    result = parse_list_stock(raw)
+    assert (result.state, result.note, result.records) == ("error", "Uživatelský filtr neexistuje.", [])
+    with pytest.raises(PackError, match="Uživatelský filtr neexistuje"):
+        list(iter_stock(raw))
+
+
+def test_pack_refusal_raises(samples_dir) -> None:
+    raw = (samples_dir / "response_pack_error_user_not_permitted_xml.xml").read_bytes()
+    with pytest.raises(PackError, match="není oprávnen"):
+        parse_list_stock(raw)
+    with pytest.raises(PackError, match="není oprávnen"):
+        list(iter_stock(raw))
+
+
+@pytest.mark.parametrize("raw", [b"", b"<x/>", b"<rsp:responsePack", list_answer(STOCK_1)[:-40]])
+def test_iter_stock_bad_input(raw: bytes) -> None:
+    with pytest.raises(ResponseParseError):
+        list(iter_stock(raw))
+
+
+def test_iter_stock_refuses_doctype() -> None:
+    raw = list_answer(STOCK_1).replace(b"?>\n", b'?>\n<!DOCTYPE x [<!ENTITY a "b">]>\n', 1)
+    with pytest.raises(ResponseParseError):
+        list(iter_stock(raw))
+    with pytest.raises(ResponseParseError):
+        parse_list_stock(raw)
+
+
+def test_card_without_id_is_a_parse_error() -> None:
+    raw = list_answer(STOCK_2.replace("<stk:id>8</stk:id>", ""))
+    with pytest.raises(ResponseParseError):
+        parse_list_stock(raw)
+
+
+def test_iter_stock_streams_many_cards_in_order() -> None:
+    n = 5_000
+    raw = list_answer("".join(STOCK_2.replace("<stk:id>8</stk:id>", f"<stk:id>{i}</stk:id>") for i in range(1, n + 1)))
+    ids = [card.id for card in iter_stock(io.BytesIO(raw))]
+    assert ids == list(range(1, n + 1))
