@@ -204,12 +204,17 @@ def plan_payments(
 
 
 def rows_from_invoices(invoices: Iterable[PohodaInvoice]) -> tuple[list[PaymentRow], int]:
-    """POHODA invoices (mServer list) as rows; returns (rows, count without order number)."""
+    """POHODA invoices (mServer list) as rows; returns (rows, count skipped).
+
+    Skipped: invoices without an order number, and invoices whose answer
+    carried no liquidation state at all — those say nothing about payment and
+    must never mark an order paid.
+    """
     rows: list[PaymentRow] = []
     skipped = 0
     for invoice in invoices:
         number = invoice.number_order.strip()
-        if not number:
+        if not number or not invoice.liquidation_known:
             skipped += 1
             continue
         rows.append(

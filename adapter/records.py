@@ -317,6 +317,9 @@ class PohodaInvoice:
     paid_date: date | None = None
     ext_id: str = ""
     partner_name: str = ""
+    #: False when the answer carried no inv:liquidation at all (rights, old
+    #: POHODA): then ``to_pay`` says nothing and the invoice must not count as paid
+    liquidation_known: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -330,3 +330,14 @@ def test_plan_properties(rows: list[PaymentRow], paid: set[str], tolerance: Deci
     again = plan_payments(rows, _apply(plan, orders), tolerance=tolerance)
     assert again.to_mark_paid == []
     assert len(again.already_paid) == len(plan.already_paid) + len(plan.to_mark_paid)
+
+
+def test_invoice_without_liquidation_state_never_marks_paid() -> None:
+    invoices = [
+        PohodaInvoice(id=1, number="240001", number_order="1001", total=D("1000"), to_pay=D(0),
+                      liquidation_known=False),
+        PohodaInvoice(id=2, number="240002", number_order="1002", total=D("1000"), to_pay=D(0)),
+    ]
+    plan = plan_from_invoices(invoices, {n: shop(n) for n in ("1001", "1002")})
+    assert [m.order_number for m in plan.to_mark_paid] == ["1002"]
+    assert where(plan).get("1001") is None

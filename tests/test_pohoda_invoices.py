@@ -167,3 +167,16 @@ def test_list_of_another_agenda_is_not_invoices(samples_dir: Path) -> None:
     result = parse_list_invoices((samples_dir / "response_listBank_one_record_real.xml").read_bytes())
     assert result.state == "error"
     assert result.records == []
+
+
+def test_missing_liquidation_is_unknown_not_paid(samples_dir: Path) -> None:
+    xml = (samples_dir / "response_listInvoice_issued_real_pohoda13907.xml").read_bytes()
+    result = parse_list_invoices(xml)
+    assert all(i.liquidation_known for i in result.records)
+    stripped = etree.fromstring(xml)
+    for node in stripped.iter(f"{{{NS['inv']}}}liquidation"):
+        node.getparent().remove(node)
+    unknown = parse_list_invoices(etree.tostring(stripped, xml_declaration=True, encoding="Windows-1250"))
+    assert unknown.records
+    assert not any(i.liquidation_known for i in unknown.records)
+    assert all(i.to_pay == 0 for i in unknown.records)  # the number alone would read as "paid"

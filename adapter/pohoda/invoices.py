@@ -112,6 +112,7 @@ def _invoice(node: etree._Element) -> PohodaInvoice:
         paid_date=to_date(text_of(liquidation, "typ:date")),
         ext_id=text_of(header, "inv:extId/typ:ids"),
         partner_name=partner.company or partner.name,
+        liquidation_known=liquidation is not None,
     )
 
 
