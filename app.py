@@ -175,7 +175,15 @@ def build_parser() -> argparse.ArgumentParser:
     users = sub.add_parser("users", help="vypíše uživatele")
     users.add_argument("--data", type=Path, default=argparse.SUPPRESS, help="datová složka")
 
-    # ----------------------------------------------------------------- import-payments (added by the lead)
+    pay = sub.add_parser(
+        "import-payments",
+        help="načte CSV export vydaných faktur z POHODY a označí zaplacené objednávky",
+        description="Přečte CSV export agendy Vydané faktury (sloupce Občj, K likvidaci, Datum) a vypíše náhled; "
+        "s volbou --apply označí zaplacené objednávky v e-shopu. Kód ukončení: 0 v pořádku, 1 s chybami, 2 selhalo.",
+    )
+    pay.add_argument("file", type=Path, help="soubor CSV z POHODY")
+    pay.add_argument("--data", type=Path, default=argparse.SUPPRESS, help="datová složka")
+    pay.add_argument("--apply", action="store_true", help="změny opravdu provést (bez ní jen náhled)")
     return parser
 
 
@@ -204,9 +212,19 @@ def main(argv: Sequence[str] | None = None, *, jobs: Mapping[str, JobFn] | None 
         return cmd_create_user(data, args.name, args.role, password_stdin=args.password_stdin)
     if command == "users":
         return cmd_users(data)
+    if command == "import-payments":
+        return cmd_import_payments(data, args.file, apply=args.apply, connections=connections)
     if args.demo:
         return cmd_demo(args.port, open_tab=not args.no_browser, jobs=jobs)
     return cmd_serve(data, args.host, args.port, open_tab=not args.no_browser, jobs=jobs, connections=connections)
+
+
+def cmd_import_payments(data: Path, file: Path, *, apply: bool, connections: Connections | None = None) -> int:
+    """``import-payments FILE [--apply]``: preview (or apply) POHODA's CSV export of issued invoices."""
+    from adapter.sync.payments import import_payments_cli
+
+    settings, _errors = config.load_settings(data)
+    return import_payments_cli(settings, file, apply=apply, out=sys.stdout, connections=connections)
 
 
 def _emulate(target: str, rest: list[str]) -> int:

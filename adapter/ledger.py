@@ -523,7 +523,7 @@ def save_entries(agenda: str, rows: Sequence[dict[str, Any]], *, now: datetime |
         for i in range(0, len(rows), 200):
             chunk = rows[i : i + 200]
             data = [{"agenda": agenda, "created_at": now, "updated_at": now, **r} for r in chunk]
-            update = {getattr(Entry, f): _excluded(f) for f in [*fields_, "updated_at"]}
+            update = {getattr(Entry, f): _excluded(getattr(Entry, f).column_name) for f in [*fields_, "updated_at"]}
             Entry.insert_many(data).on_conflict(conflict_target=[Entry.agenda, Entry.key], update=update).execute()
 
 

@@ -278,8 +278,11 @@ def test_meta_data_add_update_delete(woo: WooEmulator) -> None:
     assert meta["pohoda_id"]["value"] == "42" and isinstance(meta["pohoda_id"]["id"], int)
     changed = client.put("products/1", {"meta_data": [{"key": "pohoda_id", "value": "43"}]}).json()
     assert [m["value"] for m in changed["meta_data"] if m["key"] == "pohoda_id"] == ["43"]
-    hidden = client.put("products/1", {"meta_data": [{"key": "_internal", "value": "x"}]}).json()
-    assert all(m["key"] != "_internal" for m in hidden["meta_data"])
+    # like WooCommerce: protected "_" meta is returned, the data store's internal keys are not
+    shown = client.put("products/1", {"meta_data": [{"key": "_pohoda_number", "value": "x"}]}).json()
+    assert [m["value"] for m in shown["meta_data"] if m["key"] == "_pohoda_number"] == ["x"]
+    hidden = client.put("products/1", {"meta_data": [{"key": "_edit_lock", "value": "x"}]}).json()
+    assert all(m["key"] != "_edit_lock" for m in hidden["meta_data"])
 
 
 # --------------------------------------------------------------------------- batches

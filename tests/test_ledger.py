@@ -66,3 +66,11 @@ def test_partial_index_allows_one_running_run_per_agenda(db):
     assert ledger.start_run("orders", "cli")[1]
     with pytest.raises(ValueError, match="final run state"):
         ledger.finish_run(run.id, "running")
+
+
+def test_bulk_upsert_with_a_foreign_key_field(db):
+    run, _ = ledger.start_run("customers", "button")
+    ledger.save_entries("customers_out", [{"key": "7", "state": "ok", "run": run.id}])
+    ledger.save_entries("customers_out", [{"key": "7", "state": "error", "run": run.id}])
+    entry = ledger.get_entry("customers_out", "7")
+    assert (entry.state, entry.run_id) == ("error", run.id)

@@ -178,11 +178,27 @@ CUSTOMER_DEFAULT: Doc = {
 }
 
 
+#: meta keys WooCommerce's data stores keep for themselves (``internal_meta_keys``); the REST
+#: API leaves these out, and ``wp_``-prefixed ones — but it returns other ``_``-prefixed meta.
+INTERNAL_META_KEYS = frozenset({
+    "_order_key", "_customer_user", "_payment_method", "_payment_method_title", "_transaction_id",
+    "_customer_ip_address", "_customer_user_agent", "_created_via", "_date_completed", "_completed_date",
+    "_date_paid", "_paid_date", "_cart_hash", "_order_currency", "_cart_discount", "_cart_discount_tax",
+    "_order_shipping", "_order_shipping_tax", "_order_tax", "_order_total", "_order_version",
+    "_prices_include_tax", "_sku", "_price", "_regular_price", "_sale_price", "_stock", "_stock_status",
+    "_manage_stock", "_tax_class", "_tax_status", "_edit_lock", "_edit_last",
+})
+
+
+def _public_meta(key: str) -> bool:
+    return key not in INTERNAL_META_KEYS and not key.startswith("wp_")
+
+
 def _with_defaults(default: Doc, doc: Doc) -> Doc:
-    """Defaults, then the stored fields; internal ``_keys`` and protected meta are left out."""
+    """Defaults, then the stored fields; the emulator's own ``_fields`` and internal meta are left out."""
     out = copy.deepcopy(default)
     out.update({k: copy.deepcopy(v) for k, v in doc.items() if not k.startswith("_")})
-    out["meta_data"] = [m for m in out.get("meta_data", []) if not str(m.get("key", "")).startswith("_")]
+    out["meta_data"] = [m for m in out.get("meta_data", []) if _public_meta(str(m.get("key", "")))]
     return out
 
 

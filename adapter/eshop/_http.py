@@ -93,14 +93,17 @@ def dumps(payload: object) -> bytes:
 
 
 def loads(body: bytes) -> object:
-    """Decode JSON with floats as ``Decimal``; NaN/Infinity are refused."""
+    """Decode JSON with floats as ``Decimal``; NaN/Infinity and absurd nesting are refused (ValueError)."""
 
     def no_constant(name: str) -> object:
         raise ValueError(f"JSON constant {name} not allowed")
 
     if body.startswith(b"\xef\xbb\xbf"):
         body = body[3:]  # some WordPress plugins emit a BOM before the JSON
-    return json.loads(body, parse_float=Decimal, parse_constant=no_constant)
+    try:
+        return json.loads(body, parse_float=Decimal, parse_constant=no_constant)
+    except RecursionError:  # e.g. 100 000 nested "[" from a broken plugin
+        raise ValueError("JSON nested too deeply") from None
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:

@@ -82,6 +82,8 @@ def _envelope_facts(body: bytes) -> tuple[str, str, str, str, bool]:
         _, root = next(events)
         if root.tag != q("rsp:responsePack"):
             raise ResponseParseError(detail=f"kořen odpovědi je {root.tag!s:.80}")
+        if root.getroottree().docinfo.internalDTD is not None:  # a DOCTYPE hidden past the first 4 KB
+            raise ResponseParseError(detail="odpověď obsahuje DOCTYPE")
         has_items = bool(_first(events))
     except StopIteration:
         raise ResponseParseError(detail="prázdná odpověď") from None

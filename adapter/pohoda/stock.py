@@ -242,8 +242,11 @@ def iter_stock(source: bytes | BinaryIO) -> Iterator[StockCard]:
         for _, elem in events:
             if elem.tag == _STOCK:
                 if not checked:
-                    if elem.getroottree().getroot().tag != _PACK:
+                    tree = elem.getroottree()
+                    if tree.getroot().tag != _PACK:
                         raise ResponseParseError(detail="kořen odpovědi není rsp:responsePack")
+                    if tree.docinfo.internalDTD is not None:  # a DOCTYPE hidden past the first 4 KB
+                        raise ResponseParseError(detail="odpověď obsahuje DOCTYPE")
                     checked = True
                 yield parse_stock(elem)
                 elem.clear(keep_tail=False)

@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from adapter.config import AGENDAS
 from adapter.web import accounts, auth
 from adapter.web.extension import get_ext
-from adapter.web.present import ENTRY_STATES, EVENT_STATES, RUN_STATES, TRIGGERS, state_label
+from adapter.web.present import ENTRY_STATES, EVENT_STATES, LEDGER_AGENDAS, RUN_STATES, TRIGGERS, state_label
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +137,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(dt=local_dt, state_label=state_label, duration=duration)
     app.jinja_env.globals.update(
         AGENDAS=AGENDAS,
+        LEDGER_AGENDAS=LEDGER_AGENDAS,
         AGENDA_INFO=AGENDA_INFO,
         ACTIONS=ACTIONS,
         RUN_STATES=RUN_STATES,

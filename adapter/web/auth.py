@@ -84,6 +84,22 @@ def is_loopback(addr: str | None) -> bool:
     return ip.is_loopback
 
 
+def is_loopback_host(host: str | None) -> bool:
+    """True when a Host header names this PC by a loopback name (``localhost``, ``127.0.0.1``, ``[::1]``).
+
+    A web page can point its own DNS name at 127.0.0.1 (DNS rebinding); the
+    browser then sends that page's requests from loopback and as "same
+    origin", but with the foreign name in ``Host``. The trust given to the
+    PC itself therefore also needs a loopback ``Host``.
+    """
+    name = (host or "").strip().lower()
+    if name.startswith("["):
+        name = name[1:].partition("]")[0]
+    elif name.count(":") == 1:
+        name = name.partition(":")[0]
+    return name == "localhost" or is_loopback(name)
+
+
 # --------------------------------------------------------------------------- the guard
 
 
@@ -92,7 +108,7 @@ def load_identity() -> None:
     g.user = accounts.active_user(session.get("uid"))
     g.role = g.user.role if g.user is not None else None
     g.local = False
-    if g.user is None and is_loopback(request.remote_addr):
+    if g.user is None and is_loopback(request.remote_addr) and is_loopback_host(request.host):
         settings = get_ext().settings
         if not settings.app.login_on_loopback or not accounts.has_users():
             # the PC itself is trusted like its owner (sqlite-web's model)

@@ -87,7 +87,8 @@ def retry(run_id: int) -> Any:
     """Start a run of only the documents that failed in this one."""
     run = ledger.get_run(run_id) or abort(404)
     keys = ledger.run_event_keys(run_id, "error")
-    new_id, _created, problem = start_job(get_ext().runner, run.agenda, "retry", options={"keys": keys})
+    options = {**run.options_dict(), "keys": keys}  # keep e.g. the upload a payments run applied
+    new_id, _created, problem = start_job(get_ext().runner, run.agenda, "retry", options=options)
     return _after_restart(run, new_id, problem)
 
 

@@ -67,6 +67,15 @@ FIELDS: dict[tuple[str, str], tuple[str, str]] = {
         "Stavy objednávek k přenosu",
         "Stavy WooCommerce oddělené čárkou, např. completed, processing. Objednávka v jiném stavu čeká.",
     ),
+    ("orders", "currency_rates"): (
+        "Kurzy cizích měn",
+        "Pevné kurzy pro objednávky v cizí měně: na každý řádek „EUR = 25,30“ (Kč za 1 jednotku) "
+        "nebo „HUF = 6,45/100“ (Kč za 100 jednotek). Objednávka v měně bez kurzu počká s důvodem „chybí kurz“.",
+    ),
+    ("orders", "rate_meta_key"): (
+        "Kurz z objednávky (meta)",
+        "Meta pole objednávky, ve kterém e-shop ukládá kurz (Kč za 1 jednotku měny). Má přednost před pevnými kurzy.",
+    ),
     ("orders", "transfer_meta_key"): (
         "Příznak k přenosu (meta)",
         "Je-li vyplněn, přenáší se objednávky s tímto meta polem místo podle stavu.",
@@ -119,7 +128,7 @@ FIELDS: dict[tuple[str, str], tuple[str, str]] = {
     ),
     # customers
     ("customers", "to_pohoda"): ("Zákazníci do POHODY", "Zákazníky e-shopu zapisovat do Adresáře (podle IČO / externího ID)."),
-    ("customers", "to_eshop"): ("Adresář do e-shopu", "Adresy z POHODY zakládat jako zákazníky e-shopu (párování podle e-mailu)."),
+    ("customers", "to_eshop"): ("Adresář do e-shopu", "Adresy z POHODY zakládat jako zákazníky e-shopu (párování podle e-mailu). Pozor: WooCommerce novému zákazníkovi obvykle pošle e-mail o založení účtu."),
     ("customers", "guests_with_ico"): ("I hosté s IČO", "Také fakturační adresy objednávek bez účtu, které nesou IČO."),
     ("customers", "user_filter"): ("Uživatelský filtr", "Název uživatelského filtru v POHODĚ, který omezí adresy posílané do e-shopu."),
     ("customers", "master"): ("Při změně na obou stranách vyhrává", "Která strana má přednost, když se adresa změnila v obou systémech."),

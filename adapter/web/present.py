@@ -46,6 +46,16 @@ EVENT_STATES: dict[str, str] = {
     "warning": "varování",
     "duplicate": "duplicita",
     "preview": "náhled",
+    "conflict": "konflikt",
+    "changed": "změněno po přenosu",
+}
+#: every agenda key the ledger uses (jobs keep some sub-agendas of their own)
+LEDGER_AGENDAS: dict[str, str] = {
+    **AGENDAS,
+    "customers_out": "Adresář → POHODA",
+    "customers_in": "Adresář → e-shop",
+    "customers_conflict": "Adresář – konflikty",
+    "products_receipt": "Příjemky počátečních stavů",
 }
 TRIGGERS: dict[str, str] = {
     "button": "tlačítko",
