@@ -127,6 +127,10 @@ class OrdersSettings(AgendaBase):
     transferred_status: str = ""  #: optional shop status after a successful transfer
     recheck_days: int = 30  #: the full re-check looks back this many days
     overlap_minutes: int = 10
+    #: pevné kurzy cizích měn: měna → Kč za jednotku ("25.30") nebo za množství ("6.45/100");
+    #: objednávka v měně bez kurzu (ani zde, ani v rate_meta_key) čeká s důvodem „chybí kurz“
+    currency_rates: Mapping[str, str] = field(default_factory=dict)
+    rate_meta_key: str = ""  #: meta klíč objednávky s kurzem (Kč za 1 jednotku), má přednost před currency_rates
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +169,8 @@ class ProductsSettings(AgendaBase):
     update_existing: bool = False  #: also update cards that already exist (name, price, EAN)
     store: str = ""
     storage: str = ""
+    #: typ ceny (stk:typePrice) of new cards, e.g. "SK"; POHODA may require it together with the storage node
+    price_type: str = ""
     unit: str = "ks"
     is_internet: bool = True
     price_includes_vat: bool = True

@@ -234,6 +234,8 @@ class User(BaseModel):
     password_hash = CharField()
     role = CharField(default="staff")  #: admin or staff
     active = BooleanField(default=True)
+    #: bumped on a password change and on logout: every older session cookie stops working
+    session_gen = IntegerField(default=0)
     created_at = UTCDateTimeField()
     last_login_at = UTCDateTimeField(null=True)
 
@@ -264,8 +266,17 @@ def _m1_initial(db: SqliteDatabase) -> None:
     )
 
 
+def _m2_user_session_gen(db: SqliteDatabase) -> None:
+    columns = {c.name for c in db.get_columns("user")}
+    if "session_gen" not in columns:  # a fresh m1 already created it from the model
+        from playhouse.migrate import SqliteMigrator
+        from playhouse.migrate import migrate as run_migration
+
+        run_migration(SqliteMigrator(db).add_column("user", "session_gen", IntegerField(default=0)))
+
+
 #: migration n (1-based) brings the schema from user_version n-1 to n
-MIGRATIONS: tuple[Callable[[SqliteDatabase], None], ...] = (_m1_initial,)
+MIGRATIONS: tuple[Callable[[SqliteDatabase], None], ...] = (_m1_initial, _m2_user_session_gen)
 
 
 def schema_version(db: SqliteDatabase = database) -> int:

@@ -74,3 +74,24 @@ def test_bulk_upsert_with_a_foreign_key_field(db):
     ledger.save_entries("customers_out", [{"key": "7", "state": "error", "run": run.id}])
     entry = ledger.get_entry("customers_out", "7")
     assert (entry.state, entry.run_id) == ("error", run.id)
+
+
+def test_upgrade_in_place_from_version_1(tmp_path):
+    """A ledger created by the first release (user_version 1, no session_gen) upgrades on open."""
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.executescript(
+        'CREATE TABLE "user" (id INTEGER PRIMARY KEY, username VARCHAR(255) NOT NULL UNIQUE, '
+        "password_hash VARCHAR(255) NOT NULL, role VARCHAR(255) NOT NULL, active INTEGER NOT NULL, "
+        "created_at TEXT NOT NULL, last_login_at TEXT);"
+        'INSERT INTO "user" (username, password_hash, role, active, created_at) '
+        "VALUES ('jana', 'x', 'admin', 1, '2026-01-01T00:00:00+00:00');"
+        "PRAGMA user_version = 1;"
+    )
+    old.close()
+    ledger.init_db(path)
+    try:
+        assert ledger.schema_version() == len(ledger.MIGRATIONS)
+        assert ledger.User.get(ledger.User.username == "jana").session_gen == 0
+    finally:
+        ledger.database.close()

@@ -124,6 +124,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server_version = "POHODA-mServer-emulator"
+    #: headers and body go out in separate writes; without TCP_NODELAY Nagle + delayed ACK add ~40 ms a request
+    disable_nagle_algorithm = True
     sys_version = ""
 
     def do_GET(self) -> None:

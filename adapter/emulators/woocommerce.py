@@ -444,6 +444,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     emulator: WooEmulator
     protocol_version = "HTTP/1.1"
+    #: headers and body go out in separate writes; without TCP_NODELAY Nagle + delayed ACK add ~40 ms a request
+    disable_nagle_algorithm = True
     server_version = "Apache"
     sys_version = ""
     timeout = 120

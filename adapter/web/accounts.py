@@ -81,18 +81,28 @@ def authenticate(username: str, password: str) -> ledger.User | None:
     return user
 
 
-def active_user(user_id: int | None) -> ledger.User | None:
-    """The logged-in user by id, if still active."""
+def active_user(user_id: int | None, session_gen: int | None = None) -> ledger.User | None:
+    """The logged-in user by id, if still active and the session is not older than the last logout/password change."""
     if not user_id:
         return None
-    return ledger.User.get_or_none((ledger.User.id == user_id) & (ledger.User.active == True))  # noqa: E712
+    user = ledger.User.get_or_none((ledger.User.id == user_id) & (ledger.User.active == True))  # noqa: E712
+    if user is None or (session_gen or 0) != user.session_gen:
+        return None
+    return user
+
+
+def end_sessions(user_id: int) -> None:
+    """Invalidate every session cookie of this user (logout everywhere)."""
+    ledger.User.update(session_gen=ledger.User.session_gen + 1).where(ledger.User.id == user_id).execute()
 
 
 def set_password(user_id: int, password: str) -> None:
     """Replace a user's password."""
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"Heslo musí mít alespoň {MIN_PASSWORD} znaků.")
-    ledger.User.update(password_hash=generate_password_hash(password)).where(ledger.User.id == user_id).execute()
+    ledger.User.update(
+        password_hash=generate_password_hash(password), session_gen=ledger.User.session_gen + 1
+    ).where(ledger.User.id == user_id).execute()
 
 
 def set_active(user_id: int, active: bool) -> None:

@@ -105,7 +105,7 @@ def is_loopback_host(host: str | None) -> bool:
 
 def load_identity() -> None:
     """Set ``g.user``, ``g.role`` and ``g.local`` for this request."""
-    g.user = accounts.active_user(session.get("uid"))
+    g.user = accounts.active_user(session.get("uid"), session.get("gen"))
     g.role = g.user.role if g.user is not None else None
     g.local = False
     if g.user is None and is_loopback(request.remote_addr) and is_loopback_host(request.host):
@@ -172,6 +172,7 @@ def login() -> Any:
             session.clear()
             session.permanent = True
             session["uid"] = user.id
+            session["gen"] = user.session_gen
             current_app.logger.info("login ok: %s from %s", user.username, ip)
             return redirect(_safe_next(request.args.get("next")))
         ext.throttle.failed(ip)
@@ -187,7 +188,10 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @public_endpoint
 def logout() -> Any:
-    """Forget the login."""
+    """Forget the login — on every browser of this user (a copied cookie dies too)."""
+    uid = session.get("uid")
+    if uid and accounts.active_user(uid, session.get("gen")) is not None:
+        accounts.end_sessions(uid)
     session.clear()
     flash("Byli jste odhlášeni.", "info")
     return redirect(url_for("auth.login"))

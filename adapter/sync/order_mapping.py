@@ -1,0 +1,510 @@
+"""E-shop order → POHODA received order (Objednávky přijaté) / issued invoice lines — pure mapping.
+
+Everything here is a pure function over :mod:`adapter.records`: no I/O, no
+clock, no settings object. The job (:mod:`adapter.sync.orders`) gathers the
+facts (pairing codes, options) and calls :func:`map_order`.
+
+The money rule. POHODA computes a line with ``payVAT=true`` as
+``round(quantity × unit price, 2)`` (haléře, half up) and the document total
+as the sum of its lines. We send every line with its unit price *including*
+VAT rounded to haléře, so each POHODA line total is known exactly in
+advance (:func:`pohoda_line_total`). Whatever the shop's own rounding left
+over is added as one text line „Zaokrouhlení“ without VAT, so **the POHODA
+document total equals the e-shop total to the haléř** — in the order's own
+currency (for a foreign currency POHODA sums the foreign line totals the same
+way). A difference larger than line rounding can explain means the shop total
+contains something the lines do not (e.g. a refund) and the order is held.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Literal
+
+from adapter.records import ZERO, Address, DocLine, InvoiceDoc, Order, OrderDoc, OrderLine, VatRate
+
+CENT = Decimal("0.01")
+EXT_SYSTEM = "WooCommerce"
+ROUNDING_TEXT = "Zaokrouhlení"
+HOME_CURRENCY = "CZK"
+
+ProblemKind = Literal["unpaired", "vat", "rate", "total", "multi_store", "empty"]
+
+
+def money(value: Decimal) -> Decimal:
+    """Round to haléře, half up (POHODA's and WooCommerce's rule)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def pohoda_line_total(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal | None = None) -> Decimal:
+    """What POHODA computes for one ``payVAT=true`` line: round(q × unit × (1 − discount), 2)."""
+    gross = quantity * unit_price
+    if discount_percent:
+        gross = gross * (1 - discount_percent / 100)
+    return money(gross)
+
+
+def document_total(lines: Sequence[DocLine]) -> Decimal:
+    """The document total POHODA will compute for lines sent with VAT included."""
+    return sum((pohoda_line_total(line.quantity, line.unit_price, line.discount_percent) for line in lines), ZERO)
+
+
+# --------------------------------------------------------------------------- options and results
+
+
+@dataclass(frozen=True, slots=True)
+class MappingOptions:
+    """What the mapping needs from ``[orders]`` (and ``[invoices]``) settings."""
+
+    vat_rates: Mapping[str, str] = field(default_factory=lambda: {"21": "high", "12": "low", "0": "none"})
+    payment_map: Mapping[str, str] = field(default_factory=dict)
+    carrier_map: Mapping[str, str] = field(default_factory=dict)
+    store: str = ""
+    reserve_stock: bool = False
+    numbering: str = "pohoda"
+    numbering_series: str = ""
+    currency_rates: Mapping[str, str] = field(default_factory=dict)
+    rate_meta_key: str = ""
+    ext_system: str = EXT_SYSTEM
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why an order cannot go to POHODA now (it is held with this reason)."""
+
+    kind: ProblemKind
+    message: str  #: Czech, for the ledger and the dashboard
+    sku: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LineView:
+    """One shop line next to what it becomes in POHODA (for the preview page)."""
+
+    kind: str
+    name: str
+    sku: str
+    quantity: Decimal
+    shop_total: Decimal  #: the shop's line total with VAT (before coupons for products)
+    code: str | None  #: paired POHODA stock code (products)
+    vat_rate: str  #: POHODA rate code or "" when unmapped
+    unit_price: Decimal  #: unit price with VAT as sent
+    pohoda_total: Decimal  #: what POHODA computes for the line
+
+
+@dataclass(frozen=True, slots=True)
+class Mapped:
+    """The result of mapping one order: a document, or the problems holding it."""
+
+    doc: OrderDoc | None
+    problems: tuple[Problem, ...] = ()
+    warnings: tuple[str, ...] = ()
+    lines: tuple[LineView, ...] = ()
+    shop_total: Decimal = ZERO
+    doc_total: Decimal = ZERO  #: POHODA's computed total in the order currency (incl. rounding)
+    rounding: Decimal = ZERO
+    currency: str = HOME_CURRENCY
+
+    @property
+    def ok(self) -> bool:
+        """True when the order can be sent."""
+        return self.doc is not None and not self.problems
+
+    @property
+    def blocking_skus(self) -> tuple[str, ...]:
+        """The SKUs without a POHODA stock card."""
+        return tuple(dict.fromkeys(p.sku for p in self.problems if p.kind == "unpaired"))
+
+    def reason(self) -> str:
+        """All problems as one Czech sentence list."""
+        return " ".join(p.message for p in self.problems)
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def rate_key(percent: Decimal) -> str:
+    """A tax percent as the key of ``vat_rates``: ``Decimal("21.0")`` → ``"21"``."""
+    value = percent.normalize()
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def vat_code(percent: Decimal, vat_rates: Mapping[str, str]) -> VatRate | None:
+    """The POHODA rate code for a shop percent, or None when unmapped."""
+    key = rate_key(percent)
+    for k, v in vat_rates.items():
+        percent_k = _dec(k)
+        if percent_k is not None and rate_key(percent_k) == key and v in ("none", "low", "high", "third"):
+            return v  # type: ignore[return-value]
+    return None
+
+
+def _dec(text: str | None) -> Decimal | None:
+    try:
+        value = Decimal(str(text).strip().replace(",", ".").replace(" ", ""))
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def parse_rate(text: str | None) -> tuple[Decimal, int] | None:
+    """A rate setting: ``"25.30"`` → (25.30, 1); ``"6.45/100"`` → (6.45, 100); bad/empty → None."""
+    if not text or not str(text).strip():
+        return None
+    value, _, amount = str(text).partition("/")
+    rate = _dec(value)
+    try:
+        units = int(amount.strip()) if amount.strip() else 1
+    except ValueError:
+        return None
+    if rate is None or rate <= 0 or units <= 0:
+        return None
+    return rate, units
+
+
+def currency_rate(order: Order, opts: MappingOptions) -> tuple[Decimal, int] | None:
+    """The CZK rate of a foreign-currency order: order meta first, then the fixed rate setting."""
+    if opts.rate_meta_key:
+        found = parse_rate(order.meta_value(opts.rate_meta_key))
+        if found is not None:
+            return found
+    for cur, text in opts.currency_rates.items():
+        if cur.strip().upper() == order.currency.upper():
+            return parse_rate(text)
+    return None
+
+
+def symbol_variable(number: str) -> str:
+    """Variable symbol from an order number: its digits, at most 10 (Czech bank limit)."""
+    return re.sub(r"\D", "", number)[-10:]
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar date of an aware datetime in the PC's local time (POHODA's)."""
+    return moment.astimezone().date() if moment.tzinfo else moment.date()
+
+
+def is_foreign(currency: str) -> bool:
+    """True for a currency other than CZK."""
+    return bool(currency) and currency.upper() != HOME_CURRENCY
+
+
+def pohoda_address(a: Address) -> Address:
+    """A shop address as POHODA's partner: IČO/DIČ without spaces."""
+    return Address(company=a.company.strip(), name=a.name.strip(), street=a.street.strip(), city=a.city.strip(),
+                   zip=a.zip.strip(), country=a.country.strip().upper(), email=a.email.strip(),
+                   phone=a.phone.strip(), ico=a.ico.replace(" ", ""), dic=a.dic.replace(" ", "").upper())
+
+
+def ship_to(order: Order) -> Address | None:
+    """The delivery address when it is filled in and differs from billing (contacts from billing)."""
+    s = order.shipping
+    if s.is_empty() or not (s.street or s.city):
+        return None
+    addr = pohoda_address(Address(company=s.company, name=s.name, street=s.street, city=s.city, zip=s.zip,
+                                  country=s.country, email=s.email or order.billing.email,
+                                  phone=s.phone or order.billing.phone))
+    billing = pohoda_address(order.billing)
+    same = (addr.company, addr.name, addr.street, addr.city, addr.zip) == (
+        billing.company, billing.name, billing.street, billing.city, billing.zip)
+    return None if same else addr
+
+
+# --------------------------------------------------------------------------- hashing and snapshots
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _record(value: Any) -> Any:
+    """A dataclass tree as plain data (like ``asdict`` without its deep copies, which are slow)."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: _record(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, list | tuple):
+        return [_record(v) for v in value]
+    return _plain(value)
+
+
+def snapshot(order: Order) -> dict[str, Any]:
+    """The whole shop order as JSON-ready data (the ledger's ``eshop_data``)."""
+    return _record(order)  # type: ignore[no-any-return]
+
+
+#: order fields that change without the order's content changing (our own marking, status moves)
+_VOLATILE = ("status", "modified", "meta", "paid", "date_paid")
+
+
+def payload_hash(order: Order) -> str:
+    """sha256 of the order's content (lines, totals, addresses, note) — not of its status or meta.
+
+    Marking the order transferred (meta, note, status) must not look like a
+    change; a changed line, address or total must.
+    """
+    data = {k: v for k, v in snapshot(order).items() if k not in _VOLATILE}
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- lines
+
+
+def _line_gross(line: OrderLine) -> Decimal:
+    """The shop's gross amount of a line (products: before coupons; the rest: as charged)."""
+    if line.kind == "product":
+        return money(line.unit_price_incl * line.quantity)
+    return money(line.total + line.total_tax)
+
+
+def _unit_price(line: OrderLine) -> tuple[Decimal, Decimal]:
+    """(quantity, unit price with VAT rounded to haléře) to send for a line."""
+    if line.kind == "product":
+        quantity = line.quantity
+        unit = money(line.unit_price_incl) if quantity else ZERO
+        return quantity, unit
+    return Decimal(1), _line_gross(line)
+
+
+def _line_text(line: OrderLine) -> str:
+    name = line.name.strip()
+    if line.kind == "shipping":
+        return f"Doprava: {name}" if name else "Doprava"
+    if line.kind == "fee":
+        return name or "Poplatek"
+    if line.kind == "discount":
+        return name or "Sleva"
+    return name or line.sku or "Položka"
+
+
+def build_lines(
+    order: Order,
+    codes: Mapping[str, str | None],
+    opts: MappingOptions,
+    *,
+    stock_links: bool = True,
+    multi_store: frozenset[str] = frozenset(),
+) -> tuple[list[DocLine], list[LineView], list[Problem]]:
+    """POHODA lines for an order plus the per-line view and the problems found.
+
+    ``codes`` maps a line's SKU to its POHODA code (None/absent = unpaired).
+    With ``stock_links`` False (stand-alone invoices) every line is a text line.
+    """
+    lines: list[DocLine] = []
+    views: list[LineView] = []
+    problems: list[Problem] = []
+    for line in order.lines:
+        vat = vat_code(line.tax_rate, opts.vat_rates)
+        if vat is None:
+            problems.append(Problem("vat", f"Sazba DPH {rate_key(line.tax_rate)} % (řádek „{line.name}“) nemá "
+                                           "v nastavení [orders] vat_rates přiřazenou sazbu POHODY."))
+        code: str | None = None
+        if line.kind == "product":
+            sku = line.sku.strip()
+            code = codes.get(sku) if sku else None
+            if stock_links and not sku:
+                problems.append(Problem("unpaired", f"Produkt „{line.name}“ nemá v e-shopu SKU (kód), nelze jej "
+                                                    "spárovat se zásobou POHODY.", sku=f"(bez SKU) {line.name}"[:80]))
+            elif stock_links and code is None:
+                problems.append(Problem("unpaired", f"SKU „{sku}“ nemá v POHODĚ zásobu se stejným kódem.", sku=sku))
+            elif stock_links and code is not None and code in multi_store and not opts.store:
+                problems.append(Problem("multi_store", f"Zásoba „{code}“ je v POHODĚ ve více skladech; nastavte sklad "
+                                                       "pro objednávky ([orders] store).", sku=sku))
+        quantity, unit = _unit_price(line)
+        if line.kind == "product" and quantity == 0:
+            continue
+        doc_line = DocLine(
+            text=_line_text(line),
+            quantity=quantity,
+            unit_price=unit,
+            vat_rate=vat or "none",
+            unit="" if (stock_links and line.kind == "product" and code) else "ks",  # stock lines: the card's unit
+            stock_code=code if (stock_links and line.kind == "product") else None,
+            store=(opts.store or None) if (stock_links and line.kind == "product" and code) else None,
+            note=f"SKU {line.sku}" if (line.kind == "product" and line.sku and not stock_links) else "",
+        )
+        lines.append(doc_line)
+        views.append(LineView(kind=line.kind, name=line.name, sku=line.sku, quantity=quantity,
+                              shop_total=_line_gross(line), code=code, vat_rate=vat or "",
+                              unit_price=unit, pohoda_total=pohoda_line_total(quantity, unit)))
+    return lines, views, problems
+
+
+def _rounding_tolerance(order: Order) -> Decimal:
+    """How far line rounding can move a total: half a haléř per unit and per line, plus a crown."""
+    units = sum((abs(line.quantity) for line in order.lines), ZERO)
+    return Decimal(1) + CENT * len(order.lines) + units * Decimal("0.005")
+
+
+def balance(order: Order, lines: list[DocLine]) -> tuple[list[DocLine], Decimal, Problem | None]:
+    """Add a „Zaokrouhlení“ line so the POHODA total equals the shop total; a too big gap is a problem."""
+    diff = order.total - document_total(lines)
+    if diff == 0:
+        return lines, ZERO, None
+    if abs(diff) > _rounding_tolerance(order):
+        sign = "+" if diff > 0 else ""
+        return lines, diff, Problem(
+            "total", f"Součet položek nesouhlasí s celkovou částkou objednávky {order.total} {order.currency} "
+                     f"(rozdíl {sign}{diff}); zkontrolujte objednávku v e-shopu (vratky, ruční úpravy)."
+        )
+    return [*lines, DocLine(text=ROUNDING_TEXT, quantity=Decimal(1), unit_price=diff, vat_rate="none")], diff, None
+
+
+def _method_warnings(order: Order, opts: MappingOptions) -> tuple[str | None, str | None, list[str]]:
+    warnings: list[str] = []
+    payment = opts.payment_map.get(order.payment_method) if order.payment_method else None
+    if order.payment_method and not payment:
+        warnings.append(f"Platební metoda „{order.payment_method_title or order.payment_method}“ "
+                        f"({order.payment_method}) nemá v nastavení [orders] payment_map formu úhrady POHODY; "
+                        "doklad odeslán bez formy úhrady.")
+    carrier = opts.carrier_map.get(order.shipping_method) if order.shipping_method else None
+    if order.shipping_method and not carrier and opts.carrier_map:
+        warnings.append(f"Způsob dopravy „{order.shipping_method}“ nemá v nastavení [orders] carrier_map dopravce "
+                        "POHODY; doklad odeslán bez dopravce.")
+    return payment or None, carrier or None, warnings
+
+
+# --------------------------------------------------------------------------- orders
+
+
+def order_text(order: Order) -> str:
+    """``ord:text`` of a transferred order."""
+    return f"Objednávka z e-shopu č. {order.number}"
+
+
+def map_order(
+    order: Order,
+    codes: Mapping[str, str | None],
+    opts: MappingOptions,
+    *,
+    multi_store: frozenset[str] = frozenset(),
+) -> Mapped:
+    """Map one shop order to a received order, or say why it must wait."""
+    lines, views, problems = build_lines(order, codes, opts, multi_store=multi_store)
+    if not any(v.kind == "product" for v in views):
+        problems.append(Problem("empty", "Objednávka nemá žádné položky se zbožím."))
+    rate: tuple[Decimal, int] | None = None
+    if is_foreign(order.currency):
+        rate = currency_rate(order, opts)
+        if rate is None:
+            problems.append(Problem("rate", f"Objednávka je v měně {order.currency}, chybí kurz: zadejte jej "
+                                            "v nastavení [orders] currency_rates (nebo rate_meta_key)."))
+    lines, rounding, gap = balance(order, lines)
+    if gap is not None:
+        problems.append(gap)
+    payment, carrier, warnings = _method_warnings(order, opts)
+    common = {"problems": tuple(problems), "warnings": tuple(warnings), "lines": tuple(views),
+              "shop_total": order.total, "doc_total": document_total(lines), "rounding": rounding,
+              "currency": order.currency or HOME_CURRENCY}
+    if problems:
+        return Mapped(doc=None, **common)  # type: ignore[arg-type]
+    doc = OrderDoc(
+        key=str(order.id),
+        number_order=order.number,
+        date=local_date(order.created),
+        partner=pohoda_address(order.billing),
+        lines=tuple(lines),
+        ship_to=ship_to(order),
+        number_requested=order.number if opts.numbering == "eshop" else None,
+        text=order_text(order),
+        note=order.customer_note.strip(),
+        int_note=_int_note(order),
+        payment_type=payment,
+        carrier=carrier,
+        is_reserved=opts.reserve_stock,
+        prices_include_vat=True,
+        currency=order.currency.upper() if rate else None,
+        rate=rate[0] if rate else None,
+        amount=rate[1] if rate else 1,
+        ext_id=str(order.id),
+        ext_system=opts.ext_system,
+        numbering_series=opts.numbering_series or None,
+    )
+    return Mapped(doc=doc, **common)  # type: ignore[arg-type]
+
+
+def _int_note(order: Order) -> str:
+    parts = [f"{EXT_SYSTEM} #{order.id}"]
+    if order.payment_method_title or order.payment_method:
+        parts.append(f"platba: {order.payment_method_title or order.payment_method}")
+    shipping = next((line.name for line in order.lines if line.kind == "shipping" and line.name), "")
+    if shipping:
+        parts.append(f"doprava: {shipping}")
+    if order.currency and is_foreign(order.currency):
+        parts.append(f"měna {order.currency}")
+    return "; ".join(parts)
+
+
+# --------------------------------------------------------------------------- invoices
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceMapped:
+    """An issued invoice for one order, or the problems holding it."""
+
+    doc: InvoiceDoc | None
+    problems: tuple[Problem, ...] = ()
+    warnings: tuple[str, ...] = ()
+    shop_total: Decimal = ZERO
+    doc_total: Decimal | None = None  #: None for linked invoices (POHODA copies the order)
+
+
+def map_invoice(
+    order: Order,
+    opts: MappingOptions,
+    *,
+    issued: date,
+    due_days: int,
+    link_number: str | None = None,
+    link_id: int | None = None,
+) -> InvoiceMapped:
+    """An issued invoice: linked to the transferred received order, or stand-alone with text lines."""
+    payment, _carrier, warnings = _method_warnings(order, opts)
+    common: dict[str, Any] = {
+        "key": str(order.id),
+        "date": issued,
+        "date_tax": issued,
+        "date_due": date.fromordinal(issued.toordinal() + due_days),
+        "number_order": order.number,
+        "date_order": local_date(order.created),
+        "symbol_variable": symbol_variable(order.number),
+        "text": f"Faktura k objednávce z e-shopu č. {order.number}",
+        "note": order.customer_note.strip(),
+        "payment_type": payment,
+        "ext_id": str(order.id),
+        "ext_system": opts.ext_system,
+    }
+    if link_number or link_id is not None:
+        doc = InvoiceDoc(partner=Address(), link_order_number=link_number, link_order_id=link_id, **common)
+        return InvoiceMapped(doc=doc, warnings=tuple(warnings), shop_total=order.total)
+    lines, _views, problems = build_lines(order, {}, opts, stock_links=False)
+    rate: tuple[Decimal, int] | None = None
+    if is_foreign(order.currency):
+        rate = currency_rate(order, opts)
+        if rate is None:
+            problems.append(Problem("rate", f"Objednávka je v měně {order.currency}, chybí kurz: zadejte jej "
+                                            "v nastavení [orders] currency_rates (nebo rate_meta_key)."))
+    lines, _rounding, gap = balance(order, lines)
+    if gap is not None:
+        problems.append(gap)
+    if problems:
+        return InvoiceMapped(doc=None, problems=tuple(problems), warnings=tuple(warnings), shop_total=order.total,
+                             doc_total=document_total(lines))
+    doc = InvoiceDoc(partner=pohoda_address(order.billing), lines=tuple(lines), prices_include_vat=True,
+                     currency=order.currency.upper() if rate else None, rate=rate[0] if rate else None,
+                     amount=rate[1] if rate else 1, **common)
+    return InvoiceMapped(doc=doc, warnings=tuple(warnings), shop_total=order.total, doc_total=document_total(lines))
