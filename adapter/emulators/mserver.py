@@ -317,10 +317,10 @@ class MServerEmulator:
         return inspect_.receipts(self.store)
 
     def stats(self) -> dict[str, Any]:
-        """Counters: requests, items, max_concurrent, processing, pack_errors, item_errors, status codes."""
+        """Counters: requests, items, max_concurrent, busy_seconds, processing, pack_errors, item_errors, status codes."""
         with self._state_lock:
             out: dict[str, Any] = {"requests": 0, "items": 0, "max_concurrent": 0, "pack_errors": 0,
-                                   "item_errors": 0, **self._stats}
+                                   "item_errors": 0, "busy_seconds": 0.0, **self._stats}
             out["processing"] = self._pending
             out["status_codes"] = {str(k): v for k, v in sorted(self._status_codes.items())}
             return out
@@ -445,6 +445,7 @@ class MServerEmulator:
             with self._state_lock:
                 self._active += 1
                 self._stats["max_concurrent"] = max(self._stats["max_concurrent"], self._active)
+            started = time.perf_counter()
             try:
                 if faults["latency_ms"]:
                     time.sleep(int(faults["latency_ms"]) / 1000)
@@ -452,6 +453,8 @@ class MServerEmulator:
             finally:
                 with self._state_lock:
                     self._active -= 1
+                    # the time POHODA is occupied: latency plus processing (it serves one request at a time)
+                    self._stats["busy_seconds"] = self._stats.get("busy_seconds", 0.0) + time.perf_counter() - started
         with self._state_lock:
             self._stats["items"] += outcome.items
             self._stats["item_errors"] += outcome.item_errors

@@ -100,7 +100,7 @@ class CodeResolver:
         if not self.use_table:
             return
         rows = ledger.Pairing.select(ledger.Pairing.sku, ledger.Pairing.pohoda_code, ledger.Pairing.stores,
-                                     ledger.Pairing.shop_ean).where(ledger.Pairing.sku != "")
+                                     ledger.Pairing.shop_ean, ledger.Pairing.conflict).where(ledger.Pairing.sku != "")
         for row in rows:
             key = self._norm(row.sku)
             if row.shop_ean:
@@ -108,7 +108,9 @@ class CodeResolver:
             if not row.pohoda_code:
                 continue
             self._table.setdefault(key, row.pohoda_code)
-            if "," in (row.stores or "") and not self.store:
+            # several warehouses: named in ``stores`` when listed per warehouse, else only in the conflict text
+            several = "," in (row.stores or "") or "ve více skladech" in (row.conflict or "")
+            if several and not self.store:
                 self._multi_table.add(row.pohoda_code)
 
     def resolve(self, skus: Iterable[str]) -> dict[str, str | None]:
