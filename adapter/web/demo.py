@@ -73,7 +73,7 @@ def demo_settings(mserver_url: str, eshop_url: str) -> dict[str, Any]:
         "orders": {"enabled": True, "transfer_statuses": ["processing", "completed"]},
         "invoices": {"enabled": True},
         "stock": {"enabled": True, "push_prices": True},
-        "products": {"enabled": True},
+        "products": {"enabled": True, "storage": "Zboží", "price_type": "SK"},
         "customers": {"enabled": True, "to_eshop": True},
         "payments": {"enabled": True},
     }

@@ -67,6 +67,10 @@ FIELDS: dict[tuple[str, str], tuple[str, str]] = {
         "Stavy objednávek k přenosu",
         "Stavy WooCommerce oddělené čárkou, např. completed, processing. Objednávka v jiném stavu čeká.",
     ),
+    ("products", "price_type"): (
+        "Typ ceny",
+        "Typ ceny (cenová skupina) nových zásob v POHODĚ, např. SK. POHODA jej při založení karty vyžaduje spolu s členěním skladu.",
+    ),
     ("orders", "currency_rates"): (
         "Kurzy cizích měn",
         "Pevné kurzy pro objednávky v cizí měně: na každý řádek „EUR = 25,30“ (Kč za 1 jednotku) "

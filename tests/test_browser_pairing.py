@@ -1,0 +1,77 @@
+"""The pairing report in a real browser (Playwright + Debian's Chromium); takes the README screenshot."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapter import ledger
+from adapter.sync.connections import DefaultConnections
+from tests.test_sync_stock import StockEnv, expected_counts, make_env
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("/usr/bin/chromium is missing in CI: browser tests are mandatory there")
+        pytest.skip("BROWSER TESTS SKIPPED: /usr/bin/chromium not found (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def env(tmp_path: Path, mserver_factory: Any, woo_factory: Any) -> StockEnv:
+    return make_env(tmp_path, mserver_factory, woo_factory, 600)
+
+
+@pytest.fixture
+def app(env: StockEnv) -> Any:
+    from app import create_app
+
+    application = create_app(env.settings, data_dir=env.settings.data_dir, connections=DefaultConnections())
+    yield application
+    application.extensions["adapter"].runner.wait("stock", 60)
+    ledger.database.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Any:
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="cs-CZ")
+    context.set_default_timeout(20_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_refresh_button_filter_and_screenshot(live_server_url: str, page: Any, env: StockEnv) -> None:
+    page.goto(live_server_url + "/pairing/")
+    assert page.title().startswith("Párování produktů")
+    page.get_by_role("button", name="Obnovit párování").click()
+    page.locator(".run-widget[data-status='ok']").wait_for(timeout=60_000)
+    page.goto(live_server_url + "/pairing/")
+    want = expected_counts(env.catalogue)
+    counts = page.locator("#pairing-counts")
+    assert str(want["eshop_only"]) in counts.locator("[data-status='eshop_only']").inner_text()
+    assert str(want["pohoda_only"]) in counts.locator("[data-status='pohoda_only']").inner_text()
+    assert page.locator("table.pairing-table tbody tr").count() == 100
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "pairing.png"), full_page=False)
+    page.select_option("#filter-status", "eshop_only")
+    page.get_by_role("button", name="Filtrovat").click()
+    page.wait_for_url("**status=eshop_only**")
+    assert page.locator("table.pairing-table tbody tr").count() == want["eshop_only"]
+    assert page.locator("input[name=product_id]").count() == want["eshop_only"]
