@@ -32,7 +32,7 @@ def venv_python() -> Path:
 
 def ensure_venv(extras: str) -> Path:
     """Create .venv on first use and install the project with ``extras``."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 — dev.py may be started by an older python3 to say this
         sys.exit("POHODA adaptér potřebuje Python 3.11 nebo novější (needs Python 3.11+).")
     py = venv_python()
     if not py.exists():
