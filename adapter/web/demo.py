@@ -12,6 +12,7 @@ import contextlib
 import shutil
 import tempfile
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ class Demo:
     mserver: Any
     woo: Any
     info: DemoInfo
+    sample_csv: Path | None = None
 
     def describe(self) -> str:
         """A few lines for the console."""
@@ -46,6 +48,12 @@ class Demo:
             f"  POHODA mServer emulátor: {self.info.mserver_url} (IČO {ICO}, {STOCK_CARDS} zásob)\n"
             f"  WooCommerce emulátor:    {self.info.eshop_url} ({ORDERS} objednávek)\n"
             f"  datová složka:           {self.data_dir}"
+            + (
+                f"\n  ukázkový CSV export vydaných faktur z POHODY (nahrajte jej v Zaplacené objednávky):\n"
+                f"                           {self.sample_csv}"
+                if self.sample_csv
+                else ""
+            )
         )
 
     def stop(self) -> None:
@@ -107,5 +115,35 @@ def start_demo(root: Path | None = None) -> Demo:
         raise
     data_dir = root / "data"
     write_settings(data_dir, demo_settings(mserver_url, eshop_url))
+    sample = write_sample_payments_csv(root / "vydane-faktury-ukazka.csv", woo.orders())
     return Demo(root=root, data_dir=data_dir, mserver=mserver, woo=woo,
-                info=DemoInfo(mserver_url=mserver_url, eshop_url=eshop_url))
+                info=DemoInfo(mserver_url=mserver_url, eshop_url=eshop_url), sample_csv=sample)
+
+
+def write_sample_payments_csv(path: Path, orders: list[dict[str, Any]]) -> Path | None:
+    """A POHODA-like CSV export of issued invoices for the shop's orders awaiting payment.
+
+    Windows-1250, ``;``, decimal comma — as Czech Windows exports come. Two in
+    three invoices are paid (``K likvidaci`` 0), the rest partly paid; one row
+    names an order the shop does not know, and a "Celkem" line closes it, so
+    the preview shows every kind of row.
+    """
+    waiting = [o for o in orders if o.get("status") in ("pending", "on-hold")]
+    if not waiting:
+        return None
+    def czk(value: Decimal) -> str:
+        return f"{value.quantize(Decimal('0.01'))}".replace(".", ",")
+
+    lines = ["Číslo;Občj;Datum;Celkem;K likvidaci"]
+    total = Decimal(0)
+    for i, order in enumerate(waiting):
+        amount = Decimal(str(order["total"]))
+        left = Decimal(0) if i % 3 != 2 else amount / 2
+        created = str(order["date_created"])
+        lines.append(f"26FV{i + 1:05d};{order['number']};{created[8:10]}.{created[5:7]}.{created[:4]};"
+                     f"{czk(amount)};{czk(left)}")
+        total += amount
+    lines.append(f"26FV{len(waiting) + 1:05d};999999;1.1.2026;100,00;0,00")
+    lines.append(f";Celkem;;{czk(total)};")
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1250"))
+    return path
