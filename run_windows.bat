@@ -18,6 +18,13 @@ if not defined PY (
   exit /b 1
 )
 
+%PY% -c "import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)" >nul 2>nul
+if errorlevel 1 (
+  echo Nalezeny Python je starsi nez 3.11. Nainstalujte Python 3.11 nebo novejsi z https://www.python.org/downloads/
+  pause
+  exit /b 1
+)
+
 if not exist ".venv\Scripts\python.exe" (
   echo Vytvarim virtualni prostredi .venv ...
   %PY% -m venv .venv
