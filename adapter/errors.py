@@ -69,7 +69,12 @@ class PackError(PohodaError):
 
     def __init__(self, note: str, *, detail: str = "") -> None:
         self.note = note
-        super().__init__(f"POHODA odmítla celou dávku: {note or 'bez udání důvodu'}", detail=detail)
+        super().__init__(
+            f"POHODA odmítla celou dávku: {note or 'bez udání důvodu'}. Odstraňte příčinu uvedenou POHODOU "
+            "(např. práva uživatele k XML importu, zamčenou agendu nebo uzavřené účetní období) a spusťte "
+            "synchronizaci znovu; nic z dávky se neuložilo dvakrát.",
+            detail=detail,
+        )
 
 
 class IcoMismatch(PohodaError):

@@ -66,5 +66,51 @@ def main(argv: list[str] | None = None) -> None:
             ms.stop()
 
 
+def _row(settings: Settings, label: str) -> dict[str, object]:
+    started = time.perf_counter()
+    run, _ = JobRunner(lambda: settings, DefaultConnections()).run_inline("customers", "cli")
+    return {"name": f"customers: {label}", "seconds": time.perf_counter() - started, "peak_rss_mb": None,
+            "pohoda_requests": run.pohoda_requests, "shop_requests": run.eshop_requests, "ratio": None,
+            "ratio_of": "", "target": "status ok", "ok": run.status == "ok",
+            "note": f"status {run.status}, transferred {run.ok_count:,}, unchanged {run.skipped_count:,}"}
+
+
+def collect(quick: bool = False) -> list[dict[str, object]]:
+    """Rows for ``python -m bench``: N shop customers to POHODA, nothing to do, M addresses to the shop."""
+    n, m = (200, 50) if quick else (2000, 500)
+    rows: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        ms = MServerEmulator(root / "ms")
+        woo = WooEmulator(root / "woo")
+        ms.start()
+        woo.start()
+        try:
+            for i in range(n):
+                woo.objects.create_customer({
+                    "email": f"zakaznik.{i}@example.cz", "first_name": "Jiří", "last_name": f"Dvořák {i}",
+                    "billing": {"address_1": f"Náměstí Míru {i}", "city": "Žďár nad Sázavou", "postcode": "59101",
+                                "country": "CZ", "phone": "602123456"},
+                })
+            ledger.init_db(root / "ledger.sqlite3")
+            base = Settings(data_dir=root, pohoda=PohodaSettings(url=ms.url, user="admin", password="heslo",
+                                                                 ico="12345678"),
+                            eshop=EshopSettings(url=woo.url, consumer_key="ck_test", consumer_secret="cs_test"),
+                            customers=replace(CustomersSettings(), enabled=True))
+            rows.append(_row(base, f"{n:,} shop customers to POHODA"))
+            rows.append(_row(base, "incremental, nothing changed"))
+            for i in range(m):
+                ms.store.insert("address", name=f"Žofie Řeháková {i}", email=f"adresa.{i}@example.cz",
+                                city="Třebíč", zip="67401", changed=ms.store.stamp())
+            both = replace(base, customers=replace(base.customers, to_eshop=True))
+            rows.append(_row(both, f"{m:,} addresses to the shop"))
+            rows.append(_row(both, "both ways, nothing changed"))
+        finally:
+            ledger.database.close()
+            woo.stop()
+            ms.stop()
+    return rows
+
+
 if __name__ == "__main__":
     main()

@@ -114,5 +114,51 @@ def main(argv: list[str] | None = None) -> None:
             emu.stop()
 
 
+def collect(quick: bool = False) -> list[dict[str, object]]:
+    """Rows for ``python -m bench``: upload preview, mServer dry run, run, second run (figures, no targets)."""
+    count = 100 if quick else 1000
+    rows: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        woo = WooEmulator(root / "woo", seed_products=3)
+        emu = MServerEmulator(root / "mserver")
+        woo.start()
+        emu.start()
+        try:
+            settings = Settings(
+                data_dir=root / "data",
+                pohoda=PohodaSettings(url=emu.url, user="admin", password="heslo", ico=ICO),
+                eshop=EshopSettings(url=woo.url, consumer_key="ck_test", consumer_secret="cs_test"),
+                payments=PaymentsSettings(overlap_minutes=0),
+            )
+            pairs = _seed(woo, emu, count)
+            ledger.init_db(settings.data_dir / "ledger.db")
+            with ledger.database.connection_context():
+                data = _csv(pairs)
+                woo.reset_stats()
+                started = time.perf_counter()
+                upload = payments.prepare_upload(settings, default_connections(), data, "bench.csv", owner="bench")
+                rows.append({"name": f"payments: CSV upload preview, {count:,} orders",
+                             "seconds": time.perf_counter() - started, "peak_rss_mb": None, "pohoda_requests": 0,
+                             "shop_requests": woo.stats()["requests"], "ratio": None, "ratio_of": "", "target": "",
+                             "ok": None, "note": f"to mark paid {len(upload.plan.to_mark_paid):,}"})
+                for label, kwargs in (("mServer preview", {"dry_run": True}), ("mServer run", {}),
+                                      ("second run", {})):
+                    woo.reset_stats()
+                    took, run = _timed_run(settings, **kwargs)
+                    stats = woo.stats()
+                    rows.append({"name": f"payments: {label}, {count:,} orders", "seconds": took,
+                                 "peak_rss_mb": None, "pohoda_requests": run.pohoda_requests,
+                                 "shop_requests": stats["requests"], "ratio": None, "ratio_of": "", "target": "status ok",
+                                 "ok": run.status == "ok",
+                                 "note": f"status {run.status}, marked paid {run.ok_count:,}, "
+                                         f"shop write calls {stats['write_calls']:,}"})
+        finally:
+            ledger.database.close()
+            woo.stop()
+            emu.stop()
+    return rows
+
+
 if __name__ == "__main__":
     main()

@@ -300,3 +300,15 @@ def test_fuzz_structured_fragments(parts: list[str], state: str) -> None:
         return
     assert result.state in ("ok", "warning", "error")
     assert all(i.state in ("ok", "warning", "error") for i in result.items)
+
+
+def test_an_item_can_go_into_two_packs_without_leaving_the_first() -> None:
+    from adapter.pohoda.envelope import build_pack as build
+    from adapter.pohoda.stock import stock_item as card_item
+    from adapter.records import StockCardDoc
+
+    item = card_item(StockCardDoc(code="A1", name="Hrnek", storage="Zboží"), type_price="SK")
+    first = build([item], ico="12345678", pack_id="p1")
+    second = build([item], ico="12345678", pack_id="p2")
+    assert first.xml.count(b"A1") == second.xml.count(b"A1") > 0
+    assert first.xml.replace(b'id="p1"', b"") == second.xml.replace(b'id="p2"', b"")

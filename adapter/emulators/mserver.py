@@ -604,3 +604,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 __all__ = ["DOCUMENTED_CHOICES", "MServerEmulator", "main"]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -107,10 +107,13 @@ def _lines(store: MServerStore, agenda: str, doc_id: int) -> tuple[EmuLine, ...]
     )
 
 
-def stock_cards(store: MServerStore) -> list[StockCard]:
-    """Every stock row (one per code and warehouse) as ``records.StockCard``."""
+def stock_cards(store: MServerStore, row_id: int | None = None) -> list[StockCard]:
+    """Every stock row (one per code and warehouse) as ``records.StockCard``; only row ``row_id`` if given."""
     levels: dict[int, list[PriceLevel]] = {}
-    for row in store.query("SELECT * FROM price_level ORDER BY stock_id, name"):
+    one = " WHERE id = ?" if row_id is not None else ""
+    args = (row_id,) if row_id is not None else ()
+    level_where = " WHERE stock_id = ?" if row_id is not None else ""
+    for row in store.query(f"SELECT * FROM price_level{level_where} ORDER BY stock_id, name", args):  # noqa: S608 — fixed text
         levels.setdefault(row["stock_id"], []).append(PriceLevel(row["name"], Decimal(row["price"])))
     return [
         StockCard(
@@ -121,7 +124,7 @@ def stock_cards(store: MServerStore) -> list[StockCard]:
             is_internet=bool(r["is_internet"]), stock_type=r["stock_type"],
             price_levels=tuple(levels.get(r["id"], ())),
         )
-        for r in store.query("SELECT * FROM stock ORDER BY id")
+        for r in store.query(f"SELECT * FROM stock{one} ORDER BY id", args)  # noqa: S608 — fixed text
     ]
 
 
@@ -215,7 +218,7 @@ def set_stock(store: MServerStore, code: str, count: Decimal, warehouse: str | N
         else:
             row_id = target["id"]
             store.update("stock", row_id, count=str(count), changed=store.stamp())
-    return next(c for c in stock_cards(store) if c.id == row_id)
+    return stock_cards(store, row_id)[0]
 
 
 def total_stock(store: MServerStore, code: str) -> Decimal:

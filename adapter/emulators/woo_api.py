@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,8 +13,10 @@ from adapter.emulators.woo_http import (
     Response,
     WpError,
     collection_schema,
+    filter_fields,
     json_response,
     page_headers,
+    response_fields,
     validate,
 )
 from adapter.emulators.woo_objects import Objects
@@ -109,7 +112,12 @@ class WooApi:
         if kind != "public" and not authenticated and self._object_exists(kind, req.path, url_params):
             code, message = _DENIED[kind]
             raise WpError(code, message, 401)
-        return handler(req, url_params)
+        response = handler(req, url_params)
+        keyed = response_fields(req.params.get("_fields"))
+        if keyed is None or response.fields_applied or response.status >= 400 or not response.body:
+            return response
+        data = filter_fields(json.loads(response.body), keyed)  # rest_filter_response_fields
+        return json_response(data, response.status, response.headers)
 
     def _object_exists(self, kind: str, path: str, url: dict[str, str]) -> bool:
         """CRUD permission checks only refuse access to objects that exist."""
@@ -183,7 +191,11 @@ class WooApi:
         offset = params["offset"] if params.get("offset") is not None else (params["page"] - 1) * per_page
         docs, total = self.objects.store.find(table, where, args, _order_sql(params, table), per_page, offset)
         headers = page_headers(req, self.site["url"], total, params["page"], per_page)
-        return json_response([render(d) for d in docs], 200, headers)
+        items = [render(d) for d in docs]
+        keyed = response_fields(params.get("_fields"))
+        response = json_response(items if keyed is None else filter_fields(items, keyed), 200, headers)
+        response.fields_applied = True
+        return response
 
     @staticmethod
     def _date_filters(params: Doc, where: list[str], args: list[Any]) -> None:

@@ -34,6 +34,7 @@ class Response:
     body: bytes
     headers: list[tuple[str, str]] = field(default_factory=list)
     content_type: str = "application/json; charset=UTF-8"
+    fields_applied: bool = False  #: ``_fields`` was already applied while building the body
 
 
 class WpError(Exception):
@@ -56,6 +57,53 @@ def json_response(data: Any, status: int = 200, headers: Sequence[tuple[str, str
     """A JSON response."""
     body = json.dumps(data).encode("utf-8")  # WordPress escapes non-ASCII as \uXXXX too
     return Response(status, body, list(headers))
+
+
+def response_fields(value: Any) -> dict[str, Any] | None:
+    """WordPress's ``_fields`` parameter as a tree of kept keys (``rest_filter_response_fields``).
+
+    A comma/space separated list (or an array) of keys; ``a.b`` keeps ``b``
+    inside ``a``; a key already kept whole ignores its sub-keys. None when
+    the parameter is absent or empty (the response is left alone).
+    """
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        value = list(value.values())
+    items = value if isinstance(value, list) else re.split(r"[\s,]+", str(value))
+    fields = [str(f).strip() for f in items if str(f).strip()]
+    if not fields:
+        return None
+    keyed: dict[str, Any] = {}
+    for name in fields:
+        parts = name.split(".")
+        ref = keyed
+        for part in parts[:-1]:
+            if ref.get(part) is True:
+                break
+            ref = ref.setdefault(part, {})
+        else:
+            ref[parts[-1]] = True
+    return keyed
+
+
+def _intersect(value: Any, keyed: dict[str, Any]) -> Any:
+    """PHP ``_rest_array_intersect_key_recursive`` (a list is an array with keys 0, 1, …)."""
+    if isinstance(value, list):
+        kept = {str(i): v for i, v in enumerate(value) if str(i) in keyed}
+        out: Any = {k: _intersect(v, keyed[k]) if isinstance(keyed[k], dict) else v for k, v in kept.items()}
+        return list(out.values()) if list(out) == [str(i) for i in range(len(out))] else out
+    if not isinstance(value, dict):
+        return value
+    return {k: _intersect(v, keyed[k]) if isinstance(keyed[k], dict) and isinstance(v, dict | list) else v
+            for k, v in value.items() if k in keyed}
+
+
+def filter_fields(data: Any, keyed: dict[str, Any]) -> Any:
+    """The response data cut down to ``keyed`` (each item of a list response on its own)."""
+    if isinstance(data, list):
+        return [_intersect(item, keyed) for item in data]
+    return _intersect(data, keyed)
 
 
 def error_response(err: WpError) -> Response:

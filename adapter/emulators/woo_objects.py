@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import re
 import string
+import threading
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -90,6 +91,8 @@ class Objects:
         self._site = site_url
         self._batch_limit = batch_limit
         self._on_batch = on_batch
+        #: per request thread, during a batch: variable parents re-derived once at its end
+        self._batch_state = threading.local()
 
     # ------------------------------------------------------------------ rendering
 
@@ -148,17 +151,29 @@ class Objects:
         self._on_batch(total)
         extra = dict(extra or {})
         out: Doc = {}
-        for item in items.get("create", []):
-            out.setdefault("create", []).append(self._one(lambda i=item: render(create({**i, **extra})), 0))
-        for item in items.get("update", []):
-            item_id = item.get("id") if isinstance(item, dict) else None
-            out.setdefault("update", []).append(self._one(lambda i=item: render(update({**i, **extra})), item_id))
-        for raw in items.get("delete", []):
-            obj_id = int(raw) if str(raw).lstrip("-").isdigit() else 0
-            if obj_id == 0:
-                continue
-            args = {**extra, "id": obj_id, "force": True}
-            out.setdefault("delete", []).append(self._one(lambda a=args: delete(a), obj_id))
+        # one transaction for the whole request (items still succeed or fail one by one); a variable
+        # parent's summary is re-derived once at the end instead of after each of its variations
+        with self.store.transaction(keep_on_error=True):
+            self._batch_state.parents = set()
+            try:
+                for item in items.get("create", []):
+                    out.setdefault("create", []).append(self._one(lambda i=item: render(create({**i, **extra})), 0))
+                for item in items.get("update", []):
+                    item_id = item.get("id") if isinstance(item, dict) else None
+                    out.setdefault("update", []).append(
+                        self._one(lambda i=item: render(update({**i, **extra})), item_id))
+                for raw in items.get("delete", []):
+                    obj_id = int(raw) if str(raw).lstrip("-").isdigit() else 0
+                    if obj_id == 0:
+                        continue
+                    args = {**extra, "id": obj_id, "force": True}
+                    out.setdefault("delete", []).append(self._one(lambda a=args: delete(a), obj_id))
+            finally:
+                parents, self._batch_state.parents = self._batch_state.parents, None
+                for parent_id in sorted(parents):
+                    parent = self.store.get("products", parent_id)
+                    if parent is not None and parent.get("type") == "variable":
+                        self._sync_parent(parent)
         return out
 
     @staticmethod
@@ -327,7 +342,10 @@ class Objects:
         if parent and not doc.get("name"):
             doc["name"] = f"{parent.get('name', '')} - {options}" if options else parent.get("name", "")
         self.store.put("products", doc)
-        if parent:
+        deferred: set[int] | None = getattr(self._batch_state, "parents", None)
+        if parent and deferred is not None:
+            deferred.add(parent["id"])
+        elif parent:
             self._sync_parent(parent)
         return doc
 

@@ -7,7 +7,7 @@ shape, adds the local-time twins of every ``*_gmt`` date and the ``_links``.
 
 from __future__ import annotations
 
-import copy
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -80,14 +80,25 @@ def to_gmt(moment: datetime) -> str:
 
 
 def parse_gmt(text: str) -> datetime:
-    """Parse a stored GMT date string."""
+    """Parse a stored GMT date string (``YYYY-MM-DDTHH:MM:SS``, nothing else)."""
+    if len(text) == 19 and text[10] == "T" and text.isascii():  # the stored shape: the fast C parser
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+
+
+@functools.lru_cache(maxsize=16384)
+def _site_offset(gmt_hour: str) -> timedelta:
+    """The site's UTC offset during one GMT hour ("YYYY-MM-DDTHH"; offsets change only on whole hours)."""
+    moment = datetime.fromisoformat(gmt_hour + ":00:00").replace(tzinfo=UTC)
+    return moment.astimezone(SITE_TZ).utcoffset() or timedelta(0)
 
 
 def gmt_to_local(text: str | None) -> str | None:
     """The site-local twin of a GMT date string."""
     if not text:
         return None
+    if len(text) == 19 and text[10] == "T" and text.isascii():
+        return (datetime.fromisoformat(text) + _site_offset(text[:13])).isoformat()
     return parse_gmt(text).astimezone(SITE_TZ).strftime("%Y-%m-%dT%H:%M:%S")
 
 
@@ -194,10 +205,37 @@ def _public_meta(key: str) -> bool:
     return key not in INTERNAL_META_KEYS and not key.startswith("wp_")
 
 
+#: id of a default shape → (the shape, its dict/list keys) for :func:`_fresh` (the shapes are constants)
+_CONTAINERS: dict[int, tuple[Doc, tuple[str, ...]]] = {}
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, scalars) — much cheaper than ``copy.deepcopy``."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _fresh(default: Doc) -> Doc:
+    """A deep copy of a default shape: a shallow copy, then fresh copies of its dicts and lists."""
+    cached = _CONTAINERS.get(id(default))
+    if cached is None or cached[0] is not default:
+        keys = tuple(k for k, v in default.items() if isinstance(v, dict | list))
+        cached = _CONTAINERS[id(default)] = (default, keys)
+    out = default.copy()
+    for key in cached[1]:
+        out[key] = _copy(default[key])
+    return out
+
+
 def _with_defaults(default: Doc, doc: Doc) -> Doc:
     """Defaults, then the stored fields; the emulator's own ``_fields`` and internal meta are left out."""
-    out = copy.deepcopy(default)
-    out.update({k: copy.deepcopy(v) for k, v in doc.items() if not k.startswith("_")})
+    out = _fresh(default)
+    for key, value in doc.items():
+        if not key.startswith("_"):
+            out[key] = _copy(value) if isinstance(value, dict | list) else value
     out["meta_data"] = [m for m in out.get("meta_data", []) if _public_meta(str(m.get("key", "")))]
     return out
 
@@ -209,7 +247,7 @@ def _dates(out: Doc, *names: str) -> None:
 
 def _order_keys(out: Doc, first: Sequence[str]) -> Doc:
     ordered = {key: out[key] for key in first if key in out}
-    ordered.update((k, v) for k, v in out.items() if k not in ordered)
+    ordered.update(out)  # keys already placed keep their place
     return ordered
 
 

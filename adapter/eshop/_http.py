@@ -15,7 +15,9 @@ import html
 import json
 import logging
 import re
+import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -150,7 +152,12 @@ def _never_sent(exc: requests.ConnectionError) -> bool:
 
 
 class JsonHttp:
-    """Retrying JSON-over-HTTP client for one e-shop base URL."""
+    """Retrying JSON-over-HTTP client for one e-shop base URL.
+
+    Safe to call from several threads at once: each thread gets its own
+    ``requests.Session`` (a session is not guaranteed thread-safe), created
+    on first use and released with the thread.
+    """
 
     def __init__(
         self,
@@ -179,12 +186,43 @@ class JsonHttp:
         self._retry_after_max = retry_after_max
         self._sleep = sleep
         self._now = now
-        self._session = requests.Session()
-        self._session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
+        self._user_agent = user_agent
+        self._local = threading.local()
+        self._sessions: weakref.WeakSet[requests.Session] = weakref.WeakSet()
+        self._sessions_lock = threading.Lock()
+
+    @property
+    def _session(self) -> requests.Session:
+        """This thread's session.
+
+        What ``requests`` would look up in the environment on every call
+        (proxies and ``NO_PROXY``, a CA bundle from ``REQUESTS_CA_BUNDLE``,
+        ``.netrc`` credentials) is looked up once for the shop's address
+        when the session is made — every request goes to that one host.
+        """
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers.update({"User-Agent": self._user_agent, "Accept": "application/json"})
+            target = self.base_url + "/"
+            env = session.merge_environment_settings(target, {}, None, self._verify, None)
+            netrc = requests.utils.get_netrc_auth(target)
+            session.trust_env = False
+            session.proxies.update(env["proxies"])
+            session.verify = env["verify"]
+            if netrc:
+                session.auth = netrc
+            self._local.session = session
+            with self._sessions_lock:
+                self._sessions.add(session)
+        return session
 
     def close(self) -> None:
-        """Close pooled connections."""
-        self._session.close()
+        """Close pooled connections (of every thread's session)."""
+        with self._sessions_lock:
+            sessions = list(self._sessions)
+        for session in sessions:
+            session.close()
 
     def redact(self, text: str) -> str:
         """``text`` with every secret replaced by ``***``."""
@@ -286,7 +324,6 @@ class JsonHttp:
             data=data,
             headers=headers,
             timeout=self._timeout,
-            verify=self._verify,
             allow_redirects=False,  # a redirect would turn POST into GET and drop the auth header
         )
 

@@ -52,6 +52,8 @@ class Eshop(Protocol):
     label: str
     #: most items one write call carries (``update_stock`` chunks by it)
     batch_size: int
+    # optional: ``parallel_requests`` (int) — how many calls (e.g. ``update_stock`` batches) a caller
+    # may have in flight at once from several threads; a connector without it takes one at a time
     #: ``iter_orders_for_transfer`` yields orders in ascending modification time
     orders_sorted: bool
 
@@ -175,6 +177,10 @@ class EshopConnection:
     retry_after_max: float = 300.0
     #: items per batch write call (WooCommerce's default limit is 100)
     batch_size: int = 100
+    #: requests sent to the shop at the same time where the order of requests does not matter
+    #: (variations of many products, stock batches); 1 = one after another. WooCommerce on
+    #: ordinary hosting serves a few parallel requests fine; lower it for a very weak host.
+    parallel_requests: int = 4
     #: incremental order reads go back this many seconds before the watermark
     order_overlap_seconds: int = 300
     #: statuses meaning "ready for transfer to POHODA"
@@ -211,6 +217,8 @@ class EshopConnection:
             found.append("Chybí klíč nebo tajný klíč API e-shopu. Vyplňte oba v Nastavení › Připojení.")
         if self.attempts < 1 or self.batch_size < 1:
             found.append("Počet pokusů i velikost dávky musí být alespoň 1.")
+        if not 1 <= self.parallel_requests <= 16:
+            found.append("Počet souběžných požadavků na e-shop musí být 1 až 16.")
         if self.timeout_connect <= 0 or self.timeout_read <= 0:
             found.append("Časové limity spojení s e-shopem musí být kladné.")
         if not self.transfer_statuses and not self.transfer_meta_key:

@@ -25,6 +25,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -53,6 +54,12 @@ PER_PAGE = 100
 MAX_PAGES = 100_000
 #: a full-text order search looks at no more than this many hits for an exact number
 SEARCH_LIMIT = 300
+#: what :func:`adapter.eshop._woo_map.product` reads; listings ask for only these (WordPress ``_fields``),
+#: so long descriptions, images and links of thousands of products never travel
+PRODUCT_FIELDS = ",".join((
+    "id", "name", "type", "status", "sku", "global_unique_id", "regular_price", "sale_price", "stock_quantity",
+    "manage_stock", "tax_class", "date_modified_gmt", "meta_data", "attributes",
+))
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -193,6 +200,8 @@ class WooCommerce:
         self.connection = connection
         #: starts at the configured size; halves when the shop answers 413
         self.batch_size = max(1, connection.batch_size)
+        #: how many requests may be in flight at once (variations here, stock batches in the stock job)
+        self.parallel_requests = max(1, connection.parallel_requests)
         self.base_url = shop_base_url(connection.url)
         self._http = JsonHttp(
             self.base_url,
@@ -227,19 +236,46 @@ class WooCommerce:
     def _get(self, path: str, params: Sequence[tuple[str, str]] = ()) -> object:
         return self._http.call("GET", API + path, params=params).data
 
+    def _page(self, path: str, params: Sequence[tuple[str, str]], page: int) -> tuple[list[JsonObject], int | None]:
+        """One page of a list endpoint and the ``X-WP-TotalPages`` it announced."""
+        answer = self._http.call(
+            "GET", API + path, params=[*params, ("per_page", str(PER_PAGE)), ("page", str(page))]
+        )
+        return as_list(answer.data, f"{path} (strana {page})"), answer.header_int("x-wp-totalpages")
+
     def _pages(self, path: str, params: Sequence[tuple[str, str]] = ()) -> Iterator[JsonObject]:
         """Every object of a list endpoint, page by page (``X-WP-TotalPages``)."""
-        for page in range(1, MAX_PAGES + 1):
-            answer = self._http.call(
-                "GET", API + path, params=[*params, ("per_page", str(PER_PAGE)), ("page", str(page))]
-            )
-            items = as_list(answer.data, f"{path} (strana {page})")
+        for items in self._page_lists(path, params):
             yield from items
-            total_pages = answer.header_int("x-wp-totalpages")
-            if not items or (total_pages is not None and page >= total_pages):
-                return
-            if total_pages is None and len(items) < PER_PAGE:
-                return
+
+    def _page_lists(
+        self, path: str, params: Sequence[tuple[str, str]], pool: ThreadPoolExecutor | None = None
+    ) -> Iterator[list[JsonObject]]:
+        """The pages of a list endpoint in order; with ``pool`` the next page is read while this one is used.
+
+        Paging stops at ``X-WP-TotalPages``, at an empty page, or (no such
+        header) at a short page — the same pages with or without ``pool``.
+        """
+        ahead: Future[tuple[list[JsonObject], int | None]] | None = None
+        try:
+            for page in range(1, MAX_PAGES + 1):
+                if ahead is not None:
+                    items, total_pages = ahead.result()
+                    ahead = None
+                else:
+                    items, total_pages = self._page(path, params, page)
+                if not items or (total_pages is not None and page >= total_pages):
+                    yield items
+                    return
+                if total_pages is None and len(items) < PER_PAGE:
+                    yield items
+                    return
+                if pool is not None and total_pages is not None:
+                    ahead = pool.submit(self._page, path, params, page + 1)
+                yield items
+        finally:
+            if ahead is not None:
+                ahead.cancel()
 
     def _batch(self, path: str, op: str, payloads: Sequence[dict[str, object]]) -> list[JsonObject | str]:
         """Send ``payloads`` as batch ``op`` in chunks; per payload the stored object or the shop's reason.
@@ -319,17 +355,40 @@ class WooCommerce:
 
     @_guarded
     def iter_products(self) -> Iterator[Product]:
-        """Every product of any status; a variable product is followed by its variations."""
-        params = [("status", "any"), ("orderby", "id"), ("order", "asc")]
-        for obj in self._pages("/products", params):
-            parent = checked(obj.where, wmap.product, obj.data)
-            yield parent
-            if parent.kind == "variable":
-                for var in self._pages(
-                    f"/products/{parent.id}/variations", [("orderby", "id"), ("order", "asc")]
-                ):
-                    with guard(var.where):
-                        yield wmap.product(var, parent=parent)
+        """Every product of any status; a variable product is followed by its variations.
+
+        With ``parallel_requests`` > 1 the variations of a page's variable
+        products and the next page are read at the same time (at most that
+        many requests in flight); the order of what is yielded is the same.
+        """
+        params = [("status", "any"), ("orderby", "id"), ("order", "asc"), ("_fields", PRODUCT_FIELDS)]
+        if self.parallel_requests <= 1:
+            for obj in self._pages("/products", params):
+                parent = checked(obj.where, wmap.product, obj.data)
+                yield parent
+                if parent.kind == "variable":
+                    yield from self._variations(parent)
+            return
+        pool = ThreadPoolExecutor(self.parallel_requests, thread_name_prefix="woo-products")
+        try:
+            for items in self._page_lists("/products", params, pool):
+                parents = [checked(obj.where, wmap.product, obj.data) for obj in items]
+                variations = {p.id: pool.submit(self._variations, p) for p in parents if p.kind == "variable"}
+                for parent in parents:
+                    yield parent
+                    if parent.kind == "variable":
+                        yield from variations.pop(parent.id).result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _variations(self, parent: Product) -> list[Product]:
+        """The variations of a variable product, in id order."""
+        out = []
+        params = [("orderby", "id"), ("order", "asc"), ("_fields", PRODUCT_FIELDS)]
+        for var in self._pages(f"/products/{parent.id}/variations", params):
+            with guard(var.where):
+                out.append(wmap.product(var, parent=parent))
+        return out
 
     @_guarded
     def update_stock(self, updates: Sequence[StockUpdate]) -> list[UpdateResult]:
@@ -433,6 +492,20 @@ class WooCommerce:
         body = {"note": note, "customer_note": False}
         self._http.call("POST", f"{API}/orders/{int(order_id)}/notes", body=body)
 
+    def _ensure_note(self, order_id: int, note: str, marker: str) -> None:
+        """Add ``note`` unless a note mentioning ``marker`` is there already.
+
+        The order update and its note are two requests; when the second one
+        failed (or the process died between them) the order already carries
+        the meta, and this puts the missing note back without doubling it.
+        """
+        notes = self._get(f"/orders/{int(order_id)}/notes")
+        if isinstance(notes, list) and any(
+            isinstance(n, dict) and marker in str(n.get("note", "")) for n in notes
+        ):
+            return
+        self._add_note(order_id, note)
+
     @_guarded
     def mark_transferred(
         self, order_id: int, *, pohoda_number: str, note: str, status: str | None = None
@@ -445,14 +518,16 @@ class WooCommerce:
         """
         target = self.connection.transferred_status if status is None else status
         key = self.connection.pohoda_number_meta_key
+        text = note or f"Přeneseno do POHODY jako objednávka {pohoda_number}."
         current = self.get_order(order_id)
         if current.meta_value(key) == pohoda_number and (not target or current.status == target):
+            self._ensure_note(order_id, text, pohoda_number)
             return
         body: dict[str, object] = {"meta_data": [{"key": key, "value": pohoda_number}]}
         if target:
             body["status"] = target
         self._put_order(order_id, body)
-        self._add_note(order_id, note or f"Přeneseno do POHODY jako objednávka {pohoda_number}.")
+        self._add_note(order_id, text)
 
     @_guarded
     def mark_paid(self, order_id: int, *, invoice_number: str, paid_on: date) -> str:
@@ -468,11 +543,13 @@ class WooCommerce:
         conn = self.connection
         current = self.get_order(order_id)
         paid_text = paid_on.isoformat()
+        note = f"Zaplaceno dle POHODA, faktura {invoice_number}, datum {_czech_date(paid_on)}"
         if (
             current.meta_value(conn.invoice_number_meta_key) == invoice_number
             and current.meta_value(conn.paid_date_meta_key) == paid_text
             and current.status not in conn.awaiting_payment_statuses
         ):
+            self._ensure_note(order_id, note, f"faktura {invoice_number},")
             return current.status
         body: dict[str, object] = {
             "meta_data": [
@@ -483,9 +560,7 @@ class WooCommerce:
         if current.status in conn.awaiting_payment_statuses:
             body["status"] = conn.paid_status
         updated = self._put_order(order_id, body)
-        self._add_note(
-            order_id, f"Zaplaceno dle POHODA, faktura {invoice_number}, datum {_czech_date(paid_on)}"
-        )
+        self._add_note(order_id, note)
         return updated.status
 
     # ------------------------------------------------------------------ customers

@@ -192,7 +192,9 @@ def build_pack(items: Sequence[PackItem], *, ico: str, pack_id: str,
                         "note": pohoda_text.fit(note, "note")[0]})
     for item in items:
         wrapper = sub(pack, "dat:dataPackItem", attrib={"id": item.id, "version": "2.0"})
-        wrapper.append(copy.deepcopy(item.element))
+        element = item.element
+        # a fresh builder element moves in as it is; one already in another pack is copied (never stolen)
+        wrapper.append(element if element.getparent() is None else copy.deepcopy(element))
     xml = XML_DECLARATION + etree.tostring(pack, encoding=ENCODING, xml_declaration=False)
     return BuiltPack(xml=xml, pack_id=pack_id, item_ids=tuple(ids),
                      warnings={i.id: i.warnings for i in items if i.warnings})

@@ -201,8 +201,10 @@ class _Base:
             self.ctx.count_request("pohoda")
             result = parse_list_addressbook(answer)
             if result.state == "error":
-                hint = " Zkontrolujte uživatelský filtr v Nastavení › Adresář." if criteria.get("user_filter") else ""
-                raise PohodaError(f"POHODA odmítla výpis adresáře: {result.note or 'bez udání důvodu'}.{hint}")
+                hint = (" Zkontrolujte uživatelský filtr v Nastavení › Adresář." if criteria.get("user_filter")
+                        else " Odstraňte příčinu uvedenou POHODOU a spusťte synchronizaci znovu.")
+                note = (result.note or "bez udání důvodu").rstrip(". ")
+                raise PohodaError(f"POHODA odmítla výpis adresáře: {note}.{hint}")
             stamp = stamp or result.timestamp
             records.extend(result.records)
             if len(result.records) < PAGE_SIZE:

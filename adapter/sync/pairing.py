@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from adapter.records import Product, StockCard
 
@@ -39,7 +39,10 @@ STATUS_TITLES: dict[str, str] = {
 def normalise(sku: str, *, case_sensitive: bool = False) -> str:
     """The comparison key of a SKU or code."""
     sku = sku.strip()
-    return sku if case_sensitive else sku.upper()
+    if case_sensitive:
+        return sku
+    upper = sku.upper()
+    return sku if upper == sku else upper  # the same string object when nothing changes: 100,000 keys share it
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,63 @@ class PairingResult:
         return None
 
 
+class CardGrouper:
+    """Folds stock list rows into one :class:`CardInfo` per code, card by card (streaming).
+
+    Holds only a few fields per code, never the listed cards, so a listing
+    of 100,000 cards can be folded as it is read. :func:`group_cards` is
+    the same for a ready list.
+    """
+
+    def __init__(self, *, case_sensitive: bool = False) -> None:
+        self.case_sensitive = case_sensitive
+        #: key → (code, id, name, ean, is_internet, store) while one card has the code, then
+        #: [code, id, name, ean, is_internet, stores, first id, other ids, rows]
+        self._entries: dict[str, tuple[Any, ...] | list[Any]] = {}
+
+    def add(self, card: StockCard) -> str:
+        """Fold one card in; returns its normalised code ("" = a card without code, left out)."""
+        key = normalise(card.code, case_sensitive=self.case_sensitive)
+        if not key:
+            return ""
+        entry = self._entries.get(key)
+        if entry is None:
+            self._entries[key] = (card.code, card.id, card.name, card.ean, card.is_internet, card.store)
+            return key
+        if isinstance(entry, tuple):
+            code, card_id, name, ean, internet, store = entry
+            entry = [code, card_id, name, ean, internet, (store,) if store else (), card_id, set(), 1]
+            self._entries[key] = entry
+        entry[8] += 1
+        if card.id != entry[6]:
+            entry[7].add(card.id)
+        if card.store and card.store not in entry[5]:
+            entry[5] = (*entry[5], card.store)
+        if card.is_internet and not entry[4]:  # an Internet card describes the code best
+            entry[:5] = [card.code, card.id, card.name, card.ean, card.is_internet]
+        return key
+
+    def rows_per_code(self) -> dict[str, int]:
+        """How many listed rows carried each code."""
+        return {key: 1 if isinstance(entry, tuple) else entry[8] for key, entry in self._entries.items()}
+
+    def result(self) -> dict[str, CardInfo]:
+        """One CardInfo per normalised code, in listing order (the grouper is emptied)."""
+        out: dict[str, CardInfo] = {}
+        for key, entry in self._entries.items():
+            if isinstance(entry, tuple):
+                code, card_id, name, ean, internet, store = entry
+                out[key] = CardInfo(code=code.strip(), id=card_id, name=name, ean=ean.strip(),
+                                    stores=(store,) if store else (), is_internet=internet, cards=1)
+                continue
+            code, card_id, name, ean, internet, stores, first_id, others, _rows = entry
+            ids = 1 + len(others - {first_id})
+            out[key] = CardInfo(code=code.strip(), id=card_id, name=name, ean=ean.strip(), stores=stores,
+                                is_internet=internet, cards=max(ids, len(stores), 1))
+        self._entries = {}
+        return out
+
+
 def group_cards(cards: Iterable[StockCard], *, case_sensitive: bool = False) -> dict[str, CardInfo]:
     """Fold stock list rows (one card per code and warehouse) into one CardInfo per code.
 
@@ -98,31 +158,10 @@ def group_cards(cards: Iterable[StockCard], *, case_sensitive: bool = False) -> 
     in (``stk:stockHeader`` has no such element), so several cards with one
     code are counted by their ids.
     """
-    stores: dict[str, list[str]] = defaultdict(list)
-    ids: dict[str, set[int]] = defaultdict(set)
-    first: dict[str, StockCard] = {}
+    grouper = CardGrouper(case_sensitive=case_sensitive)
     for card in cards:
-        key = normalise(card.code, case_sensitive=case_sensitive)
-        if not key:
-            continue
-        first.setdefault(key, card)
-        ids[key].add(card.id)
-        if card.store and card.store not in stores[key]:
-            stores[key].append(card.store)
-        if card.is_internet and not first[key].is_internet:
-            first[key] = card
-    return {
-        key: CardInfo(
-            code=c.code.strip(),
-            id=c.id,
-            name=c.name,
-            ean=c.ean.strip(),
-            stores=tuple(stores[key]),
-            is_internet=c.is_internet,
-            cards=max(len(ids[key]), len(stores[key]), 1),
-        )
-        for key, c in first.items()
-    }
+        grouper.add(card)
+    return grouper.result()
 
 
 def pair(

@@ -28,7 +28,7 @@ from adapter import ledger
 from adapter.pohoda.envelope import build_pack
 from adapter.pohoda.stock import iter_stock, list_stock_request
 from adapter.records import Product, StockCard
-from adapter.sync.pairing import STATUS_TITLES, PairingResult, normalise, pair
+from adapter.sync.pairing import STATUS_TITLES, CardGrouper, CardInfo, PairingResult, normalise, pair
 from adapter.sync.state import parse_pohoda_time
 
 if TYPE_CHECKING:
@@ -148,6 +148,30 @@ class RefreshResult:
     multi_codes: set[str] = field(default_factory=set)  #: normalised codes held by several cards
 
 
+@dataclass
+class ListedCards:
+    """POHODA's stock listing folded per code while it is read (the cards themselves are not kept)."""
+
+    infos: dict[str, CardInfo]  #: normalised code → what pairing needs of it
+    multi_codes: set[str]  #: normalised codes held by several cards
+    count: int  #: cards listed
+
+
+def fold_cards(
+    cards: Iterable[StockCard], *, case_sensitive: bool, each: Callable[[str, StockCard], None] | None = None
+) -> ListedCards:
+    """Fold a card listing for pairing as it streams; ``each(code key, card)`` sees every card on the way."""
+    grouper = CardGrouper(case_sensitive=case_sensitive)
+    count = 0
+    for card in cards:
+        count += 1
+        key = grouper.add(card)
+        if each is not None:
+            each(key, card)
+    multi = {key for key, rows in grouper.rows_per_code().items() if rows > 1}
+    return ListedCards(grouper.result(), multi, count)
+
+
 def multi_card_codes(cards: Iterable[StockCard], *, case_sensitive: bool) -> set[str]:
     """Normalised codes that more than one stock card carries (several warehouses)."""
     seen = Counter(normalise(c.code, case_sensitive=case_sensitive) for c in cards if c.code.strip())
@@ -207,9 +231,14 @@ def store_pairing(result: PairingResult, *, multi_codes: set[str], now: datetime
     return counts
 
 
-def compute_pairing(cards: Sequence[StockCard], products: Iterable[Product], settings: Settings) -> RefreshResult:
-    """Pair listed cards and products with the ``[pairing]`` options (pure)."""
+def compute_pairing(
+    cards: Sequence[StockCard] | ListedCards, products: Iterable[Product], settings: Settings
+) -> RefreshResult:
+    """Pair listed (or already folded) cards and products with the ``[pairing]`` options (pure)."""
     opts = settings.pairing
+    if isinstance(cards, ListedCards):
+        result = pair(cards.infos, products, case_sensitive=opts.case_sensitive, ean_fallback=opts.ean_fallback)
+        return RefreshResult(result, result.counts(), set(cards.multi_codes))
     result = pair(cards, products, case_sensitive=opts.case_sensitive, ean_fallback=opts.ean_fallback)
     return RefreshResult(result, result.counts(), multi_card_codes(cards, case_sensitive=opts.case_sensitive))
 
@@ -225,9 +254,9 @@ def refresh_pairing(
 ) -> RefreshResult:
     """List every POHODA card and every shop product, pair them and store the pairing."""
     stock = settings.stock
-    cards = list(iter_cards(client, stores=stock.stores, page_size=stock.page_size, listing=listing, on_page=on_page))
-    products = list(shop.iter_products())
-    refreshed = compute_pairing(cards, products, settings)
+    cards = fold_cards(iter_cards(client, stores=stock.stores, page_size=stock.page_size, listing=listing,
+                                  on_page=on_page), case_sensitive=settings.pairing.case_sensitive)
+    refreshed = compute_pairing(cards, shop.iter_products(), settings)
     store_pairing(refreshed.result, multi_codes=refreshed.multi_codes, now=now)
     return refreshed
 

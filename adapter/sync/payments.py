@@ -412,6 +412,11 @@ def apply_plan(ctx: JobContext, plan: PaymentPlan, *, source: str, recheck: bool
     """
     keys = {normalise_order_number(str(k)) for k in ctx.options.get("keys") or ()}
     to_mark = [m for m in plan.to_mark_paid if not keys or normalise_order_number(m.order_number) in keys]
+    # orders a crashed or failed run started marking: the shop may show them paid already while the
+    # note (a second request) is missing — finish them; mark_paid itself is idempotent
+    finishing = unfinished_marks(m for m in plan.already_paid
+                                 if not keys or normalise_order_number(m.order_number) in keys)
+    to_mark += [m for m in plan.already_paid if normalise_order_number(m.order_number) in finishing]
     done_before = marked_notes(m.order_number for m in to_mark)
     marked = {k: _marked_note(e) for k, e in done_before.items()}
     pending = [m for m in to_mark if normalise_order_number(m.order_number) not in done_before]
@@ -428,7 +433,8 @@ def apply_plan(ctx: JobContext, plan: PaymentPlan, *, source: str, recheck: bool
     for match in pending:
         ctx.check_cancel()
         key = normalise_order_number(match.order_number)
-        outcomes[key] = _mark_one(ctx, match, None if fresh is None else fresh.get(key), recheck=fresh is not None)
+        outcomes[key] = _mark_one(ctx, match, None if fresh is None else fresh.get(key), recheck=fresh is not None,
+                                  finishing=key in finishing)
         ctx.advance()
     if not keys:
         _note_the_rest(ctx, plan)
@@ -437,8 +443,20 @@ def apply_plan(ctx: JobContext, plan: PaymentPlan, *, source: str, recheck: bool
     ctx.message = _summary(ctx, plan, len(pending), len(done_before))
 
 
-def _mark_one(ctx: JobContext, match: PaymentMatch, fresh: ShopOrderState | None, *, recheck: bool) -> Outcome:
-    """Mark one order paid (or preview it); records the event and the ledger row."""
+def unfinished_marks(matches: Iterable[PaymentMatch]) -> set[str]:
+    """Order numbers whose marking was started (ledger ``sending``) but never confirmed."""
+    keys = [normalise_order_number(m.order_number) for m in matches]
+    return {k for k, e in ledger.entries_for(AGENDA, keys).items() if e.state == "sending"}
+
+
+def _mark_one(ctx: JobContext, match: PaymentMatch, fresh: ShopOrderState | None, *, recheck: bool,
+              finishing: bool = False) -> Outcome:
+    """Mark one order paid (or preview it); records the event and the ledger row.
+
+    The ledger row is committed as ``sending`` before the shop is asked, so
+    a run that dies between the order update and its note is finished by
+    the next run (``finishing``) instead of being taken for "already paid".
+    """
     key = normalise_order_number(match.order_number)
     label = _label(key)
     invoice = match.invoice_number or "bez čísla"
@@ -451,7 +469,7 @@ def _mark_one(ctx: JobContext, match: PaymentMatch, fresh: ShopOrderState | None
     if recheck:
         if fresh is None:
             return _failed(ctx, match, "Objednávku se v e-shopu nepodařilo znovu najít (mohla být smazána).")
-        if fresh.paid:
+        if fresh.paid and not finishing:
             message = f"Mezitím zaplacena v e-shopu (stav {fresh.status}) — beze změny."
             ctx.skipped(key, message, label=label, record=True)
             return Outcome("skipped", message)
@@ -463,6 +481,8 @@ def _mark_one(ctx: JobContext, match: PaymentMatch, fresh: ShopOrderState | None
         order_id = fresh.order_id
     if order_id is None:
         return _failed(ctx, match, "Chybí id objednávky v e-shopu.")
+    ledger.save_entry(AGENDA, key, state="sending", label=label, pohoda_number=match.invoice_number,
+                      shop_id=str(order_id), run=ctx.run_id)
     try:
         status = ctx.eshop().mark_paid(order_id, invoice_number=invoice, paid_on=paid_on)
     except (EshopRejected, EshopBadAnswer) as exc:

@@ -25,15 +25,17 @@ are committed. Options: ``pairing_only`` (just refresh the pairing),
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import os
 import time
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -45,7 +47,7 @@ from adapter import ledger
 from adapter.errors import AdapterError, EshopError, PackError, ResponseParseError
 from adapter.pohoda.envelope import ENCODING, NS, XML_DECLARATION, q
 from adapter.pohoda.stock import iter_stock
-from adapter.records import ZERO, Product, StockCard, StockUpdate
+from adapter.records import ZERO, Product, StockCard, StockUpdate, UpdateResult
 from adapter.sync import pairing_store as ps
 from adapter.sync.pairing import normalise
 from adapter.sync.state import format_pohoda_time, next_pohoda_cursor, pohoda_since
@@ -81,13 +83,13 @@ class Desired:
     @property
     def hash(self) -> str:
         """The payload hash stored in the ledger (stable text of every value pushed)."""
-        text = "|".join((
-            _plain(self.quantity), _plain(self.regular_price), _plain(self.sale_price), "c" if self.clear_sale else "",
-        ))
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
+        return _desired_hash(self)
 
     def details(self) -> str:
         """A small JSON of the values for the ledger detail page."""
+        return _desired_details(self)
+
+    def _details(self) -> str:
         data = {"množství": _plain(self.quantity)}
         if self.regular_price is not None:
             data["cena"] = _plain(self.regular_price)
@@ -107,6 +109,22 @@ class Desired:
         elif self.clear_sale:
             parts.append("bez akční ceny")
         return ", ".join(parts)
+
+
+# equal values give equal texts (they are normalised), so 100,000 products with a few hundred
+# distinct quantities compute each text once
+@functools.lru_cache(maxsize=8192)
+def _desired_hash(desired: Desired) -> str:
+    text = "|".join((
+        _plain(desired.quantity), _plain(desired.regular_price), _plain(desired.sale_price),
+        "c" if desired.clear_sale else "",
+    ))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=8192)
+def _desired_details(desired: Desired) -> str:
+    return desired._details()
 
 
 def _plain(value: Decimal | None) -> str:
@@ -142,17 +160,34 @@ def card_quantity(card: StockCard, mode: str) -> Decimal:
     return card.count if mode == "physical" else card.count - card.reservation
 
 
+def counts(card: StockCard, opts: StockSettings) -> bool:
+    """True when the card counts: in a chosen warehouse (when known) and an Internet card if asked."""
+    if opts.internet_only and not card.is_internet:
+        return False
+    return not (opts.stores and card.store and card.store not in opts.stores)
+
+
 def eligible(cards: Iterable[StockCard], opts: StockSettings) -> list[StockCard]:
     """The cards that count: only chosen warehouses (when known) and only Internet cards if asked."""
-    stores = set(opts.stores)
-    out = []
-    for card in cards:
-        if opts.internet_only and not card.is_internet:
-            continue
-        if stores and card.store and card.store not in stores:
-            continue
-        out.append(card)
-    return out
+    return [card for card in cards if counts(card, opts)]
+
+
+@dataclass(slots=True)
+class CodeStock:
+    """The cards of one code that count, folded one by one (so a listing need not be kept)."""
+
+    total: Decimal | int = ZERO  #: their quantities summed (an int when whole: less memory per 100,000 codes)
+    counted: int = 0
+    first: StockCard | None = None  #: the first card that counts (its prices), kept when prices are pushed
+
+    def add(self, card: StockCard, opts: StockSettings) -> None:
+        """Fold in one card of the code (a card that does not count changes nothing)."""
+        if not counts(card, opts):
+            return
+        self.total += card_quantity(card, opts.quantity)
+        if not self.counted and opts.push_prices:
+            self.first = card
+        self.counted += 1
 
 
 def desired_for(cards: Sequence[StockCard], opts: StockSettings, percents: dict[str, Decimal]) -> Desired | None:
@@ -164,14 +199,21 @@ def desired_for(cards: Sequence[StockCard], opts: StockSettings, percents: dict[
     follows the card's with/without VAT flag), converted to the shop's
     basis; an action price becomes the sale price, no action price clears it.
     """
-    counted = eligible(cards, opts)
-    if not counted:
+    folded = CodeStock()
+    for card in cards:
+        folded.add(card, opts)
+    return desired_from(folded, opts, percents)
+
+
+def desired_from(folded: CodeStock, opts: StockSettings, percents: dict[str, Decimal]) -> Desired | None:
+    """:func:`desired_for` of cards already folded into a :class:`CodeStock`."""
+    if not folded.counted:
         return None
-    total = sum((card_quantity(c, opts.quantity) for c in counted), ZERO)
+    total = folded.total if isinstance(folded.total, Decimal) else Decimal(folded.total)
     quantity = max(total, ZERO).to_integral_value(rounding=ROUND_FLOOR)
-    if not opts.push_prices:
+    if not opts.push_prices or folded.first is None:
         return Desired(quantity)
-    first = counted[0]
+    first = folded.first
     percent = percents.get(first.vat_rate, DEFAULT_VAT["high"])
     base = first.selling_price
     if opts.price_level:
@@ -302,6 +344,28 @@ def _count_pohoda(job: _Run, before: int) -> None:
         job.ctx.count_request("pohoda", job.listing.requests - before)
 
 
+def _lean(product: Product, shared: dict[Decimal, Decimal], *, prices: bool) -> Product:
+    """The product without what pairing and stock never read (date, status, tax class; prices unless pushed).
+
+    Stock only compares the shop's quantities and prices by value, so one
+    Decimal object per distinct value serves every product (less memory
+    per 100,000 products).
+    """
+    def one(value: Decimal | None) -> Decimal | None:
+        return None if value is None else shared.setdefault(value, value)
+
+    return replace(product, modified=None, status="", tax_class="", stock_quantity=one(product.stock_quantity),
+                   regular_price=one(product.regular_price) if prices else None,
+                   sale_price=one(product.sale_price) if prices else None)
+
+
+def _compact(value: Decimal) -> Decimal | int:
+    """A whole quantity as an int (small ones are shared objects), anything else as it is."""
+    if value == value.to_integral_value() and abs(value) < 1_000_000_000:
+        return int(value)
+    return value
+
+
 def _signpost(ctx: JobContext) -> datetime:
     """The run's start in POHODA's local wall-clock time."""
     return ctx.now().astimezone().replace(tzinfo=None)
@@ -313,8 +377,9 @@ def _signpost(ctx: JobContext) -> datetime:
 def _run_pairing_only(job: _Run) -> None:
     ctx = job.ctx
     ctx.progress(0, 0, "Načítám zásoby z POHODY")
-    cards = list(ps.iter_cards(ctx.pohoda(), stores=job.opts.stores, page_size=job.opts.page_size,
-                               listing=job.listing, on_page=_on_page(job, "Načítám zásoby z POHODY")))
+    cards = ps.fold_cards(ps.iter_cards(ctx.pohoda(), stores=job.opts.stores, page_size=job.opts.page_size,
+                                        listing=job.listing, on_page=_on_page(job, "Načítám zásoby z POHODY")),
+                          case_sensitive=job.case_sensitive)
     _count_pohoda(job, 0)
     ctx.progress(phase="Načítám produkty z e-shopu")
     products = list(ctx.eshop().iter_products())
@@ -323,7 +388,7 @@ def _run_pairing_only(job: _Run) -> None:
     counts = refreshed.counts
     if not ctx.dry_run:
         ps.store_pairing(refreshed.result, multi_codes=refreshed.multi_codes, now=ctx.now())
-    ctx.report = {"zásob v POHODĚ": len(cards), "produktů v e-shopu": len(products), **_count_titles(counts)}
+    ctx.report = {"zásob v POHODĚ": cards.count, "produktů v e-shopu": len(products), **_count_titles(counts)}
     ctx.message = (
         f"Párování obnoveno: spárováno {counts['paired']}, jen v e-shopu {counts['eshop_only']}, "
         f"jen v POHODĚ {counts['pohoda_only']}, konflikty {counts['conflict']}."
@@ -344,20 +409,42 @@ def _run_full(job: _Run) -> None:
     signpost = _signpost(ctx)
     previously_paired = ps.paired_product_ids() | _ledger_keys_ok()
     ctx.progress(0, 0, "Načítám zásoby z POHODY")
-    cards = list(ps.iter_cards(ctx.pohoda(), stores=job.opts.stores, page_size=job.opts.page_size,
-                               listing=job.listing, on_page=_on_page(job, "Načítám zásoby z POHODY")))
+    # the listing is folded as it streams: per code what pairing needs and the quantity of the
+    # cards that count (an int when whole), plus the first such card when prices are pushed
+    totals: dict[str, Decimal | int] = {}
+    firsts: dict[str, StockCard] = {}
+    opts = job.opts
+
+    def fold(key: str, card: StockCard) -> None:
+        if not key or not counts(card, opts):
+            return
+        quantity = card_quantity(card, opts.quantity)
+        before = totals.get(key)
+        if before is None:
+            totals[key] = _compact(quantity)
+            if opts.push_prices:
+                firsts[key] = card
+        else:
+            totals[key] = before + quantity
+
+    cards = ps.fold_cards(ps.iter_cards(ctx.pohoda(), stores=opts.stores, page_size=opts.page_size,
+                                        listing=job.listing, on_page=_on_page(job, "Načítám zásoby z POHODY")),
+                          case_sensitive=job.case_sensitive, each=fold)
     _count_pohoda(job, 0)
     ctx.check_cancel()
     ctx.progress(phase="Načítám produkty z e-shopu")
-    products = list(ctx.eshop().iter_products())
+    shared: dict[Decimal, Decimal] = {}
+    # variable parents carry no stock and pair with nothing; they are left out right away
+    products = [_lean(p, shared, prices=opts.push_prices) for p in ctx.eshop().iter_products() if p.kind != "variable"]
+    del shared
     ctx.check_cancel()
     ctx.progress(phase="Páruji")
     refreshed = ps.compute_pairing(cards, products, job.settings)
+    del cards
     if not ctx.dry_run:
         ps.store_pairing(refreshed.result, multi_codes=refreshed.multi_codes, now=ctx.now())
-    result = refreshed.result
-    by_code = group_by_code(cards, case_sensitive=job.case_sensitive)
-    del cards, refreshed
+    by_product = refreshed.result.by_product
+    del refreshed  # the report rows and card details; only product id → code is needed from here
     shop = {p.id: p for p in products if p.kind != "variable"}
     del products
     job.hashes = _ledger_hashes()
@@ -365,13 +452,15 @@ def _run_full(job: _Run) -> None:
     plans: list[Plan] = []
     remember: list[Plan] = []  #: already right in the shop; only the ledger needs the hash
     skipped_cards = 0
-    for product_id, code in result.by_product.items():
+    nothing = CodeStock()
+    for product_id, code in by_product.items():
         product = shop.get(product_id)
         if product is None:
             continue
         key = normalise(code, case_sensitive=job.case_sensitive)
         target = ps.Target(product_id, product.parent_id, product.sku.strip(), code)
-        desired = desired_for(by_code.get(key, ()), job.opts, job.percents)
+        desired = desired_from(CodeStock(totals[key], 1, firsts.get(key)) if key in totals else nothing, opts,
+                               job.percents)
         if desired is None:
             skipped_cards += 1
             ctx.skipped(str(product_id), "zásoba se nepočítá (není označena Internet nebo je v jiném skladu)",
@@ -386,7 +475,7 @@ def _run_full(job: _Run) -> None:
         else:
             plans.append(plan)
 
-    paired_now = set(result.by_product)
+    paired_now = set(by_product)
     vanished = sorted(pid for pid in previously_paired - paired_now if pid in shop)
     for pid in vanished:
         product = shop[pid]
@@ -403,7 +492,9 @@ def _run_full(job: _Run) -> None:
                 remember.append(plan)
         else:
             plans.append(plan)
-    del shop, result, by_code
+    del shop, by_product
+    totals.clear()
+    firsts.clear()
 
     if not ctx.dry_run:
         _remember(remember, ctx.run_id)
@@ -427,27 +518,9 @@ def _remember(plans: list[Plan], run_id: int) -> None:
         _save_rows(rows[i : i + 2000])
 
 
-_ROW_FIELDS = ("label", "state", "payload_hash", "pohoda_number", "shop_id", "error", "details", "run_id")
-
-
 def _save_rows(rows: Sequence[dict[str, Any]]) -> None:
-    """Upsert stock ledger rows (same effect as ``ledger.save_entries``, built once and sent with executemany).
-
-    peewee builds the SQL of a multi-row insert value by value, which costs
-    seconds per 10,000 rows; a stock run writes up to one row per product.
-    """
-    if not rows:
-        return
-    now = ledger.Entry.updated_at.db_value(ledger.utcnow())
-    cols = ", ".join(_ROW_FIELDS)
-    # columns with peewee-side defaults get them explicitly (SQLite has none for them)
-    sql = (f"INSERT INTO entry (agenda, key, {cols}, pack_id, item_id, warnings, attempts, created_at, updated_at) "  # noqa: S608 — fixed column names
-           f"VALUES (?, ?, {', '.join('?' for _ in _ROW_FIELDS)}, '', '', '', 0, ?, ?) "
-           "ON CONFLICT (agenda, key) DO UPDATE SET "
-           + ", ".join(f"{c} = excluded.{c}" for c in (*_ROW_FIELDS, "updated_at")))
-    with ledger.database.atomic():
-        ledger.database.cursor().executemany(
-            sql, [(AGENDA, r["key"], *(r[c] for c in _ROW_FIELDS), now, now) for r in rows])
+    """Upsert stock ledger rows (one prepared ``executemany`` per chunk, see ``ledger.save_entries``)."""
+    ledger.save_entries(AGENDA, rows)
 
 
 # --------------------------------------------------------------------------- incremental
@@ -651,7 +724,16 @@ def _ok_row(plan: Plan, run_id: int) -> dict[str, Any]:
 
 
 def _push(job: _Run, plans: list[Plan]) -> None:
-    """Send the plans in batches of :data:`BATCH`, committing the ledger after each batch."""
+    """Send the plans in batches of :data:`BATCH`, committing the ledger after each batch.
+
+    Up to the connector's ``parallel_requests`` batches are in flight at
+    once (sent from worker threads); their outcomes are settled — events,
+    counters, ledger rows committed — in this thread, in batch order, each
+    as soon as it and the batches before it are answered. When a batch
+    fails as a whole (connection, auth …) or the run is cancelled, nothing
+    more is sent, the batches already sent are still settled (what the shop
+    confirmed is recorded) and then the error is raised.
+    """
     ctx = job.ctx
     plans = order_for_batches(plans)
     ctx.progress(0, len(plans), "Odesílám do e-shopu" if not ctx.dry_run else "Náhled změn")
@@ -665,42 +747,84 @@ def _push(job: _Run, plans: list[Plan]) -> None:
     if not plans:
         return
     shop = ctx.eshop()
+    parallel = max(1, int(getattr(shop, "parallel_requests", 1) or 1))
+    batches = [plans[i : i + BATCH] for i in range(0, len(plans), BATCH)]
     done = 0
-    for i in range(0, len(plans), BATCH):
-        ctx.check_cancel()
-        batch = plans[i : i + BATCH]
-        try:
-            results = shop.update_stock([p.update() for p in batch])
-        except EshopError:
-            ctx.progress(done, force=True)
-            raise
-        ctx.count_request("eshop", len({p.target.parent_id for p in batch}))
-        outcome = {r.product_id: r for r in results}
-        ok_rows = []
-        error_rows = []
-        for plan in batch:
-            result = outcome.get(plan.target.product_id)
-            if result is not None and result.ok:
-                ok_rows.append(_ok_row(plan, ctx.run_id))
-                if job.pushed < EVENT_CAP:
-                    ctx.ok(plan.key, plan.desired.describe(), label=plan.label)
-                else:  # every product keeps its ledger row; the run detail lists the first ones
-                    ctx.counts["ok"] += 1
-                job.pushed += 1
-            else:
-                reason = (result.error if result is not None else "") or "e-shop položku nepotvrdil"
-                message = f"E-shop odmítl změnu: {reason}"
-                error_rows.append({"key": plan.key, "label": plan.label, "state": "error", "payload_hash": "",
-                                   "pohoda_number": plan.target.code, "shop_id": plan.key, "error": message,
-                                   "details": plan.desired.details(), "run_id": ctx.run_id})
-                ctx.error(plan.key, message, label=plan.label)
-                job.failed += 1
-        with ledger.database.atomic():
-            _save_rows(ok_rows)
-            _save_rows(error_rows)
-        done += len(batch)
-        ctx.progress(done)
+    if parallel == 1:
+        for batch in batches:
+            ctx.check_cancel()
+            try:
+                results = shop.update_stock([p.update() for p in batch])
+            except EshopError:
+                ctx.progress(done, force=True)
+                raise
+            done += _settle(job, batch, results)
+        ctx.progress(done, force=True)
+        return
+    pool = ThreadPoolExecutor(parallel, thread_name_prefix="stock-push")
+    inflight: deque[tuple[list[Plan], Future[list[UpdateResult]]]] = deque()
+    try:
+        for batch in batches:
+            ctx.check_cancel()
+            inflight.append((batch, pool.submit(shop.update_stock, [p.update() for p in batch])))
+            if len(inflight) >= parallel:
+                batch, future = inflight.popleft()
+                done += _settle(job, batch, future.result())
+        while inflight:
+            batch, future = inflight.popleft()
+            done += _settle(job, batch, future.result())
+    except BaseException:
+        done += _settle_sent(job, inflight)
+        ctx.progress(done, force=True)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     ctx.progress(done, force=True)
+
+
+def _settle_sent(job: _Run, inflight: deque[tuple[list[Plan], Future[list[UpdateResult]]]]) -> int:
+    """After a failure: record the outcome of batches already sent (a batch that failed too is left out)."""
+    done = 0
+    while inflight:
+        batch, future = inflight.popleft()
+        try:
+            results = future.result()
+        except Exception as exc:  # the first failure is the one the run reports
+            log.info("stock: another batch in flight failed too: %s", exc)
+            continue
+        done += _settle(job, batch, results)
+    return done
+
+
+def _settle(job: _Run, batch: list[Plan], results: list[UpdateResult]) -> int:
+    """Events, counters and ledger rows (committed) for one answered batch; returns its size."""
+    ctx = job.ctx
+    ctx.count_request("eshop", len({p.target.parent_id for p in batch}))
+    outcome = {r.product_id: r for r in results}
+    ok_rows = []
+    error_rows = []
+    for plan in batch:
+        result = outcome.get(plan.target.product_id)
+        if result is not None and result.ok:
+            ok_rows.append(_ok_row(plan, ctx.run_id))
+            if job.pushed < EVENT_CAP:
+                ctx.ok(plan.key, plan.desired.describe(), label=plan.label)
+            else:  # every product keeps its ledger row; the run detail lists the first ones
+                ctx.counts["ok"] += 1
+            job.pushed += 1
+        else:
+            reason = (result.error if result is not None else "") or "e-shop položku nepotvrdil"
+            message = f"E-shop odmítl změnu: {reason}"
+            error_rows.append({"key": plan.key, "label": plan.label, "state": "error", "payload_hash": "",
+                               "pohoda_number": plan.target.code, "shop_id": plan.key, "error": message,
+                               "details": plan.desired.details(), "run_id": ctx.run_id})
+            ctx.error(plan.key, message, label=plan.label)
+            job.failed += 1
+    with ledger.database.atomic():
+        _save_rows(ok_rows)
+        _save_rows(error_rows)
+    ctx.progress(ctx.done + len(batch))
+    return len(batch)
 
 
 def _finish_cursor(job: _Run, signpost: datetime) -> None:
