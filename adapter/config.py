@@ -91,6 +91,7 @@ class EshopSettings:
     verify_tls: bool = True
     query_string_auth: bool = False
     timeout: float = 60.0
+    parallel_requests: int = 4  #: requests to the shop at once during big reads and stock pushes (1 = one at a time)
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,6 +347,8 @@ def _check(section: str, key: str, value: Any) -> str | None:
             return "sazba DPH v POHODĚ musí být none, low, high nebo third (chybně: " + ", ".join(bad) + ")"
     if key == "batch_size" and not 1 <= value <= 500:
         return "velikost dávky musí být 1 až 500"
+    if key == "parallel_requests" and not 1 <= value <= 16:
+        return "počet souběžných požadavků musí být 1 až 16"
     if key == "nightly_hour" and not 0 <= value <= 23:
         return "hodina musí být 0 až 23"
     if key == "schedule_minutes" and value and value < 1:

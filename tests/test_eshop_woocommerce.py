@@ -749,14 +749,17 @@ def test_info_uses_index_count_and_settings(scripted: Any) -> None:
 
 
 def test_mark_paid_rules_and_note(scripted: Any) -> None:
-    state = {"status": "on-hold", "meta": []}
+    state: dict[str, Any] = {"status": "on-hold", "meta": [], "notes": []}
 
     def handler(seen: Seen) -> Reply:
         if seen.method == "PUT":
             state["status"] = seen.body.get("status", state["status"])
             state["meta"] = state["meta"] + seen.body["meta_data"]
         if seen.path.endswith("/notes"):
-            return Reply(201, {"id": 1, "note": seen.body["note"]})
+            if seen.method == "GET":
+                return Reply(200, [{"id": i + 1, "note": n} for i, n in enumerate(state["notes"])])
+            state["notes"].append(seen.body["note"])
+            return Reply(201, {"id": len(state["notes"]), "note": seen.body["note"]})
         return Reply(200, order_json(status=state["status"], meta_data=state["meta"]))
 
     shop = scripted(handler)
@@ -773,7 +776,15 @@ def test_mark_paid_rules_and_note(scripted: Any) -> None:
     }
     before = len(shop.seen)
     assert woo.mark_paid(101, invoice_number="FV2024001", paid_on=date(2024, 5, 3)) == "processing"
-    assert len(shop.seen) == before + 1  # only the GET: nothing written twice
+    again = shop.seen[before:]
+    assert [s.method for s in again] == ["GET", "GET"]  # the order and its notes: nothing written twice
+    assert len(state["notes"]) == 1
+
+    # the note request failed after the order update: the repeat call puts the missing note back, once
+    state["notes"].clear()
+    assert woo.mark_paid(101, invoice_number="FV2024001", paid_on=date(2024, 5, 3)) == "processing"
+    assert woo.mark_paid(101, invoice_number="FV2024001", paid_on=date(2024, 5, 3)) == "processing"
+    assert state["notes"] == ["Zaplaceno dle POHODA, faktura FV2024001, datum 3. 5. 2024"]
 
 
 def test_retry_after_parsing() -> None:

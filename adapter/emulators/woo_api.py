@@ -236,7 +236,7 @@ class WooApi:
         if p.get("stock_status"):
             where.append("json_extract(doc, '$.stock_status') = ?")
             args.append(p["stock_status"])
-        return self._list(req, "products", where, args, p, self.objects.render_product)
+        return self._list(req, "products", where, args, p, self.objects.answer_product)
 
     def list_variations(self, req: Request, url: dict[str, str]) -> Response:
         """GET /products/{id}/variations."""
@@ -246,7 +246,7 @@ class WooApi:
         if p.get("sku"):
             where.append("sku = ?")
             args.append(p["sku"])
-        return self._list(req, "products", where, args, p, self.objects.render_variation)
+        return self._list(req, "products", where, args, p, self.objects.answer_variation)
 
     def list_orders(self, req: Request, _: dict[str, str]) -> Response:
         """GET /orders."""
@@ -388,7 +388,7 @@ class WooApi:
         """POST /products/batch."""
         o = self.objects
         return json_response(o.batch(req.params, o.create_product, o.update_product, o.delete_product,
-                                     o.render_product))
+                                     o.answer_product))
 
     def batch_variations(self, req: Request, url: dict[str, str]) -> Response:
         """POST /products/{pid}/variations/batch."""
@@ -396,7 +396,7 @@ class WooApi:
         pid = url["product_id"]
         o.product(int(pid))
         return json_response(o.batch(req.params, o.create_variation, o.update_variation, o.delete_variation,
-                                     o.render_variation, {"product_id": pid}))
+                                     o.answer_variation, {"product_id": pid}))
 
     def batch_orders(self, req: Request, _: dict[str, str]) -> Response:
         """POST /orders/batch."""

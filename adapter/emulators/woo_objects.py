@@ -96,13 +96,21 @@ class Objects:
 
     # ------------------------------------------------------------------ rendering
 
-    def render_product(self, doc: Doc) -> Doc:
-        """Product JSON."""
-        return render_product(doc, self._api(), self._site())
+    def render_product(self, doc: Doc, *, copy: bool = True) -> Doc:
+        """Product JSON (``copy=False`` for an answer serialised at once: nested values are shared)."""
+        return render_product(doc, self._api(), self._site(), copy=copy)
 
-    def render_variation(self, doc: Doc) -> Doc:
-        """Variation JSON."""
-        return render_variation(doc, self._api(), self._site())
+    def render_variation(self, doc: Doc, *, copy: bool = True) -> Doc:
+        """Variation JSON (``copy=False`` as for :meth:`render_product`)."""
+        return render_variation(doc, self._api(), self._site(), copy=copy)
+
+    def answer_product(self, doc: Doc) -> Doc:
+        """Product JSON for an HTTP answer (serialised at once, so nothing is copied)."""
+        return self.render_product(doc, copy=False)
+
+    def answer_variation(self, doc: Doc) -> Doc:
+        """Variation JSON for an HTTP answer (serialised at once, so nothing is copied)."""
+        return self.render_variation(doc, copy=False)
 
     def render_order(self, doc: Doc) -> Doc:
         """Order JSON."""

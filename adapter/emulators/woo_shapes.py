@@ -230,8 +230,17 @@ def _fresh(default: Doc) -> Doc:
     return out
 
 
-def _with_defaults(default: Doc, doc: Doc) -> Doc:
-    """Defaults, then the stored fields; the emulator's own ``_fields`` and internal meta are left out."""
+def _with_defaults(default: Doc, doc: Doc, *, copy: bool = True) -> Doc:
+    """Defaults, then the stored fields; the emulator's own ``_fields`` and internal meta are left out.
+
+    ``copy=False`` shares nested dicts and lists with the defaults and the
+    document: only for an answer that is serialised at once and never changed.
+    """
+    if not copy:
+        out = default.copy()
+        out.update({k: v for k, v in doc.items() if not k.startswith("_")})
+        out["meta_data"] = [m for m in out.get("meta_data", []) if _public_meta(str(m.get("key", "")))]
+        return out
     out = _fresh(default)
     for key, value in doc.items():
         if not key.startswith("_"):
@@ -258,9 +267,9 @@ def _links(base: str, path: str, collection: str, **extra: str) -> Doc:
     return links
 
 
-def render_product(doc: Doc, base: str, site: str) -> Doc:
-    """Full product (or variation seen through /products) JSON."""
-    out = _with_defaults(PRODUCT_DEFAULT, doc)
+def render_product(doc: Doc, base: str, site: str, *, copy: bool = True) -> Doc:
+    """Full product (or variation seen through /products) JSON (``copy``: see :func:`_with_defaults`)."""
+    out = _with_defaults(PRODUCT_DEFAULT, doc, copy=copy)
     out["permalink"] = f"{site}/produkt/{out['slug']}/"
     _dates(out, "date_created", "date_modified")
     out["price_html"] = _price_html(out)
@@ -270,9 +279,9 @@ def render_product(doc: Doc, base: str, site: str) -> Doc:
     return out
 
 
-def render_variation(doc: Doc, base: str, site: str) -> Doc:
-    """Full variation JSON as /products/{id}/variations returns it."""
-    out = _with_defaults(VARIATION_DEFAULT, doc)
+def render_variation(doc: Doc, base: str, site: str, *, copy: bool = True) -> Doc:
+    """Full variation JSON as /products/{id}/variations returns it (``copy``: see :func:`_with_defaults`)."""
+    out = _with_defaults(VARIATION_DEFAULT, doc, copy=copy)
     out["permalink"] = f"{site}/produkt/?p={out['id']}"
     _dates(out, "date_created", "date_modified")
     for key in ("slug", "categories", "variations", "featured", "short_description", "catalog_visibility"):

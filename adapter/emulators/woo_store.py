@@ -44,6 +44,8 @@ CREATE INDEX IF NOT EXISTS nonces_ts ON nonces (ts);
 """
 #: ordered id lists of list queries kept for paging (dropped on any write to their table)
 _ORDER_CACHE = 16
+#: rows whose indexed columns are remembered so that an update rewrites only the changed ones
+_STORED = 4096
 #: created after seeding, which is faster than maintaining them during a bulk insert
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS products_sku ON products (sku);
@@ -110,6 +112,8 @@ class Store:
         self._depth = 0  #: nesting of :meth:`transaction` (only the outermost one commits)
         #: (table, where, params, order) → ids in that order, valid until the table is written
         self._orders: OrderedDict[tuple[Any, ...], list[int]] = OrderedDict()
+        #: (table, id) → indexed columns as stored, for rows read or written lately (see put_many)
+        self._stored: OrderedDict[tuple[str, Any], tuple[Any, ...]] = OrderedDict()
 
     @contextmanager
     def transaction(self, *, keep_on_error: bool = False) -> Iterator[None]:
@@ -136,6 +140,7 @@ class Store:
                 self._depth = 0
                 self._db.execute("COMMIT" if keep_on_error else "ROLLBACK")
                 self._orders.clear()
+                self._stored.clear()
                 raise
             self._depth = 0
             self._db.execute("COMMIT")
@@ -186,38 +191,80 @@ class Store:
     # ------------------------------------------------------------------ documents
 
     def get(self, table: str, obj_id: int) -> Doc | None:
-        """One document by id, or None."""
+        """One document by id, or None (its indexed columns are remembered for a following put)."""
+        columns = _TABLES[table][0] if table in _TABLES else ("id",)
         with self.lock:
-            row = self._db.execute(f"SELECT doc FROM {table} WHERE id = ?", (obj_id,)).fetchone()  # noqa: S608
-        return json.loads(row[0]) if row else None
+            sql = f"SELECT doc, {', '.join(columns)} FROM {table} WHERE id = ?"  # noqa: S608
+            row = self._db.execute(sql, (obj_id,)).fetchone()
+            if row is None:
+                return None
+            if table in _TABLES:
+                self._remember(table, row[1:])
+        return json.loads(row[0])
+
+    def _remember(self, table: str, columns: tuple[Any, ...]) -> None:
+        """Note a row's indexed columns as stored (lock held)."""
+        key = (table, columns[0])
+        self._stored[key] = columns
+        self._stored.move_to_end(key)
+        while len(self._stored) > _STORED:
+            self._stored.popitem(last=False)
 
     def put(self, table: str, doc: Doc) -> None:
         """Insert or replace one document."""
         self.put_many(table, [doc])
 
     def put_many(self, table: str, docs: Iterable[Doc]) -> None:
-        """Insert or replace many documents in one transaction."""
+        """Insert or replace many documents in one transaction.
+
+        A document read by :meth:`get` (or written) shortly before is updated
+        in place, setting only the indexed columns that changed (an index is
+        not rewritten for a column that stays); others are inserted or replaced.
+        """
         columns, extract = _TABLES[table]
         marks = ", ".join("?" * (len(columns) + 1))
         sql = f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}, doc) VALUES ({marks})"  # noqa: S608
-        rows = ((*extract(doc), json.dumps(doc, ensure_ascii=False, separators=(",", ":"))) for doc in docs)
         with self.lock:
             self._written(table)
             if self._depth:
-                self._db.executemany(sql, rows)
+                self._put_rows(table, columns, sql, extract, docs)
                 return
             self._db.execute("BEGIN")
             try:
-                self._db.executemany(sql, rows)
+                self._put_rows(table, columns, sql, extract, docs)
             except BaseException:
                 self._db.execute("ROLLBACK")
+                self._stored.clear()
                 raise
             self._db.execute("COMMIT")
+
+    def _put_rows(self, table: str, columns: tuple[str, ...], sql: str, extract: Callable[[Doc], tuple[Any, ...]],
+                  docs: Iterable[Doc]) -> None:
+        """Write documents (lock held, inside a transaction)."""
+        fresh = []
+        for doc in docs:
+            values = extract(doc)
+            text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+            known = self._stored.get((table, values[0]))
+            if known is not None:
+                changed = [(name, value) for name, value, old in zip(columns[1:], values[1:], known[1:], strict=True)
+                           if value != old]
+                sets = "".join(f"{name} = ?, " for name, _ in changed)
+                update = f"UPDATE {table} SET {sets}doc = ? WHERE id = ?"  # noqa: S608 — fixed column names
+                if self._db.execute(update, [*(v for _, v in changed), text, values[0]]).rowcount == 1:
+                    self._remember(table, values)
+                    continue
+            fresh.append((*values, text))
+            if len(fresh) <= _STORED:
+                self._remember(table, values)
+        if fresh:
+            self._db.executemany(sql, fresh)
 
     def delete(self, table: str, obj_id: int) -> None:
         """Remove one document."""
         with self.lock:
             self._written(table)
+            self._stored.pop((table, obj_id), None)
             self._db.execute(f"DELETE FROM {table} WHERE id = ?", (obj_id,))  # noqa: S608
 
     def find(

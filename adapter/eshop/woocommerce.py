@@ -249,21 +249,20 @@ class WooCommerce:
             yield from items
 
     def _page_lists(
-        self, path: str, params: Sequence[tuple[str, str]], pool: ThreadPoolExecutor | None = None
+        self, path: str, params: Sequence[tuple[str, str]], pool: ThreadPoolExecutor | None = None,
+        depth: int = 2,
     ) -> Iterator[list[JsonObject]]:
-        """The pages of a list endpoint in order; with ``pool`` the next page is read while this one is used.
+        """The pages of a list endpoint in order; with ``pool`` up to ``depth`` next pages are read ahead.
 
         Paging stops at ``X-WP-TotalPages``, at an empty page, or (no such
-        header) at a short page — the same pages with or without ``pool``.
+        header) at a short page — the same pages are used with or without
+        ``pool`` (a page read ahead past an early stop is dropped).
         """
-        ahead: Future[tuple[list[JsonObject], int | None]] | None = None
+        ahead: dict[int, Future[tuple[list[JsonObject], int | None]]] = {}
         try:
             for page in range(1, MAX_PAGES + 1):
-                if ahead is not None:
-                    items, total_pages = ahead.result()
-                    ahead = None
-                else:
-                    items, total_pages = self._page(path, params, page)
+                future = ahead.pop(page, None)
+                items, total_pages = future.result() if future is not None else self._page(path, params, page)
                 if not items or (total_pages is not None and page >= total_pages):
                     yield items
                     return
@@ -271,11 +270,13 @@ class WooCommerce:
                     yield items
                     return
                 if pool is not None and total_pages is not None:
-                    ahead = pool.submit(self._page, path, params, page + 1)
+                    for later in range(page + 1, min(page + depth, total_pages) + 1):
+                        if later not in ahead:
+                            ahead[later] = pool.submit(self._page, path, params, later)
                 yield items
         finally:
-            if ahead is not None:
-                ahead.cancel()
+            for future in ahead.values():
+                future.cancel()
 
     def _batch(self, path: str, op: str, payloads: Sequence[dict[str, object]]) -> list[JsonObject | str]:
         """Send ``payloads`` as batch ``op`` in chunks; per payload the stored object or the shop's reason.

@@ -25,6 +25,7 @@ def eshop_connection(settings: Settings) -> EshopConnection:
         verify_tls=shop.verify_tls,
         query_string_auth=shop.query_string_auth,
         timeout_read=shop.timeout,
+        parallel_requests=shop.parallel_requests,
         transfer_statuses=settings.orders.transfer_statuses,
         transfer_meta_key=settings.orders.transfer_meta_key,
         transferred_status=settings.orders.transferred_status,

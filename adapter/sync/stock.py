@@ -30,6 +30,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import time
 import uuid
 from collections import defaultdict, deque
@@ -54,6 +55,7 @@ from adapter.sync.state import format_pohoda_time, next_pohoda_cursor, pohoda_si
 
 if TYPE_CHECKING:
     from adapter.config import Settings, StockSettings
+    from adapter.eshop.base import Eshop
     from adapter.sync.context import JobContext
 
 log = logging.getLogger(__name__)
@@ -344,6 +346,18 @@ def _count_pohoda(job: _Run, before: int) -> None:
         job.ctx.count_request("pohoda", job.listing.requests - before)
 
 
+def _list_products(shop: Eshop, stop: threading.Event, *, prices: bool) -> list[Product]:
+    """Every shop product that can carry stock, lean (:func:`_lean`); variable parents are left out."""
+    shared: dict[Decimal, Decimal] = {}
+    out = []
+    for product in shop.iter_products():
+        if stop.is_set():
+            break
+        if product.kind != "variable":  # no stock of their own and they pair with nothing
+            out.append(_lean(product, shared, prices=prices))
+    return out
+
+
 def _lean(product: Product, shared: dict[Decimal, Decimal], *, prices: bool) -> Product:
     """The product without what pairing and stock never read (date, status, tax class; prices unless pushed).
 
@@ -427,16 +441,23 @@ def _run_full(job: _Run) -> None:
         else:
             totals[key] = before + quantity
 
-    cards = ps.fold_cards(ps.iter_cards(ctx.pohoda(), stores=opts.stores, page_size=opts.page_size,
-                                        listing=job.listing, on_page=_on_page(job, "Načítám zásoby z POHODY")),
-                          case_sensitive=job.case_sensitive, each=fold)
-    _count_pohoda(job, 0)
-    ctx.check_cancel()
-    ctx.progress(phase="Načítám produkty z e-shopu")
-    shared: dict[Decimal, Decimal] = {}
-    # variable parents carry no stock and pair with nothing; they are left out right away
-    products = [_lean(p, shared, prices=opts.push_prices) for p in ctx.eshop().iter_products() if p.kind != "variable"]
-    del shared
+    # the shop's products are listed at the same time, in a second thread (each side waits for its own server)
+    stop = threading.Event()
+    reader = ThreadPoolExecutor(1, thread_name_prefix="stock-products")
+    listed = reader.submit(_list_products, ctx.eshop(), stop, prices=opts.push_prices)
+    try:
+        cards = ps.fold_cards(ps.iter_cards(ctx.pohoda(), stores=opts.stores, page_size=opts.page_size,
+                                            listing=job.listing, on_page=_on_page(job, "Načítám zásoby z POHODY")),
+                              case_sensitive=job.case_sensitive, each=fold)
+        _count_pohoda(job, 0)
+        ctx.check_cancel()
+        ctx.progress(phase="Načítám produkty z e-shopu")
+        products = listed.result()
+    except BaseException:
+        stop.set()  # the listing thread stops after the request it is in; nobody waits for it
+        reader.shutdown(wait=False, cancel_futures=True)
+        raise
+    reader.shutdown(wait=True)
     ctx.check_cancel()
     ctx.progress(phase="Páruji")
     refreshed = ps.compute_pairing(cards, products, job.settings)

@@ -67,6 +67,11 @@ FIELDS: dict[tuple[str, str], tuple[str, str]] = {
         "Stavy objednávek k přenosu",
         "Stavy WooCommerce oddělené čárkou, např. completed, processing. Objednávka v jiném stavu čeká.",
     ),
+    ("eshop", "parallel_requests"): (
+        "Souběžné požadavky",
+        "Kolik požadavků smí adaptér poslat e-shopu najednou při načítání produktů a zápisu zásob (1 až 16). "
+        "Pokud hosting e-shopu hlásí přetížení (HTTP 429), nastavte 1.",
+    ),
     ("products", "price_type"): (
         "Typ ceny",
         "Typ ceny (cenová skupina) nových zásob v POHODĚ, např. SK. POHODA jej při založení karty vyžaduje spolu s členěním skladu.",
