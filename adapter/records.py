@@ -118,6 +118,7 @@ class InvoiceDoc:
     link_order_number: str | None = None  #: number of the received order in POHODA
     link_order_id: int | None = None
     number_requested: str | None = None
+    numbering_series: str | None = None  #: POHODA číselná řada (typ:ids) when no number is requested
     symbol_variable: str = ""
     text: str = ""
     note: str = ""

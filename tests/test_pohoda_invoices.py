@@ -180,3 +180,13 @@ def test_missing_liquidation_is_unknown_not_paid(samples_dir: Path) -> None:
     assert unknown.records
     assert not any(i.liquidation_known for i in unknown.records)
     assert all(i.to_pay == 0 for i in unknown.records)  # the number alone would read as "paid"
+
+
+def test_invoice_numbering_series(assert_valid_datapack) -> None:
+    doc = InvoiceDoc(key="7", date=date(2026, 3, 1), partner=Address(name="Jan Novák"), link_order_number="26OP00001",
+                     numbering_series="FV")
+    pack = build_pack([invoice_item(doc)], ico="12345678", pack_id="p")
+    assert_valid_datapack(pack.xml)
+    root = etree.fromstring(pack.xml)
+    assert root.findtext(".//inv:invoiceHeader/inv:number/typ:ids", namespaces=NS) == "FV"
+    assert root.find(".//inv:invoiceHeader/inv:number/typ:numberRequested", namespaces=NS) is None

@@ -49,7 +49,7 @@ def invoice_item(doc: InvoiceDoc) -> PackItem:
     if doc.ext_id:
         ext_id(header, "inv:extId", doc.ext_id, doc.ext_system, f)
     sub(header, "inv:invoiceType", "issuedInvoice")
-    number_element(header, "inv:number", doc.number_requested, None, f)
+    number_element(header, "inv:number", doc.number_requested, doc.numbering_series, f)
     f.text(header, "inv:symVar", doc.symbol_variable, "symVar", "symVarType")
     sub(header, "inv:date", xml_date(doc.date))
     if doc.date_tax:

@@ -194,9 +194,11 @@ def evaluate(ctx: JobContext, order: Order, entry: ledger.Entry | None, order_ro
                                             "(vytvoří se z ní, aby POHODA vyskladnila zboží).", stats)
             return None
         mapped = map_invoice(order, opts, issued=issued, due_days=ctx.settings.invoices.due_days,
-                             link_number=order_row.pohoda_number or None, link_id=order_row.pohoda_id)
+                             link_number=order_row.pohoda_number or None, link_id=order_row.pohoda_id,
+                             series=ctx.settings.invoices.numbering_series)
     else:
-        mapped = map_invoice(order, opts, issued=issued, due_days=ctx.settings.invoices.due_days)
+        mapped = map_invoice(order, opts, issued=issued, due_days=ctx.settings.invoices.due_days,
+                             series=ctx.settings.invoices.numbering_series)
     if mapped.doc is None:
         hold(ctx, order, entry, digest, " ".join(p.message for p in mapped.problems), stats)
         return None

@@ -471,6 +471,7 @@ def map_invoice(
     due_days: int,
     link_number: str | None = None,
     link_id: int | None = None,
+    series: str | None = None,
 ) -> InvoiceMapped:
     """An issued invoice: linked to the transferred received order, or stand-alone with text lines."""
     payment, _carrier, warnings = _method_warnings(order, opts)
@@ -487,6 +488,7 @@ def map_invoice(
         "payment_type": payment,
         "ext_id": str(order.id),
         "ext_system": opts.ext_system,
+        "numbering_series": series or None,
     }
     if link_number or link_id is not None:
         doc = InvoiceDoc(partner=Address(), link_order_number=link_number, link_order_id=link_id, **common)
