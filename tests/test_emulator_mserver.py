@@ -7,8 +7,11 @@ Every XML answer the emulator produces here is validated against
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import os
+import random
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -26,7 +29,7 @@ from lxml import etree
 
 from adapter.emulators import catalogue
 from adapter.emulators.mserver import MServerEmulator, main
-from adapter.emulators.mserver_xml import NS
+from adapter.emulators.mserver_xml import NS, Children, find, findall, q, text
 from adapter.records import StockCard
 
 AUTH = {"STW-Authorization": "Basic " + base64.b64encode(b"admin:heslo").decode()}
@@ -272,6 +275,56 @@ def test_items_are_independent_no_rollback(client: Client) -> None:
     codes = [c.code for c in client.emu.stock_cards()]
     assert codes.count("IND-1") == 1
     assert "IND-2" in codes
+
+
+def test_failed_item_undoes_only_its_own_writes_and_the_pack_is_committed(client: Client) -> None:
+    code = single_card(client.emu).code
+    bad_level = ("</stk:stockHeader><stk:stockPriceItem><stk:stockPrice><typ:id>1</typ:id><typ:price>10</typ:price>"
+                 "</stk:stockPrice></stk:stockPriceItem></stk:stock>")
+    body = pack(("A", order_xml(order_line(code, "2"))),
+                ("B", stock_xml("PART-1").replace("</stk:stockHeader></stk:stock>", bad_level)),
+                ("C", order_xml(order_line(code, "1"))))
+    root = client.post(body)
+    assert [item(root, i).get("state") for i in "ABC"] == ["ok", "error", "ok"]
+    assert "Cenová hladina" in item(root, "B").get("note")  # raised after the card row was inserted
+    prefix = f"{date.today().year % 100:02d}OP"
+    # read through a connection of its own: what the pack left is committed, the failed card is not there
+    with contextlib.closing(sqlite3.connect(client.emu.data_dir / "mserver.sqlite3")) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM stock WHERE code = 'PART-1'").fetchone() == (0,)
+        assert conn.execute("SELECT reservation FROM stock WHERE code = ?", (code,)).fetchone() == ("3",)
+        assert conn.execute("SELECT number FROM received_order ORDER BY id").fetchall() == [
+            (f"{prefix}00001",), (f"{prefix}00002",)]
+    root = client.post(pack(("B", stock_xml("PART-1"))))
+    assert item(root, "B").get("state") == "ok"
+
+
+def test_find_helpers_answer_like_elementpath() -> None:
+    rng = random.Random(3)
+    names = ["typ:a", "typ:b", "ord:a"]
+
+    def grow(parent: etree._Element, depth: int) -> None:
+        for _ in range(rng.randint(0, 4)):
+            if rng.random() < 0.15:
+                parent.append(etree.Comment("c"))
+                continue
+            child = etree.SubElement(parent, q(rng.choice(names)))
+            child.text = f" {rng.randint(0, 9)} "
+            if depth < 3:
+                grow(child, depth + 1)
+
+    paths = [*names, *(f"{a}/{b}" for a in names for b in names),
+             *(f"{a}/{b}/{c}" for a in names for b in names for c in names), "typ:a/*", ".//typ:b"]
+    for _ in range(30):
+        root = etree.Element(q("dat:dataPack"), nsmap={k: NS[k] for k in ("dat", "typ", "ord")})
+        grow(root, 0)
+        for el in root.iter(etree.Element):
+            kids = Children(el)
+            for path in paths:
+                expected = el.find(path, NS)
+                assert find(el, path) is expected
+                assert kids.find(path) is expected
+                assert kids.text(path) == text(el, path) == (None if expected is None else (expected.text or "").strip())
+                assert findall(el, path) == list(el.findall(path, NS))
 
 
 def test_text_outside_cp1250_is_stored_with_question_marks(client: Client) -> None:
@@ -784,6 +837,23 @@ def test_fault_latency(client: Client) -> None:
     assert time.perf_counter() - started >= 0.35
     with pytest.raises(ValueError, match="Neznámé"):
         client.emu.set_faults(nesmysl=1)
+
+
+def test_fault_latency_includes_own_processing(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The latency is POHODA's service time: the emulator's own work counts towards it, it is not added."""
+    process = client.emu.processor.process
+
+    def slow(*args: object) -> object:
+        time.sleep(0.4)  # stands in for slow processing (XSD, SQLite)
+        return process(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(client.emu.processor, "process", slow)
+    client.emu.set_faults(latency_ms=200, latency_per_item_ms=50)
+    client.post(pack(("A", list_stock_xml("<ftr:id>1</ftr:id>"))))
+    assert 0.4 <= client.emu.stats()["busy_seconds"] < 0.55  # max(0.4, 0.2 + 0.05), not 0.4 + 0.25
+    client.emu.set_faults(latency_ms=600)
+    client.post(pack(("A", list_stock_xml("<ftr:id>1</ftr:id>")), ("B", list_stock_xml("<ftr:id>2</ftr:id>"))))
+    assert 0.4 + 0.7 <= client.emu.stats()["busy_seconds"] < 0.4 + 0.85  # the latency wins: 0.6 + 2 × 0.05
 
 
 # --------------------------------------------------------------------------- admin HTTP, CLI

@@ -7,6 +7,12 @@ requests are processed one at a time (concurrent requests queue behind a
 lock, they are never rejected). See ``docs/ARCHITECTURE.md`` for the API
 and ``shared/pohoda/PROTOCOL.md`` for what is known about the real thing.
 
+Fault switches (``set_faults``): down, latency_ms, latency_per_item_ms, busy,
+html_login, pack_error, item_error_rate, cut_response, unauthorized. The two
+latencies are POHODA's service time, not extra on top of the emulator's own
+work: a request holds the processing lock for max(own processing,
+latency_ms + items × latency_per_item_ms).
+
 Run in-process::
 
     with MServerEmulator(tmp_path, seed_stock=50) as emu:
@@ -245,7 +251,10 @@ class MServerEmulator:
 
     def set_faults(self, **faults: Any) -> None:
         """Switch faults on/off; keys: down, latency_ms, latency_per_item_ms, busy, html_login, pack_error,
-        item_error_rate, cut_response, unauthorized (see ``_FAULT_DEFAULTS``)."""
+        item_error_rate, cut_response, unauthorized (see ``_FAULT_DEFAULTS``).
+
+        ``latency_ms`` + items × ``latency_per_item_ms`` is the service time of an /xml request; the
+        emulator's own processing counts towards it (see :meth:`_run_pack`)."""
         unknown = set(faults) - set(_FAULT_DEFAULTS)
         if unknown:
             raise ValueError(f"Neznámé poruchy: {', '.join(sorted(unknown))}")
@@ -434,26 +443,32 @@ class MServerEmulator:
         return response
 
     def _run_pack(self, body: bytes, writer: BodyWriter, duplicity_header: str, faults: dict[str, Any]) -> None:
-        """Process under the lock: one request at a time, the others queue."""
+        """Process under the lock: one request at a time, the others queue.
+
+        The request holds the lock for max(processing, latency_ms + items × latency_per_item_ms).
+        """
         options = PackOptions(
             check_duplicity=duplicity_header.strip().lower() == "true",
             pack_error=str(faults["pack_error"] or ""),
             item_error_rate=float(faults["item_error_rate"] or 0),
-            latency_per_item_ms=int(faults["latency_per_item_ms"] or 0),
         )
+        latency_ms, per_item_ms = int(faults["latency_ms"] or 0), int(faults["latency_per_item_ms"] or 0)
         with self._process_lock:
             with self._state_lock:
                 self._active += 1
                 self._stats["max_concurrent"] = max(self._stats["max_concurrent"], self._active)
             started = time.perf_counter()
             try:
-                if faults["latency_ms"]:
-                    time.sleep(int(faults["latency_ms"]) / 1000)
                 outcome = self.processor.process(body, writer, options)
+                # emulated service time: the emulator's own work counts towards it, only the rest is slept
+                service = (latency_ms + outcome.items * per_item_ms) / 1000
+                remaining = started + service - time.perf_counter()
+                if remaining > 0:
+                    time.sleep(remaining)
             finally:
                 with self._state_lock:
                     self._active -= 1
-                    # the time POHODA is occupied: latency plus processing (it serves one request at a time)
+                    # the time POHODA is occupied (it serves one request at a time)
                     self._stats["busy_seconds"] = self._stats.get("busy_seconds", 0.0) + time.perf_counter() - started
         with self._state_lock:
             self._stats["items"] += outcome.items

@@ -19,6 +19,7 @@ from lxml import etree
 from adapter.emulators.catalogue import STORES
 from adapter.emulators.mserver_db import MServerStore
 from adapter.emulators.mserver_xml import (
+    Children,
     boolean,
     cp1250_safe,
     decimal,
@@ -124,6 +125,10 @@ def ref_store(ctx_el: etree._Element | None) -> str | None:
     return ids or None
 
 
+#: the stock columns a document line takes from its card
+_STOCK_REF = "id, code, store, name, unit"
+
+
 def resolve_stock(ctx: ItemContext, container: etree._Element) -> Any:
     """The stock row a ``typ:stockItemType`` container points to (priority id > ids > extId > EAN > PLU).
 
@@ -131,18 +136,20 @@ def resolve_stock(ctx: ItemContext, container: etree._Element) -> Any:
     match → item error naming the code; a code in several warehouses without
     a warehouse given → item error (the emulator does not guess).
     """
-    ref = find(container, "typ:stockItem")
-    store = ref_store(find(container, "typ:store"))
-    rid, code = text(ref, "typ:id"), text(ref, "typ:ids")
-    ext_ids, ean, plu = text(ref, "typ:extId/typ:ids"), text(ref, "typ:EAN"), text(ref, "typ:PLU")
+    parts = Children(container)
+    ref = parts.find("typ:stockItem")
+    refs = Children(ref)
+    store = ref_store(parts.find("typ:store"))
+    rid, code = refs.text("typ:id"), refs.text("typ:ids")
+    ext_ids, ean, plu = refs.text("typ:extId/typ:ids"), refs.text("typ:EAN"), refs.text("typ:PLU")
     if rid:
-        rows = ctx.store.query("SELECT * FROM stock WHERE id = ?", (int(rid),))
+        rows = ctx.store.query(f"SELECT {_STOCK_REF} FROM stock WHERE id = ?", (int(rid),))  # noqa: S608
         label = f"ID {rid}"
     else:
         if code:
             where, params, label = "code = ?", [code], f"kódem '{code}'"
         elif ext_ids:
-            system = text(ref, "typ:extId/typ:exSystemName") or ""
+            system = refs.text("typ:extId/typ:exSystemName") or ""
             where, params, label = "ext_ids = ? AND ext_system = ?", [ext_ids, system], f"extId '{ext_ids}'"
         elif ean:
             where, params, label = "ean = ?", [ean], f"EAN '{ean}'"
@@ -151,7 +158,7 @@ def resolve_stock(ctx: ItemContext, container: etree._Element) -> Any:
         if store:
             where += " AND store = ?"
             params.append(store)
-        rows = ctx.store.query(f"SELECT * FROM stock WHERE {where} ORDER BY id", params)  # noqa: S608
+        rows = ctx.store.query(f"SELECT {_STOCK_REF} FROM stock WHERE {where} ORDER BY id", params)  # noqa: S608
     where_store = f" ve skladu '{store}'" if store and not rid else ""
     if not rows:
         raise ItemError(f"Zásoba s {label}{where_store} neexistuje.", ref, requested=code or rid or ean)
@@ -168,9 +175,10 @@ def resolve_stock(ctx: ItemContext, container: etree._Element) -> Any:
 
 def parse_address(el: etree._Element | None) -> dict[str, str]:
     """A ``typ:addressType`` element as a dict of the stored fields (cp1250-safe)."""
-    out = {name: safe(text(el, f"typ:{name}")) for name in ADDRESS_FIELDS}
-    out["country"] = safe(text(el, "typ:country/typ:ids"))
-    mobil = text(el, "typ:mobilPhone")
+    kids = Children(el)
+    out = {name: safe(kids.text(f"typ:{name}")) for name in ADDRESS_FIELDS}
+    out["country"] = safe(kids.text("typ:country/typ:ids"))
+    mobil = kids.text("typ:mobilPhone")
     if mobil and not out["phone"]:
         out["phone"] = safe(mobil)
     return {k: v for k, v in out.items() if v}
@@ -299,25 +307,26 @@ def parse_currency(summary: etree._Element | None, prefix: str) -> Currency:
 def parse_line(ctx: ItemContext, item: etree._Element, prefix: str, currency: Currency,
                header_pay_vat: bool | None = None) -> Line:
     """One ``…Item`` of an order/invoice/receipt as a priced :class:`Line`."""
-    rate_raw = text(item, f"{prefix}:rateVAT") or "none"
+    kids = Children(item)
+    rate_raw = kids.text(f"{prefix}:rateVAT") or "none"
     if rate_raw not in VAT_PERCENT:
         raise ItemError(f"Sazba DPH '{rate_raw}' není v této účetní jednotce podporována.",
-                        find(item, f"{prefix}:rateVAT"), requested=rate_raw)
-    pay_vat = boolean(text(item, f"{prefix}:payVAT"), default=bool(header_pay_vat))
-    quantity = decimal(item, f"{prefix}:quantity")
+                        kids.find(f"{prefix}:rateVAT"), requested=rate_raw)
+    pay_vat = boolean(kids.text(f"{prefix}:payVAT"), default=bool(header_pay_vat))
+    quantity = kids.decimal(f"{prefix}:quantity")
     quantity = Decimal(1) if quantity is None else quantity
-    discount = decimal(item, f"{prefix}:discountPercentage") or ZERO
-    f_unit = decimal(item, f"{prefix}:foreignCurrency/typ:unitPrice")
-    unit_price = decimal(item, f"{prefix}:homeCurrency/typ:unitPrice")
-    line = Line(text=safe(text(item, f"{prefix}:text")), quantity=quantity, unit=safe(text(item, f"{prefix}:unit")),
-                pay_vat=pay_vat, rate_vat=rate_raw, discount=discount, note=safe(text(item, f"{prefix}:note")))
+    discount = kids.decimal(f"{prefix}:discountPercentage") or ZERO
+    f_unit = kids.decimal(f"{prefix}:foreignCurrency/typ:unitPrice")
+    unit_price = kids.decimal(f"{prefix}:homeCurrency/typ:unitPrice")
+    line = Line(text=safe(kids.text(f"{prefix}:text")), quantity=quantity, unit=safe(kids.text(f"{prefix}:unit")),
+                pay_vat=pay_vat, rate_vat=rate_raw, discount=discount, note=safe(kids.text(f"{prefix}:note")))
     if currency.foreign:
         if f_unit is None:
             raise ItemError("Položka dokladu v cizí měně nemá cenu v cizí měně.", item)
         line.f_unit_price = f_unit
         unit_price = money(f_unit * currency.rate / currency.amount)
     line.unit_price = unit_price or ZERO
-    container = find(item, f"{prefix}:stockItem")
+    container = kids.find(f"{prefix}:stockItem")
     if container is not None:
         row = resolve_stock(ctx, container)
         line.stock_id, line.code, line.store = int(row["id"]), row["code"], row["store"]

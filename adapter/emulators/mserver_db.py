@@ -115,6 +115,7 @@ class MServerStore:
         self.conn.create_function("cf", 1, lambda s: (s or "").casefold(), deterministic=True)
         self.conn.executescript(SCHEMA)
         self._last_changed: datetime | None = None
+        self._batch = False  #: inside batch(): transaction() makes savepoints
 
     def close(self) -> None:
         """Close the connection."""
@@ -125,8 +126,21 @@ class MServerStore:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic unit (an item of a pack, or an admin call); rolls back on error."""
+        """One atomic unit (an item of a pack, or an admin call); rolls back on error.
+
+        Inside :meth:`batch` it is a savepoint: its error undoes only its own changes.
+        """
         with self.lock:
+            if self._batch:
+                self.conn.execute("SAVEPOINT unit")
+                try:
+                    yield self.conn
+                except BaseException:
+                    self.conn.execute("ROLLBACK TO unit")
+                    self.conn.execute("RELEASE unit")
+                    raise
+                self.conn.execute("RELEASE unit")
+                return
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
@@ -134,6 +148,25 @@ class MServerStore:
                 self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Many units (the items of one pack) committed together; each unit stays atomic on its own.
+
+        What the finished units did is committed even when the batch ends with an exception, as
+        if each had been committed on its own (a failing unit has already rolled itself back).
+        """
+        with self.lock:
+            if self._batch:
+                yield
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._batch = True
+            try:
+                yield
+            finally:
+                self._batch = False
+                self.conn.execute("COMMIT")
 
     def stamp(self) -> str:
         """A ``changed`` value strictly greater than the previous one handed out."""

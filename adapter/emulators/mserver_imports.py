@@ -3,7 +3,7 @@
 Each handler gets the item's agenda element and returns a :class:`Produced`
 (or None when nothing was done, e.g. ``add update="false"`` matching an
 existing record). Refusals raise :class:`ItemError`. The caller wraps every
-item in its own transaction, so a failing item leaves no trace and never
+item in its own savepoint, so a failing item leaves no trace and never
 undoes earlier items.
 """
 
@@ -38,7 +38,7 @@ from adapter.emulators.mserver_common import (
     totals,
 )
 from adapter.emulators.mserver_db import DEFAULT_STORE
-from adapter.emulators.mserver_xml import boolean, decimal, find, findall, text
+from adapter.emulators.mserver_xml import Children, boolean, decimal, find, findall, text
 
 # --------------------------------------------------------------------------- actionType
 
@@ -299,39 +299,41 @@ def import_address(ctx: ItemContext, el: etree._Element) -> Produced | None:
 
 def import_order(ctx: ItemContext, el: etree._Element) -> Produced:
     """``ord:order`` (received orders only; add only). ``isReserved`` raises stock reservations."""
-    mode, request, _ = parse_action(find(el, "ord:actionType"), "ord")
+    kids = Children(el)
+    mode, request, _ = parse_action(kids.find("ord:actionType"), "ord")
     if mode != "add":
         raise ItemError("Emulátor u objednávek podporuje jen přidání (add).", request)
-    if find(el, "ord:links") is not None:
-        raise ItemError("Vytvoření objednávky z jiného dokladu (ord:links) emulátor nepodporuje.", find(el, "ord:links"))
-    header = find(el, "ord:orderHeader")
+    if kids.find("ord:links") is not None:
+        raise ItemError("Vytvoření objednávky z jiného dokladu (ord:links) emulátor nepodporuje.", kids.find("ord:links"))
+    header = kids.find("ord:orderHeader")
     if header is None:
         raise ItemError("Chybí ord:orderHeader.", el)
-    order_type = text(header, "ord:orderType")
+    head = Children(header)
+    order_type = head.text("ord:orderType")
     if order_type != "receivedOrder":
         raise ItemError(f"Typ objednávky '{order_type or ''}' není podporován; jen receivedOrder.",
-                        find(header, "ord:orderType") if order_type else header)
-    identity = find(header, "ord:partnerIdentity")
+                        head.find("ord:orderType") if order_type else header)
+    identity = head.find("ord:partnerIdentity")
     if identity is None:
         raise ItemError("Při vytvoření objednávky je povinný element ord:partnerIdentity.", header)
     partner_id, partner = parse_partner(ctx, identity)
-    currency = parse_currency(find(el, "ord:orderSummary"), "ord")
-    lines = parse_lines(ctx, find(el, "ord:orderDetail"), "ord:orderItem", "ord", currency)
+    currency = parse_currency(kids.find("ord:orderSummary"), "ord")
+    lines = parse_lines(ctx, kids.find("ord:orderDetail"), "ord:orderItem", "ord", currency)
     number = resolve_number(ctx, header, "ord:number", "received_order", f"{ctx.year_prefix}OP")
     total, total_foreign = totals(lines)
-    is_reserved = boolean(text(header, "ord:isReserved"))
+    is_reserved = boolean(head.text("ord:isReserved"))
     stamp = ctx.store.stamp()
-    ext = find(header, "ord:extId")
+    ext = head.find("ord:extId")
     order_id = ctx.store.insert(
-        "received_order", number=number, number_order=safe(text(header, "ord:numberOrder")),
-        date=default_date(text(header, "ord:date"), ctx.now.date()), text=safe(text(header, "ord:text")),
+        "received_order", number=number, number_order=safe(head.text("ord:numberOrder")),
+        date=default_date(head.text("ord:date"), ctx.now.date()), text=safe(head.text("ord:text")),
         partner_id=partner_id, partner=partner_json(partner),
-        payment_type=safe(text(header, "ord:paymentType/typ:ids") or text(header, "ord:paymentType/typ:paymentType")),
+        payment_type=safe(head.text("ord:paymentType/typ:ids") or head.text("ord:paymentType/typ:paymentType")),
         is_reserved=int(is_reserved), currency=currency.code if currency.foreign else "",
         rate=str(currency.rate) if currency.foreign else "", amount=currency.amount, total=str(total),
         total_foreign="" if total_foreign is None else str(total_foreign),
         ext_ids=safe(text(ext, "typ:ids")), ext_system=safe(text(ext, "typ:exSystemName")),
-        note=safe(text(header, "ord:note")), int_note=safe(text(header, "ord:intNote")),
+        note=safe(head.text("ord:note")), int_note=safe(head.text("ord:intNote")),
         created=stamp, changed=stamp,
     )
     store_lines(ctx, "order", order_id, lines)

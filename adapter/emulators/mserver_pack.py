@@ -2,8 +2,9 @@
 
 Order of checks, as PROTOCOL §2 describes POHODA: the envelope first
 (well-formedness, ``data.xsd`` when the schema folder is present, the
-``ico``), then every ``dataPackItem`` on its own, each in its own
-transaction. Pack-level refusals answer ``state="error"`` with an empty
+``ico``), then every ``dataPackItem`` on its own, each atomic on its own (a
+savepoint inside one transaction per pack, so an item's error undoes only
+that item). Pack-level refusals answer ``state="error"`` with an empty
 ``id`` and the reason in ``note``; item results are ``ok``/``error`` only
 (the schema allows nothing else there), warnings live in ``rdc:detail``.
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,12 +77,11 @@ LISTS: dict[str, ListHandler] = {
 
 @dataclass
 class PackOptions:
-    """Per-request switches: the duplicity header and the active faults."""
+    """Per-request switches: the duplicity header and the faults that change the answer (latency is the caller's)."""
 
     check_duplicity: bool = False
     pack_error: str = ""
     item_error_rate: float = 0.0
-    latency_per_item_ms: int = 0
 
 
 @dataclass
@@ -121,10 +120,11 @@ class PackProcessor:
         out.write(pack_open(pack_id=root.get("id", ""), state="ok", note=root.get("note", ""), ico=self.ico,
                             key=self.key, program_version=self.program_version))
         outcome = PackOutcome()
-        for item in root.iterfind(q("dat:dataPackItem")):
-            outcome.items += 1
-            if not self.process_item(root, item, out, options):
-                outcome.item_errors += 1
+        with self.store.batch():  # one commit per pack; every import item is its own savepoint
+            for item in root.iterfind(q("dat:dataPackItem")):
+                outcome.items += 1
+                if not self.process_item(root, item, out, options):
+                    outcome.item_errors += 1
         out.write(PACK_CLOSE)
         return outcome
 
@@ -159,8 +159,6 @@ class PackProcessor:
                      options: PackOptions) -> bool:
         """Process one dataPackItem; returns False when it ended in error."""
         item_id = item.get("id", "")
-        if options.latency_per_item_ms:
-            time.sleep(options.latency_per_item_ms / 1000)
         agenda = next((c for c in item if isinstance(c.tag, str)), None)
         if agenda is None:
             out.write(item_open(item_id, "error", "Položka dataPackItem je prázdná.") + ITEM_CLOSE)

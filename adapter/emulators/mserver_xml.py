@@ -11,6 +11,7 @@ record by record into a spooled file instead of building a tree.
 from __future__ import annotations
 
 import gzip
+import re
 import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -67,18 +68,76 @@ def prettify_message(message: str) -> str:
     return message
 
 
+_NAME = re.compile(r"[A-Za-z_][\w.-]*")
+#: path → its steps in Clark notation, or None for a path that is not plain ``prefix:name/prefix:name``
+_STEPS: dict[str, tuple[str, ...] | None] = {}
+
+
+def _steps(path: str) -> tuple[str, ...] | None:
+    """The Clark-notation steps of a plain child path (cached); None → let ElementPath handle it."""
+    try:
+        return _STEPS[path]
+    except KeyError:
+        pass
+    steps: list[str] | None = []
+    for step in path.split("/"):
+        prefix, sep, local = step.partition(":")
+        if not sep or prefix not in NS or not _NAME.fullmatch(local):
+            steps = None
+            break
+        steps.append(f"{{{NS[prefix]}}}{local}")
+    compiled = tuple(steps) if steps is not None else None
+    _STEPS[path] = compiled
+    return compiled
+
+
+def _first(el: etree._Element, steps: tuple[str, ...], index: int) -> etree._Element | None:
+    """Depth-first, in document order: what ElementPath's ``find`` returns for the same child path."""
+    tag = steps[index]
+    if index == len(steps) - 1:
+        return next(el.iterchildren(tag), None)
+    for child in el.iterchildren(tag):
+        found = _first(child, steps, index + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def _all(el: etree._Element, steps: tuple[str, ...], index: int, out: list[etree._Element]) -> None:
+    tag = steps[index]
+    if index == len(steps) - 1:
+        out.extend(el.iterchildren(tag))
+        return
+    for child in el.iterchildren(tag):
+        _all(child, steps, index + 1, out)
+
+
 def find(el: etree._Element | None, path: str) -> etree._Element | None:
-    """The first element at ``path`` (prefixed names, ``/``-separated), or None."""
+    """The first element at ``path`` (prefixed names, ``/``-separated), or None.
+
+    Plain child paths walk the children directly (ElementPath with a namespace map costs several
+    times more per call); anything else goes to ElementPath.
+    """
     if el is None:
         return None
-    return el.find(path, NS)
+    steps = _steps(path)
+    if steps is None:
+        return el.find(path, NS)
+    if len(steps) == 1:
+        return next(el.iterchildren(steps[0]), None)
+    return _first(el, steps, 0)
 
 
 def findall(el: etree._Element | None, path: str) -> list[etree._Element]:
     """All elements at ``path``; an empty list when ``el`` is None."""
     if el is None:
         return []
-    return list(el.findall(path, NS))
+    steps = _steps(path)
+    if steps is None:
+        return list(el.findall(path, NS))
+    out: list[etree._Element] = []
+    _all(el, steps, 0, out)
+    return out
 
 
 def text(el: etree._Element | None, path: str | None = None) -> str | None:
@@ -91,13 +150,60 @@ def text(el: etree._Element | None, path: str | None = None) -> str | None:
 
 def decimal(el: etree._Element | None, path: str | None = None) -> Decimal | None:
     """A decimal value, or None when absent or empty."""
-    raw = text(el, path)
+    return _decimal(text(el, path))
+
+
+def _decimal(raw: str | None) -> Decimal | None:
     if not raw:
         return None
     try:
         return Decimal(raw)
     except InvalidOperation as exc:  # the schema check normally catches this first
         raise ValueError(f"Neplatné číslo '{raw}'") from exc
+
+
+class Children:
+    """One element's first child of each name, for many lookups on the same element.
+
+    ``find``/``text``/``decimal`` answer exactly like the module functions of the same
+    name; a one-step path is a dictionary lookup instead of a walk over the children.
+    """
+
+    __slots__ = ("_first", "_repeated", "el")
+
+    def __init__(self, el: etree._Element | None) -> None:
+        self.el = el
+        first: dict[object, etree._Element] = {}
+        repeated: set[object] = set()
+        if el is not None:
+            for child in el:
+                if child.tag in first:
+                    repeated.add(child.tag)
+                else:
+                    first[child.tag] = child
+        self._first = first
+        self._repeated = repeated
+
+    def find(self, path: str) -> etree._Element | None:
+        """The first element at ``path`` (like :func:`find`)."""
+        steps = _steps(path)
+        if steps is None:
+            return find(self.el, path)
+        if len(steps) == 1:
+            return self._first.get(steps[0])
+        if steps[0] in self._repeated:  # several candidates for the first step: search them all
+            return _first(self.el, steps, 0) if self.el is not None else None
+        head = self._first.get(steps[0])
+        return None if head is None else _first(head, steps, 1)
+
+    def text(self, path: str) -> str | None:
+        """Stripped text of the child at ``path`` (like :func:`text`)."""
+        target = self.find(path)
+        return None if target is None else (target.text or "").strip()
+
+    def decimal(self, path: str) -> Decimal | None:
+        """A decimal value of the child at ``path`` (like :func:`decimal`)."""
+        return _decimal(self.text(path))
 
 
 def boolean(raw: str | None, default: bool = False) -> bool:
@@ -143,6 +249,8 @@ def xpath_of(el: etree._Element) -> str:
 
 def cp1250_safe(value: str) -> str:
     """What POHODA can store: characters outside Windows-1250 become '?'."""
+    if value.isascii():  # Windows-1250 keeps ASCII as it is
+        return value
     return value.encode(ENCODING, errors="replace").decode(ENCODING)
 
 
