@@ -309,6 +309,56 @@ def test_batch_limit_413_and_per_item_errors(woo: WooEmulator) -> None:
     assert client.post("products/batch", {"update": [{"id": 1}, {"id": 2}, {"id": 3}]}).status_code == 413
 
 
+def test_order_batch_update_merges_meta_and_sets_status_like_woocommerce(woo: WooEmulator) -> None:
+    client = api(woo)
+    first, second, third = (o["id"] for o in woo.orders()[:3])
+    doc = woo.objects.store.get("orders", first)  # a plugin's add_meta_data left the key twice
+    doc["meta_data"] += [{"id": 900001, "key": "pohoda_number", "value": "OLD-1"},
+                         {"id": 900002, "key": "pohoda_number", "value": "OLD-2"},
+                         {"id": 900003, "key": "other", "value": "keep"}]
+    woo.objects.store.put("orders", doc)
+    woo.reset_stats()
+    answer = client.post("orders/batch", {"update": [
+        {"id": first, "meta_data": [{"key": "pohoda_number", "value": "OP1"}], "status": "completed"},
+        {"id": second, "meta_data": [{"key": "pohoda_number", "value": "OP2"}], "status": "no-such-status"},
+        {"id": third, "meta_data": [{"key": "pohoda_number", "value": "OP3"}], "status": "wc-on-hold"},
+        {"id": 999999, "meta_data": [{"key": "pohoda_number", "value": "OP4"}], "status": "completed"},
+    ]})
+    assert answer.status_code == 200, answer.text
+    items = answer.json()["update"]
+    meta = [(m["id"], m["key"], m["value"]) for m in items[0]["meta_data"] if m["key"] in ("pohoda_number", "other")]
+    assert meta == [(900001, "pohoda_number", "OP1"), (900003, "other", "keep")]  # one entry left, first id kept
+    assert items[0]["status"] == "completed" == woo.order(first)["status"]
+    # batch items skip the route's argument checks: WC_Abstract_Order::set_status makes an unknown status "pending"
+    assert items[1]["status"] == "pending" == woo.order(second)["status"]
+    assert items[2]["status"] == "on-hold"
+    assert items[3] == {"id": 999999, "error": {"code": "woocommerce_rest_shop_order_invalid_id",
+                                                "message": "Invalid ID.", "data": {"status": 400}}}
+    stats = woo.stats()
+    assert stats["batch_calls"] == 1 and stats["batch_items"] == 4 and stats["write_calls"] == 1
+    # a single update validates its arguments and refuses the same status
+    single = client.put(f"orders/{second}", {"status": "no-such-status"})
+    assert single.status_code == 400 and single.json()["code"] == "rest_invalid_param"
+    woo.set_faults(batch_limit=3)
+    too_big = client.post("orders/batch", {"update": [{"id": first}, {"id": second}, {"id": third}, {"id": 1}]})
+    assert too_big.status_code == 413 and too_big.json()["code"] == "woocommerce_rest_request_entity_too_large"
+
+
+def test_meta_update_by_unknown_id_replaces_the_key(woo: WooEmulator) -> None:
+    client = api(woo)
+    order = woo.orders()[0]["id"]
+    added = client.put(f"orders/{order}", {"meta_data": [{"key": "k", "value": "1"}]}).json()
+    first_id = next(m["id"] for m in added["meta_data"] if m["key"] == "k")
+    # WC_Data::update_meta_data: an id it does not have → add_meta_data(key, value, unique) → a new entry
+    stale = client.put(f"orders/{order}", {"meta_data": [{"id": 123456789, "key": "k", "value": "2"}]}).json()
+    entries = [m for m in stale["meta_data"] if m["key"] == "k"]
+    assert [m["value"] for m in entries] == ["2"] and entries[0]["id"] not in (first_id, 123456789)
+    by_id = client.put(f"orders/{order}", {"meta_data": [{"id": entries[0]["id"], "key": "k", "value": "3"}]}).json()
+    assert [(m["id"], m["value"]) for m in by_id["meta_data"] if m["key"] == "k"] == [(entries[0]["id"], "3")]
+    gone = client.put(f"orders/{order}", {"meta_data": [{"key": "k", "value": None}]}).json()
+    assert all(m["key"] != "k" for m in gone["meta_data"])
+
+
 def test_variation_batch_updates_parent(woo_factory) -> None:
     woo = woo_factory(seed_products=200)
     client = api(woo)
@@ -328,6 +378,7 @@ def test_stats_count_writes_and_batch_items(woo: WooEmulator) -> None:
     client.put("orders/" + str(woo.orders()[0]["id"]), {"customer_note": "x"})
     stats = woo.stats()
     assert stats["requests"] == 3 and stats["write_calls"] == 2 and stats["batch_items"] == 2
+    assert stats["batch_calls"] == 1
     requests.post(f"{woo.url}/_emulator/reset_stats")
     assert requests.get(f"{woo.url}/_emulator/stats").json()["requests"] == 0
 

@@ -30,7 +30,7 @@ from lxml import etree
 
 from adapter import config
 from adapter.errors import EshopError, ImportFileError, PohodaError
-from adapter.eshop.base import EshopConnection, connect
+from adapter.eshop.base import EshopConnection, TransferMark, connect
 from adapter.payments_csv import DEFAULT_MAX_BYTES, read_payments_csv
 from adapter.pohoda import addressbook, envelope, invoices, orders, stock
 from adapter.pohoda.client import MServerClient
@@ -504,6 +504,8 @@ CALLS: dict[str, tuple[str, Callable[[Any], object]]] = {
     "find_customer": ("list", lambda s: s.find_customer("jana@example.cz")),
     "get_order": ("object", lambda s: s.get_order(1)),
     "mark_transferred": ("object", lambda s: s.mark_transferred(1, pohoda_number="OP1", note="n")),
+    "mark_transferred_many": ("object",
+                              lambda s: s.mark_transferred_many([TransferMark(1, "OP1", "n", "processing")])),
     "mark_paid": ("object", lambda s: s.mark_paid(1, invoice_number="F1", paid_on=date(2024, 1, 2))),
     "create_customer": ("object", lambda s: s.create_customer(NewCustomer(email="a@b.cz"))),
     "info": ("object", lambda s: s.info()),
@@ -512,7 +514,8 @@ CALLS: dict[str, tuple[str, Callable[[Any], object]]] = {
 }
 TEMPLATE_FOR = {"iter_products": "variable", "iter_orders": "order", "find_orders": "order",
                 "iter_customers": "customer", "find_customer": "customer", "get_order": "order",
-                "mark_transferred": "order", "mark_paid": "order", "create_customer": "customer", "info": "index",
+                "mark_transferred": "order", "mark_transferred_many": "order", "mark_paid": "order",
+                "create_customer": "customer", "info": "index",
                 "update_stock": "product", "create_products": "product"}
 
 

@@ -401,7 +401,8 @@ class WooApi:
     def batch_orders(self, req: Request, _: dict[str, str]) -> Response:
         """POST /orders/batch."""
         o = self.objects
-        return json_response(o.batch(req.params, o.create_order, o.update_order, o.delete_order, o.render_order))
+        return json_response(o.batch(req.params, o.create_order, o.batch_update_order, o.delete_order,
+                                     o.render_order))
 
     def batch_customers(self, req: Request, _: dict[str, str]) -> Response:
         """POST /customers/batch."""

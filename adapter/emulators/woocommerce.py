@@ -202,10 +202,15 @@ class WooEmulator:
 
     @staticmethod
     def _zero_stats() -> Doc:
-        return {"requests": 0, "write_calls": 0, "batch_items": 0, "max_concurrent": 0, "faults_served": 0}
+        return {"requests": 0, "write_calls": 0, "batch_calls": 0, "batch_items": 0, "max_concurrent": 0,
+                "faults_served": 0}
 
     def stats(self) -> Doc:
-        """Counters: requests, write_calls (POST/PUT/PATCH/DELETE to wc/v3), batch_items, max_concurrent."""
+        """Counters since the last reset.
+
+        requests, write_calls (POST/PUT/PATCH/DELETE to wc/v3), batch_calls
+        (those to a ``…/batch`` route), batch_items, max_concurrent, faults_served.
+        """
         with self._lock:
             return dict(self._stats)
 
@@ -357,6 +362,8 @@ class WooEmulator:
             self._stats["requests"] += 1
             if method in _WRITES and path.startswith("/wp-json/wc/v3"):
                 self._stats["write_calls"] += 1
+                if path.rstrip("/").endswith("/batch"):
+                    self._stats["batch_calls"] += 1
 
     def _apply_faults(self) -> Response | None:
         """Hang, latency, then the first fault that applies (HTML page, 429, 500)."""

@@ -36,6 +36,19 @@ PLATFORMS: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class TransferMark:
+    """One shop order to mark as transferred to POHODA."""
+
+    order_id: int
+    pohoda_number: str
+    note: str
+    #: None → the connection's transferred_status; "" leaves the status as it is
+    status: str | None = None
+    #: the order as the caller just read it (saves a GET); None → the connector reads it
+    current: Order | None = None
+
+
 @runtime_checkable
 class Eshop(Protocol):
     """A connection to one e-shop, speaking only :mod:`adapter.records`.
@@ -102,6 +115,13 @@ class Eshop(Protocol):
         self, order_id: int, *, pohoda_number: str, note: str, status: str | None = None
     ) -> None:
         """Record on the order that POHODA holds it as ``pohoda_number``; add ``note``; optionally set ``status``."""
+        ...
+
+    def mark_transferred_many(self, marks: Sequence[TransferMark]) -> dict[int, str]:
+        """Mark several orders like ``mark_transferred``; order id → "" when marked, else the Czech reason.
+
+        One order's failure never raises; every mark gets an answer.
+        """
         ...
 
     def mark_paid(self, order_id: int, *, invoice_number: str, paid_on: date) -> str:

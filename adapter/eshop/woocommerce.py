@@ -22,6 +22,7 @@ import hmac
 import inspect
 import itertools
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -30,11 +31,18 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from adapter.errors import EshopForbidden, EshopNotFound, EshopRejected
+from adapter.errors import (
+    EshopAuthError,
+    EshopError,
+    EshopForbidden,
+    EshopNotFound,
+    EshopRejected,
+    EshopUnavailable,
+)
 from adapter.eshop import _woo_map as wmap
 from adapter.eshop._http import Authorize, JsonHttp, PayloadTooLarge, encode_query
 from adapter.eshop._json import JsonObject, as_list, bad_answer, checked, guard
-from adapter.eshop.base import EshopConnection, EshopPartialFailure
+from adapter.eshop.base import EshopConnection, EshopPartialFailure, TransferMark
 from adapter.records import (
     Customer,
     NewCustomer,
@@ -61,7 +69,15 @@ PRODUCT_FIELDS = ",".join((
     "manage_stock", "tax_class", "date_modified_gmt", "meta_data", "attributes",
 ))
 
+#: order statuses every WooCommerce has; a batch may set these without asking the shop first
+CORE_ORDER_STATUSES = frozenset(
+    {"pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed"}
+)
+#: errors after which a many-order call stops sending (the shop is down or refuses the keys)
+_STOPPERS = (EshopUnavailable, EshopAuthError)
+
 F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R")
 
 
 # --------------------------------------------------------------------------- authentication
@@ -203,6 +219,8 @@ class WooCommerce:
         #: how many requests may be in flight at once (variations here, stock batches in the stock job)
         self.parallel_requests = max(1, connection.parallel_requests)
         self.base_url = shop_base_url(connection.url)
+        #: order statuses known to exist in this shop (the core ones, plus any the shop confirmed)
+        self._known_statuses: set[str] = set(CORE_ORDER_STATUSES)
         self._http = JsonHttp(
             self.base_url,
             authorize=make_authorizer(connection, now),
@@ -529,6 +547,153 @@ class WooCommerce:
             body["status"] = target
         self._put_order(order_id, body)
         self._add_note(order_id, text)
+
+    @_guarded
+    def mark_transferred_many(self, marks: Sequence[TransferMark]) -> dict[int, str]:
+        """Mark orders like :meth:`mark_transferred` with one batch call per ``batch_size`` orders.
+
+        Per order: read it unless ``current`` is given; one already carrying
+        the number (and target status) only gets its note ensured; the others
+        get meta (and status) by ``POST /orders/batch``, then their note (meta
+        first, so a retry after a crash only ensures the note). Reads and notes
+        run ``parallel_requests`` at a time. Returns order id → "" or the Czech
+        reason; nothing raises for one order. After the shop turns out to be
+        down or to refuse the keys, the remaining orders get that reason
+        without further requests. A repeated order id is marked once.
+        """
+        unique: dict[int, TransferMark] = {}
+        for mark in marks:
+            unique.setdefault(int(mark.order_id), mark)
+        answers: dict[int, str] = {}
+        stop: list[str] = []
+        workers = min(self.parallel_requests, len(unique))
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="woo-marks") if workers > 1 else None
+        try:
+            currents = {oid: m.current for oid, m in unique.items() if m.current is not None}
+            to_read = [oid for oid in unique if oid not in currents]
+            reads = self._each(pool, stop, [(oid, functools.partial(self.get_order, oid)) for oid in to_read])
+            for oid, (order, reason) in zip(to_read, reads, strict=True):
+                if order is None:
+                    answers[oid] = reason
+                else:
+                    currents[oid] = order
+            key = self.connection.pohoda_number_meta_key
+            status_problems: dict[str, str] = {}
+            pending: list[tuple[int, dict[str, object], str, str]] = []  # id, payload, target, note
+            notes: list[tuple[int, Callable[[], None]]] = []
+            for oid, mark in unique.items():
+                if oid in answers:
+                    continue
+                current = currents[oid]
+                target = self.connection.transferred_status if mark.status is None else mark.status
+                text = mark.note or f"Přeneseno do POHODY jako objednávka {mark.pohoda_number}."
+                if current.meta_value(key) == mark.pohoda_number and (not target or current.status == target):
+                    notes.append((oid, functools.partial(self._ensure_note, oid, text, mark.pohoda_number)))
+                    continue
+                if target:
+                    if target not in status_problems:
+                        check = functools.partial(self._check_status, target)
+                        status_problems[target] = self._attempt(f"stav {target}", stop, check)[1]
+                    if status_problems[target]:
+                        answers[oid] = status_problems[target]
+                        continue
+                meta = [{"key": key, "value": mark.pohoda_number}]
+                payload: dict[str, object] = {"id": oid, "meta_data": meta}
+                if target:
+                    payload["status"] = target
+                pending.append((oid, payload, target, text))
+            start = 0
+            while start < len(pending):
+                chunk = pending[start : start + self.batch_size]
+                start += len(chunk)
+                outcomes, reason = self._attempt(
+                    f"dávka objednávek {chunk[0][0]}…", stop,
+                    functools.partial(self._batch, "/orders/batch", "update", [item[1] for item in chunk]),
+                )
+                if outcomes is None:
+                    answers.update((item[0], reason) for item in chunk)
+                    continue
+                for (oid, _, target, text), outcome in zip(chunk, outcomes, strict=True):
+                    problem = self._batch_mark_problem(outcome, target)
+                    if problem:
+                        answers[oid] = problem
+                    else:
+                        notes.append((oid, functools.partial(self._add_note, oid, text)))
+            for (oid, _), (_, reason) in zip(notes, self._each(pool, stop, notes), strict=True):
+                answers[oid] = reason
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        failed = sum(bool(answers.get(oid, "")) for oid in unique)
+        log.info("WooCommerce: označení %d objednávek jako přenesených, chyb %d", len(unique), failed)
+        return {int(m.order_id): answers.get(int(m.order_id), "") for m in marks}
+
+    @staticmethod
+    def _attempt(what: str, stop: list[str], action: Callable[[], R]) -> tuple[R | None, str]:
+        """Run one step of a many-order call: (result, "") or (None, the Czech reason); nothing escapes.
+
+        ``stop`` holds the reason once the shop is down or refuses the keys;
+        later steps then answer with it and send nothing.
+        """
+        if stop:
+            return None, stop[0]
+        try:
+            return action(), ""
+        except EshopError as exc:
+            if isinstance(exc, _STOPPERS):
+                stop.append(exc.message)
+            return None, exc.message
+        except Exception as exc:  # one order's surprise must not lose the answers of the others
+            log.exception("WooCommerce: %s — neočekávaná chyba", what)
+            return None, f"neočekávaná chyba ({type(exc).__name__})"
+
+    def _each(
+        self, pool: ThreadPoolExecutor | None, stop: list[str], jobs: Sequence[tuple[int, Callable[[], R]]]
+    ) -> list[tuple[R | None, str]]:
+        """:meth:`_attempt` for each (order id, action), on ``pool`` when given; results in order."""
+
+        def one(job: tuple[int, Callable[[], R]]) -> tuple[R | None, str]:
+            return self._attempt(f"objednávka {job[0]}", stop, job[1])
+
+        if pool is None:
+            return [one(job) for job in jobs]
+        return list(pool.map(one, jobs))
+
+    def _check_status(self, status: str) -> None:
+        """Make sure the shop knows order status ``status`` before a batch sets it.
+
+        A batch does not validate its items: WooCommerce turns a status it
+        does not know into "pending" without a word (``set_status``), where a
+        single update refuses it. A status beyond the core ones is asked about
+        once per connector: the orders list validates ``status`` against every
+        registered status. Raises ``EshopRejected`` (Czech) for an unknown one.
+        """
+        if status in self._known_statuses:
+            return
+        unknown = EshopRejected(
+            f"E-shop nezná stav objednávky „{status}“. Opravte stav po přenosu v Nastavení na stav, "
+            "který e-shop používá (např. completed nebo processing).",
+            detail=f"status={status!r}",
+        )
+        if not re.fullmatch(r"[a-z0-9_-]{1,20}", status):
+            raise unknown
+        try:
+            params = [("status", status), ("per_page", "1"), ("_fields", "id")]
+            self._http.call("GET", API + "/orders", params=params)
+        except EshopRejected as exc:
+            raise unknown from exc
+        self._known_statuses.add(status)
+
+    @staticmethod
+    def _batch_mark_problem(outcome: JsonObject | str, target: str) -> str:
+        """"" when a batch item stored the order as asked, else the Czech reason."""
+        if isinstance(outcome, str):
+            return f"E-shop změnu objednávky odmítl: {outcome}"
+        if target:
+            got = outcome.raw("status")
+            if got != target:
+                return f"E-shop nastavil objednávce stav „{str(got)[:40]}“ místo „{target}“."
+        return ""
 
     @_guarded
     def mark_paid(self, order_id: int, *, invoice_number: str, paid_on: date) -> str:
