@@ -33,7 +33,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from adapter import config, ledger
 from adapter.config import AGENDAS, Settings, SettingsStore
-from adapter.sync.runner import JobFn, JobRunner
+from adapter.sync.runner import JobFn, JobRunner, tune_threads
 from adapter.web import accounts, security
 from adapter.web.auth import is_loopback
 from adapter.web.extension import EXTENSION_KEY, AdapterExtension, DemoInfo
@@ -100,6 +100,7 @@ def create_app(
     if interrupted:
         log.info("runs left running by a previous process marked interrupted: %s", interrupted)
 
+    tune_threads()
     runner = JobRunner(store.get, connections, jobs=jobs)
     app.extensions[EXTENSION_KEY] = AdapterExtension(
         data_dir=data_dir, store=store, runner=runner, connections=connections, csrf=CSRFProtect()
@@ -317,6 +318,7 @@ def cmd_sync(data: Path, agenda: str, *, dry_run: bool = False, full: bool = Fal
 
         connections = default_connections()
     ledger.init_db(data / "ledger.db")
+    tune_threads()
     runner = JobRunner(store.get, connections, jobs=jobs)
     with ledger.database.connection_context():
         ledger.recover_interrupted()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,9 @@ from adapter import ledger
 from adapter.errors import AdapterError
 
 log = logging.getLogger(__name__)
+
+#: guards the request counters of every context (a few increments per batch; never contended for long)
+_COUNT_LOCK = threading.Lock()
 
 if TYPE_CHECKING:
     from adapter.config import Settings
@@ -69,6 +73,7 @@ class JobContext:
     _pohoda: Any = None
     _eshop: Any = None
     _events: list[tuple[str, str, str, str]] = field(default_factory=list)
+    requests: dict[str, int] = field(default_factory=lambda: {"pohoda": 0, "eshop": 0})
     _last_write: float = 0.0
     _phase: str = ""
 
@@ -134,6 +139,8 @@ class JobContext:
             error_count=self.counts["error"],
             held_count=self.counts["held"],
             skipped_count=self.counts["skipped"],
+            pohoda_requests=self.requests["pohoda"],
+            eshop_requests=self.requests["eshop"],
             message=self.message,
         )
 
@@ -165,14 +172,14 @@ class JobContext:
             self.event(key, "skipped", message, label=label)
 
     def check_cancel(self) -> None:
-        """Stop here if someone pressed Cancel (raises JobCancelled)."""
+        """Stop here if someone pressed Cancel (raises JobCancelled); one small query — call it per batch, not per item."""
         if ledger.cancel_requested(self.run_id):
             raise JobCancelled
 
     def count_request(self, side: str, n: int = 1) -> None:
-        """Count requests made to POHODA or the shop (shown in the run detail)."""
-        column = ledger.Run.pohoda_requests if side == "pohoda" else ledger.Run.eshop_requests
-        ledger.Run.update({column: column + n}).where(ledger.Run.id == self.run_id).execute()
+        """Count requests made to POHODA or the shop (shown in the run detail; written with the progress)."""
+        with _COUNT_LOCK:  # pairing look-ups count from their own thread
+            self.requests["pohoda" if side == "pohoda" else "eshop"] += n
 
     def final_status(self) -> str:
         """ok / partial / failed from the counters."""

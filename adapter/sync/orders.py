@@ -35,7 +35,8 @@ import logging
 import queue
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -43,8 +44,8 @@ from typing import Any
 
 from adapter import ledger
 from adapter.config import Settings
-from adapter.errors import AdapterError, EshopError, IcoMismatch, PackError, PohodaError, ResponseParseError
-from adapter.eshop.base import Eshop, EshopObjectNotFound
+from adapter.errors import AdapterError, EshopError, IcoMismatch, PackError
+from adapter.eshop.base import Eshop, EshopObjectNotFound, TransferMark
 from adapter.pohoda import schema
 from adapter.pohoda.envelope import BuiltPack, PackItem, build_pack, parse_response
 from adapter.pohoda.orders import order_item
@@ -56,10 +57,11 @@ from adapter.sync.order_mapping import (
     MappingOptions,
     local_date,
     map_order,
-    payload_hash,
     snapshot,
+    snapshot_hash,
 )
 from adapter.sync.orders_pohoda import CodeResolver, SentRow, find_orders, item_answers
+from adapter.sync.pipeline import Outcome, SendLane, read_ahead
 from adapter.sync.state import next_shop_cursor, parse_utc
 
 log = logging.getLogger(__name__)
@@ -128,8 +130,8 @@ def product_skus(orders: Iterable[Order]) -> list[str]:
 
 
 def map_with(resolver: CodeResolver, order: Order, opts: MappingOptions) -> Mapped:
-    """Map one order with the codes the resolver knows (call ``resolver.resolve`` first)."""
-    codes = resolver.resolve(line.sku for line in order.lines if line.kind == "product")
+    """Map one order with the codes the resolver knows (``resolver.fetch`` its SKUs first)."""
+    codes = resolver.known(line.sku for line in order.lines if line.kind == "product")
     return map_order(order, codes, opts, multi_store=frozenset(resolver.multi_store))
 
 
@@ -145,6 +147,7 @@ class Prepared:
     item: PackItem
     hash: str
     entry: ledger.Entry | None
+    snap: dict[str, Any] = field(default_factory=dict)  #: :func:`snapshot` of the order (the ledger's eshop_data)
     details: dict[str, Any] = field(default_factory=dict)  #: the ledger details written with ``sending``
 
     @property
@@ -179,7 +182,15 @@ class RunStats:
 
 
 def run(ctx: JobContext) -> None:
-    """Transfer the orders marked for transfer (see the module docstring)."""
+    """Transfer the orders marked for transfer (see the module docstring).
+
+    A pipeline: the shop's order pages are read ahead in a thread, the job's
+    thread pairs, maps, builds and commits each batch as ``sending``, a
+    :class:`~adapter.sync.pipeline.SendLane` posts it to POHODA while the next
+    batch is being built, and the answers are recorded here; shop marking
+    runs in :class:`ShopMarker` threads. POHODA, the shop and this process
+    all work at once.
+    """
     settings = ctx.settings
     opts = mapping_options(settings)
     signpost = ctx.now()
@@ -191,71 +202,167 @@ def run(ctx: JobContext) -> None:
         reconcile_sending(ctx, shop, stats)
         retry_marks(ctx, shop, stats, keys=keys)
     ctx.check_cancel()
-    ctx.progress(phase="Načítám objednávky z e-shopu", force=True)
-    previous = (ledger.get_checkpoint(AGENDA).cursor if ledger.get_checkpoint(AGENDA) else "")
-    orders, max_seen = collect(ctx, shop, keys=keys, previous=previous)
-    ctx.progress(0, len(orders), "Páruji položky se zásobami POHODY", force=True)
+    ctx.progress(phase="Načítám a odesílám objednávky" if not ctx.dry_run else "Připravuji náhled", force=True)
+    checkpoint = ledger.get_checkpoint(AGENDA)
+    previous = checkpoint.cursor if checkpoint else ""
     resolver = resolver_for(ctx)
-    entries = ledger.entries_for(AGENDA, [str(o.id) for o in orders])
-    open_orders = [o for o in orders if getattr(entries.get(str(o.id)), "state", "") not in ("ok", "sending")]
-    resolver.resolve(product_skus(open_orders))
-    ctx.progress(phase="Připravuji doklady")
+    seen = Seen()
+    size = max(1, settings.orders.batch_size)
+    marker = ShopMarker(ctx, stats)
+    sender = Sender(ctx, marker, stats)
     ready: list[Prepared] = []
+    resolver.load_table()
+    # pairing look-ups run one chunk ahead in their own thread, so the job never waits for them
+    lookups = ThreadPoolExecutor(1, thread_name_prefix="orders-pairing")
+    try:
+        waiting: Looked | None = None
+        for chunk in collect(ctx, shop, keys=keys, previous=previous, seen=seen, listed=marker.gate):
+            ctx.check_cancel()
+            ctx.progress(total=seen.count)
+            looked = look_up(lookups, chunk, resolver)
+            if waiting is not None:
+                ready.extend(prepare_chunk(ctx, waiting, resolver, opts, stats))
+            waiting = looked
+            # full batches; a smaller one only when POHODA would otherwise wait
+            while len(ready) >= size or (ready and sender.idle):
+                sender.dispatch(ready[:size])
+                del ready[:size]
+            sender.collect()
+        if waiting is not None:
+            ready.extend(prepare_chunk(ctx, waiting, resolver, opts, stats))
+        for start in range(0, len(ready), size):
+            ctx.check_cancel()
+            sender.dispatch(ready[start : start + size])
+        sender.finish()
+    except BaseException:
+        sender.abort()
+        raise
+    finally:
+        lookups.shutdown(wait=True, cancel_futures=True)
+        ctx.progress(phase="Označuji objednávky v e-shopu")
+        marker.close()
+    if not ctx.dry_run and not keys:
+        ledger.set_checkpoint(AGENDA, next_shop_cursor(previous, seen.max_modified, signpost))
+    ctx.report = report(stats, ctx.dry_run, resolver)
+    ctx.progress(force=True)
+
+
+@dataclass
+class Seen:
+    """What :func:`collect` has handed out so far: order ids, the newest shop change."""
+
+    ids: set[int] = field(default_factory=set)
+    max_modified: datetime | None = None
+
+    @property
+    def count(self) -> int:
+        """Orders handed out."""
+        return len(self.ids)
+
+
+#: orders per chunk handed from the shop reader to pairing and mapping (one pairing look-up each)
+CHUNK = 100
+#: the first chunks are smaller, so the first pack goes to POHODA after a short look-up, not a long one
+FIRST_CHUNKS = (20, 40)
+
+
+def collect(ctx: JobContext, shop: Eshop, *, keys: Sequence[str], previous: str, seen: Seen,
+            listed: threading.Event | None = None) -> Iterator[list[Order]]:
+    """The orders this run looks at, in chunks, each order once.
+
+    First the shop's orders marked for transfer changed since the watermark
+    (a full check looks back ``[orders] recheck_days``), read ahead in a
+    thread, oldest change first; then the held/pending ledger rows (and on a
+    full check the error rows) the shop list did not bring. With
+    ``options["keys"]`` only those orders. ``listed`` is set once the shop's
+    list has been read to its end (shop marking waits for it).
+    """
+    if keys:
+        if listed is not None:
+            listed.set()
+        chunk = []
+        for key in keys:
+            order = _get_order(ctx, shop, key)
+            if order is not None and order.id not in seen.ids:
+                seen.ids.add(order.id)
+                chunk.append(order)
+        if chunk:
+            yield chunk
+        return
+    recheck = ctx.now() - timedelta(days=max(1, ctx.settings.orders.recheck_days))
+    mark = parse_utc(previous)
+    since = recheck if mark is None else (min(mark, recheck) if ctx.full else mark)
+    ctx.count_request("eshop")
+    chunk = []
+    sizes = iter(FIRST_CHUNKS)
+    limit = next(sizes, CHUNK)
+    # read the whole list before any order is marked: marking changes an order's modification time (and maybe
+    # its status), which would move orders between the pages still to be read
+    orders = read_ahead(shop.iter_orders_for_transfer(since=since), ahead=0, name="orders-reader",
+                        on_done=listed.set if listed is not None else None)
     for order in orders:
-        ctx.check_cancel()
+        if seen.max_modified is None or order.modified > seen.max_modified:
+            seen.max_modified = order.modified
+        if order.id in seen.ids:
+            continue
+        seen.ids.add(order.id)
+        chunk.append(order)
+        if len(chunk) >= min(limit, CHUNK):
+            yield chunk
+            chunk = []
+            limit = next(sizes, CHUNK)
+    if chunk:
+        yield chunk
+    states = ["held", "pending"] + (["error"] if ctx.full else [])
+    again = [e for e in ledger.Entry.select().where((ledger.Entry.agenda == AGENDA) & (ledger.Entry.state.in_(states)))
+             if e.key.isdigit() and int(e.key) not in seen.ids]
+    if not again:
+        return
+    numbers = {details_of(e).get("number") or e.key: e for e in again}
+    ctx.count_request("eshop")
+    by_number = shop.find_orders(list(numbers))
+    chunk = []
+    for number, entry in numbers.items():
+        order = by_number.get(number)
+        if order is None or str(order.id) != entry.key:
+            order = _get_order(ctx, shop, entry.key)
+        if order is not None and order.id not in seen.ids:
+            seen.ids.add(order.id)
+            chunk.append(order)
+    chunk.sort(key=lambda o: (o.modified, o.id))
+    for start in range(0, len(chunk), CHUNK):
+        yield chunk[start : start + CHUNK]
+
+
+@dataclass
+class Looked:
+    """A chunk of orders, their ledger rows and the pairing look-up started for their new SKUs."""
+
+    orders: Sequence[Order]
+    entries: dict[str, ledger.Entry]
+    fetched: Future[None]
+
+
+def look_up(pool: ThreadPoolExecutor, chunk: Sequence[Order], resolver: CodeResolver) -> Looked:
+    """Start the pairing look-up of a chunk's open orders (one POHODA request for its SKUs not yet known)."""
+    entries = ledger.entries_for(AGENDA, [str(o.id) for o in chunk])
+    open_orders = [o for o in chunk if getattr(entries.get(str(o.id)), "state", "") not in ("ok", "sending")]
+    return Looked(chunk, entries, pool.submit(resolver.fetch, product_skus(open_orders)))
+
+
+def prepare_chunk(ctx: JobContext, looked: Looked, resolver: CodeResolver, opts: MappingOptions,
+                  stats: RunStats) -> list[Prepared]:
+    """Wait for the chunk's pairing look-up (its error is raised here), map and build; the orders ready to send."""
+    looked.fetched.result()
+    entries = looked.entries
+    ready: list[Prepared] = []
+    for order in looked.orders:
         prepared = evaluate(ctx, order, entries.get(str(order.id)), resolver, opts, stats)
         if prepared is not None:
             ready.append(prepared)
         else:
             ctx.advance()
-    batch = max(1, settings.orders.batch_size)
-    ctx.progress(phase="Odesílám objednávky do POHODY" if not ctx.dry_run else "Připravuji náhled", force=True)
-    marker = ShopMarker(ctx, stats)
-    try:
-        for start in range(0, len(ready), batch):
-            ctx.check_cancel()
-            send_batch(ctx, marker, ready[start : start + batch], stats)
-    finally:
-        ctx.progress(phase="Označuji objednávky v e-shopu")
-        marker.close()
-    if not ctx.dry_run and not keys:
-        ledger.set_checkpoint(AGENDA, next_shop_cursor(previous, max_seen, signpost))
-    ctx.report = report(stats, ctx.dry_run, resolver)
-    ctx.progress(force=True)
-
-
-def collect(ctx: JobContext, shop: Eshop, *, keys: Sequence[str], previous: str) -> tuple[list[Order], datetime | None]:
-    """The orders this run looks at, deduplicated, oldest change first; plus the newest change seen."""
-    found: dict[int, Order] = {}
-    max_seen: datetime | None = None
-    if keys:
-        for key in keys:
-            order = _get_order(ctx, shop, key)
-            if order is not None:
-                found[order.id] = order
-        return list(found.values()), None
-    recheck = ctx.now() - timedelta(days=max(1, ctx.settings.orders.recheck_days))
-    mark = parse_utc(previous)
-    since = recheck if mark is None else (min(mark, recheck) if ctx.full else mark)
-    ctx.count_request("eshop")
-    for order in shop.iter_orders_for_transfer(since=since):
-        found[order.id] = order
-        if max_seen is None or order.modified > max_seen:
-            max_seen = order.modified
-    states = ["held", "pending"] + (["error"] if ctx.full else [])
-    again = [e for e in ledger.Entry.select().where((ledger.Entry.agenda == AGENDA) & (ledger.Entry.state.in_(states)))
-             if e.key.isdigit() and int(e.key) not in found]
-    if again:
-        numbers = {details_of(e).get("number") or e.key: e for e in again}
-        ctx.count_request("eshop")
-        by_number = shop.find_orders(list(numbers))
-        for number, entry in numbers.items():
-            order = by_number.get(number)
-            if order is None or str(order.id) != entry.key:
-                order = _get_order(ctx, shop, entry.key)
-            if order is not None:
-                found[order.id] = order
-    return sorted(found.values(), key=lambda o: (o.modified, o.id)), max_seen
+    return ready
 
 
 def _get_order(ctx: JobContext, shop: Eshop, key: str) -> Order | None:
@@ -278,7 +385,8 @@ def evaluate(ctx: JobContext, order: Order, entry: ledger.Entry | None, resolver
              opts: MappingOptions, stats: RunStats) -> Prepared | None:
     """Decide what happens to one order; returns it prepared for sending, or None when it is done with."""
     key, label = str(order.id), label_of(order.number)
-    digest = payload_hash(order)
+    snap = snapshot(order)
+    digest = snapshot_hash(snap)
     state = entry.state if entry is not None else ""
     if state == "ok":
         if entry is not None and entry.payload_hash and entry.payload_hash != digest:
@@ -305,7 +413,7 @@ def evaluate(ctx: JobContext, order: Order, entry: ledger.Entry | None, resolver
     except ValueError as exc:
         record_error(ctx, order, digest, f"Doklad nelze sestavit: {exc}", stats)
         return None
-    return Prepared(order=order, mapped=mapped, item=item, hash=digest, entry=entry)
+    return Prepared(order=order, mapped=mapped, item=item, hash=digest, entry=entry, snap=snap)
 
 
 def hold(ctx: JobContext, order: Order, entry: ledger.Entry | None, mapped: Mapped, digest: str,
@@ -393,13 +501,17 @@ def single_packs(pack: BuiltPack) -> dict[str, str]:
     return out
 
 
-def validate_items(settings: Settings, batch: Sequence[Prepared]) -> tuple[list[Prepared], dict[str, list[str]]]:
-    """Drop documents whose XML breaks the schema (never send a pack POHODA would refuse whole)."""
+def validate_items(settings: Settings, batch: Sequence[Prepared]) -> tuple[list[Prepared], dict[str, list[str]], BuiltPack]:
+    """Drop documents whose XML breaks the schema (never send a pack POHODA would refuse whole).
+
+    Returns the good documents, the schema errors of the bad ones, and the
+    pack of the good ones (the one built for validation when all are good).
+    """
     pack = build_pack([p.item for p in batch], ico=settings.pohoda.ico, pack_id=PACK_ID,
                       application=settings.pohoda.application)
     errors = schema.validate(pack.xml, "data")
     if not errors:
-        return list(batch), {}
+        return list(batch), {}, pack
     good: list[Prepared] = []
     bad: dict[str, list[str]] = {}
     for p in batch:
@@ -408,42 +520,120 @@ def validate_items(settings: Settings, batch: Sequence[Prepared]) -> tuple[list[
             bad[p.key] = own
         else:
             good.append(p)
-    return good, bad
-
-
-def send_batch(ctx: JobContext, marker: ShopMarker, batch: Sequence[Prepared], stats: RunStats) -> None:
-    """Commit ``sending`` rows, POST one pack, record every item's result, mark the shop orders."""
-    settings = ctx.settings
-    good, bad = validate_items(settings, batch)
-    for p in batch:
-        if p.key in bad:
-            record_error(ctx, p.order, p.hash, "XML dokladu neodpovídá schématu POHODY: " + "; ".join(bad[p.key][:3]),
-                         stats)
-            ctx.advance()
-    if not good:
-        return
     pack = build_pack([p.item for p in good], ico=settings.pohoda.ico, pack_id=PACK_ID,
                       application=settings.pohoda.application)
-    if ctx.dry_run:
-        preview_batch(ctx, pack, good, stats)
+    return good, bad, pack
+
+
+#: what the send lane carries per pack: the documents and the pack
+Batch = tuple[list[Prepared], BuiltPack]
+
+
+class Sender:
+    """Sends the run's batches through one :class:`SendLane` and records every answer in the job's thread.
+
+    :meth:`dispatch` validates a batch, commits its rows as ``sending`` and
+    queues the POST; :meth:`collect` records the answers that came back so
+    far, :meth:`finish` waits for the rest. :meth:`abort` (on cancel or a
+    failure) lets the pack in flight finish and be recorded, and sets the
+    rows of packs that never left back to ``pending``. In a dry run nothing
+    is queued: each batch becomes a preview.
+    """
+
+    def __init__(self, ctx: JobContext, marker: ShopMarker, stats: RunStats) -> None:
+        self.ctx, self.marker, self.stats = ctx, marker, stats
+        self._lane: SendLane[Batch] | None = None
+
+    def _lane_now(self) -> SendLane[Batch]:
+        if self._lane is None:
+            client = self.ctx.pohoda()
+
+            def send(body: bytes) -> bytes:  # only the request here: the answer is read in the job's thread
+                return client.post(body, write=True)
+
+            self._lane = SendLane(send, ahead=2, name="orders-to-pohoda")
+        return self._lane
+
+    def dispatch(self, batch: Sequence[Prepared]) -> None:
+        """Validate, commit ``sending`` and queue one batch (or preview it in a dry run)."""
+        ctx, stats = self.ctx, self.stats
+        good, bad, pack = validate_items(ctx.settings, batch)
+        for p in batch:
+            if p.key in bad:
+                record_error(ctx, p.order, p.hash, "XML dokladu neodpovídá schématu POHODY: "
+                             + "; ".join(bad[p.key][:3]), stats)
+                ctx.advance()
+        if not good:
+            return
+        if ctx.dry_run:
+            preview_batch(ctx, pack, good, stats)
+            return
+        lane = self._lane_now()
+        begin_sending(ctx, pack, good)
+        ctx.count_request("pohoda")
+        lane.submit((good, pack), pack.xml)
+
+    def collect(self, *, wait: bool = False) -> None:
+        """Record the answers that are back (every outstanding one with ``wait``)."""
+        if self._lane is not None:
+            for outcome in self._lane.results(wait=wait):
+                record_outcome(self.ctx, self.marker, outcome, self.stats)
+
+    @property
+    def idle(self) -> bool:
+        """True when no pack is queued or in flight (POHODA would wait for the next one)."""
+        return self._lane is None or self._lane.pending == 0
+
+    def finish(self) -> None:
+        """Wait for every queued pack and record its answer; end the lane."""
+        self.collect(wait=True)
+        if self._lane is not None:
+            self._lane.close()
+            self._lane = None
+
+    def abort(self) -> None:
+        """Stop sending: the pack in flight is recorded, the queued ones go back to ``pending``. Never raises."""
+        lane, self._lane = self._lane, None
+        if lane is None:
+            return
+        lane.stop()
+        try:
+            for outcome in lane.results(wait=True):
+                try:
+                    record_outcome(self.ctx, self.marker, outcome, self.stats)
+                except Exception:  # already failing: the rows stay "sending" and the next run reconciles them
+                    log.debug("recording an answer after an abort failed", exc_info=True)
+        finally:
+            lane.close()
+
+
+def record_outcome(ctx: JobContext, marker: ShopMarker, outcome: Outcome[Batch], stats: RunStats) -> None:
+    """Record one pack's answer: per item ok/error in the ledger, then queue the shop marking.
+
+    A pack that never left goes back to ``pending``; a pack POHODA refused
+    whole becomes errors; a lost answer (connection, timeout, garbage)
+    re-raises and its rows stay ``sending`` for the next run to look up.
+    """
+    good, _pack = outcome.tag
+    if not outcome.sent:
+        ledger.set_state(AGENDA, [p.key for p in good], "pending",
+                         error="Dávka nebyla odeslána, protože se přenos zastavil; odešle se při příštím běhu.")
         return
-    begin_sending(ctx, pack, good)
-    ctx.count_request("pohoda")
-    try:
-        answer = ctx.pohoda().post(pack.xml, write=True)
-        result = parse_response(answer)
-    except PackError as exc:
-        rows = [finish_error(ctx, p, f"POHODA odmítla celou dávku: {exc.note or exc.message}", [], None, stats)
-                for p in good]
-        ledger.save_entries(AGENDA, rows)
-        return
-    except IcoMismatch:
-        ledger.set_state(AGENDA, [p.key for p in good], "pending", error="")
-        raise
-    except (PohodaError, ResponseParseError):
-        # the answer is lost: the rows stay "sending" and the next run looks them up in POHODA first
-        raise
-    answers = item_answers(answer)
+    if outcome.error is not None:
+        exc = outcome.error
+        if isinstance(exc, PackError):
+            rows = [finish_error(ctx, p, f"POHODA odmítla celou dávku: {exc.note or exc.message}", [], None, stats)
+                    for p in good]
+            ledger.save_entries(AGENDA, rows)
+            return
+        if isinstance(exc, IcoMismatch):
+            ledger.set_state(AGENDA, [p.key for p in good], "pending", error="")
+        # PohodaError / ResponseParseError: the answer is lost — the rows stay "sending" and the next run
+        # looks them up in POHODA first
+        raise exc
+    # an unreadable answer raises ResponseParseError: the rows stay "sending" and the next run looks them up
+    result = parse_response(outcome.value)
+    answers = item_answers(outcome.value)
     by_id = {r.item_id: r for r in result.items}
     rows: list[dict[str, Any]] = []
     ok_rows: list[tuple[Prepared, str]] = []
@@ -459,8 +649,8 @@ def send_batch(ctx: JobContext, marker: ShopMarker, batch: Sequence[Prepared], s
             ok_rows.append((p, number))
         ctx.advance()
     ledger.save_entries(AGENDA, rows)
-    for p, number in ok_rows:
-        marker.submit(p.key, p.order.id, number, p.details)
+    if ok_rows:
+        marker.submit([(p.key, p.order, number, p.details) for p, number in ok_rows])
 
 
 def _json(value: Any) -> str:
@@ -483,7 +673,7 @@ def begin_sending(ctx: JobContext, pack: BuiltPack, batch: Sequence[Prepared]) -
             "payload_hash": p.hash, "pack_id": pack.pack_id, "item_id": p.item.id, "error": "",
             "warnings": _json(p.warnings) if p.warnings else "", "details": _json(details),
             "sent_xml": singles.get(p.item.id) or single_xml(ctx.settings, p.item), "answer_xml": None,
-            "eshop_data": _json(snapshot(p.order)),
+            "eshop_data": _json(p.snap or snapshot(p.order)),
             "attempts": (p.entry.attempts if p.entry is not None else 0) + 1, "run_id": ctx.run_id,
         })
     ledger.save_entries(AGENDA, rows)
@@ -562,29 +752,38 @@ def finish_error(ctx: JobContext, p: Prepared, message: str, details: list[dict[
             "run_id": ctx.run_id}
 
 
+def transfer_note(number: str) -> str:
+    """The private note added to a shop order marked transferred."""
+    return DEFAULT_NOTE.format(number=number) if number else "Přeneseno do POHODY (doklad si stáhla POHODA)."
+
+
 def mark_order(shop: Eshop, settings: Settings, key: str, order_id: int, number: str,
                details: dict[str, Any] | None = None) -> str:
-    """Mark one shop order transferred and keep the ledger flag in step; returns "" or the Czech failure.
-
-    ``details`` (the row's details as just written) lets a success clear the
-    flag with one UPDATE. Safe to call from a worker thread (it touches only
-    the ledger row of ``key``).
-    """
-    note = DEFAULT_NOTE.format(number=number) if number else "Přeneseno do POHODY (doklad si stáhla POHODA)."
+    """Mark one shop order transferred and keep the ledger flag in step; returns "" or the Czech failure."""
     problem = ""
     try:
-        shop.mark_transferred(order_id, pohoda_number=number or "POHODA", note=note,
+        shop.mark_transferred(order_id, pohoda_number=number or "POHODA", note=transfer_note(number),
                               status=settings.orders.transferred_status or None)
     except EshopError as exc:
         problem = exc.message
     except Exception as exc:  # a worker must never die silently: the flag makes the next run retry
         log.exception("marking order %s in the shop failed", key)
         problem = f"neočekávaná chyba ({type(exc).__name__})"
+    settle_mark(key, problem, details)
+    return problem
+
+
+def settle_mark(key: str, problem: str, details: dict[str, Any] | None = None) -> None:
+    """The ledger side of one marking: clear the ``mark_pending`` flag, or keep it with the reason.
+
+    ``details`` (the row's details as just written) lets a success clear the
+    flag with one UPDATE. Safe in a worker thread (it touches only the row of ``key``).
+    """
     if not problem and details is not None:
         clean = {k: v for k, v in details.items() if k != "mark_pending"}
         ledger.Entry.update(details=_json(clean), updated_at=ledger.utcnow()).where(
             (ledger.Entry.agenda == AGENDA) & (ledger.Entry.key == key)).execute()
-        return ""
+        return
     entry = ledger.get_entry(AGENDA, key)
     info = details_of(entry)
     warnings = [w for w in (entry.warnings_list() if entry else []) if not w.startswith("Označení v e-shopu")]
@@ -594,12 +793,35 @@ def mark_order(shop: Eshop, settings: Settings, key: str, order_id: int, number:
         ledger.save_entry(AGENDA, key, details=info, warnings=warnings)
     elif info.pop("mark_pending", None):
         ledger.save_entry(AGENDA, key, details=info, warnings=warnings)
-    return problem
+
+
+def mark_orders(shop: Eshop, settings: Settings, jobs: Sequence[MarkJob]) -> list[tuple[str, str]]:
+    """Mark a batch of shop orders transferred with few shop calls; (key, "" or the Czech failure) per order."""
+    status = settings.orders.transferred_status or None
+    marks = [TransferMark(order_id=order.id, pohoda_number=number or "POHODA", note=transfer_note(number),
+                          status=status, current=order) for _key, order, number, _details in jobs]
+    try:
+        answers = shop.mark_transferred_many(marks)
+    except EshopError as exc:  # the contract says per order; stay safe if a connector raises anyway
+        answers = {m.order_id: exc.message for m in marks}
+    except Exception as exc:
+        log.exception("marking %d orders in the shop failed", len(marks))
+        answers = {m.order_id: f"neočekávaná chyba ({type(exc).__name__})" for m in marks}
+    out: list[tuple[str, str]] = []
+    cleared: list[dict[str, Any]] = []  # successes: the details without the flag, one prepared UPDATE for all
+    for key, order, _number, details in jobs:
+        problem = answers.get(order.id, "e-shop na označení neodpověděl")
+        if not problem and details is not None:
+            cleared.append({"key": key, "details": _json({k: v for k, v in details.items() if k != "mark_pending"})})
+        else:
+            settle_mark(key, problem, details)
+        out.append((key, problem))
+    ledger.save_entries(AGENDA, cleared)
+    return out
 
 
 def note_mark(ctx: JobContext, key: str, problem: str, stats: RunStats) -> None:
-    """Count one marking request and note a failure on the run."""
-    ctx.count_request("eshop")
+    """Note a failed marking on the run (the request itself is counted by the caller)."""
     if problem:
         stats.marked_pending += 1
         entry = ledger.get_entry(AGENDA, key)
@@ -610,55 +832,70 @@ def note_mark(ctx: JobContext, key: str, problem: str, stats: RunStats) -> None:
 def mark_in_shop(ctx: JobContext, shop: Eshop, key: str, order_id: int, number: str, stats: RunStats) -> bool:
     """Mark the shop order transferred now (in this thread); a failure leaves a flag for the next run."""
     problem = mark_order(shop, ctx.settings, key, order_id, number)
+    ctx.count_request("eshop")
     note_mark(ctx, key, problem, stats)
     return not problem
+
+
+#: one order to mark: ledger key, the order as read this run, POHODA's number, the row's details
+MarkJob = tuple[str, Order, str, "dict[str, Any] | None"]
 
 
 class ShopMarker:
     """Marks shop orders transferred in worker threads while the next batch goes to POHODA.
 
-    POHODA serves one request at a time, so the shop calls (three per order)
-    would otherwise add to every batch's wait. Each worker has its own shop
-    connection and ledger connection; the run's counters and events are
-    updated in the job's thread when :meth:`drain` / :meth:`close` is called.
+    POHODA serves one request at a time, so the shop calls would otherwise
+    add to every batch's wait. A batch of orders costs one shop batch update
+    plus one note per order (:meth:`Eshop.mark_transferred_many`). Each
+    worker has its own shop connection and ledger connection; the run's
+    counters and events are updated in the job's thread when :meth:`drain` /
+    :meth:`close` is called.
     """
 
-    def __init__(self, ctx: JobContext, stats: RunStats, workers: int = 2) -> None:
+    def __init__(self, ctx: JobContext, stats: RunStats, workers: int = 1) -> None:
         self.ctx, self.stats = ctx, stats
-        self._jobs: queue.Queue[tuple[str, int, str, dict[str, Any] | None] | None] = queue.Queue()
+        self._jobs: queue.Queue[list[MarkJob] | None] = queue.Queue()
         self._done: queue.Queue[tuple[str, str]] = queue.Queue()
         self._threads = [threading.Thread(target=self._work, name=f"mark-orders-{n}", daemon=True)
                          for n in range(workers)]
         self._started = False
+        #: set when marking may start: once the shop's order list has been read whole (see :func:`collect`)
+        self.gate = threading.Event()
 
-    def submit(self, key: str, order_id: int, number: str, details: dict[str, Any] | None = None) -> None:
-        """Queue one order for marking."""
+    def submit(self, jobs: list[MarkJob]) -> None:
+        """Queue a batch of orders for marking."""
+        if not jobs:
+            return
         if not self._started:
             self._started = True
             for thread in self._threads:
                 thread.start()
-        self._jobs.put((key, order_id, number, details))
+        self.ctx.count_request("eshop")  # the batch update; each order's note is counted in drain
+        self._jobs.put(jobs)
         self.drain()
 
     def _work(self) -> None:
         with ledger.database.connection_context():
             shop: Eshop | None = None
             try:
+                self.gate.wait()
                 while True:
-                    job = self._jobs.get()
-                    if job is None:
+                    jobs = self._jobs.get()
+                    if jobs is None:
                         return
-                    key, order_id, number, details = job
                     try:
                         if shop is None:
                             shop = self.ctx.connections.eshop(self.ctx.settings)
-                        problem = mark_order(shop, self.ctx.settings, key, order_id, number, details)
+                        results = mark_orders(shop, self.ctx.settings, jobs)
                     except Exception as exc:
-                        log.exception("marking worker failed on order %s", key)
+                        log.exception("marking worker failed on %d orders", len(jobs))
                         problem = f"neočekávaná chyba ({type(exc).__name__})"
-                        with contextlib.suppress(Exception):
-                            mark_pending(key, problem)
-                    self._done.put((key, problem))
+                        results = [(key, problem) for key, *_ in jobs]
+                        for key, *_ in jobs:
+                            with contextlib.suppress(Exception):
+                                mark_pending(key, problem)
+                    for result in results:
+                        self._done.put(result)
             finally:
                 if shop is not None:
                     shop.close()
@@ -670,10 +907,12 @@ class ShopMarker:
                 key, problem = self._done.get_nowait()
             except queue.Empty:
                 return
+            self.ctx.count_request("eshop")
             note_mark(self.ctx, key, problem, self.stats)
 
     def close(self) -> None:
         """Wait for every queued marking, then stop the workers."""
+        self.gate.set()
         if self._started:
             for _ in self._threads:
                 self._jobs.put(None)

@@ -115,6 +115,16 @@ class CodeResolver:
 
     def resolve(self, skus: Iterable[str]) -> dict[str, str | None]:
         """Codes for the given SKUs (as written in the shop); unpaired ones map to None."""
+        wanted = list(skus)
+        self.fetch(wanted)
+        return self.known(wanted)
+
+    def fetch(self, skus: Iterable[str]) -> None:
+        """Ask POHODA about the SKUs neither the Pairing table nor this run's cache knows (the only I/O here).
+
+        May run in a helper thread while :meth:`known` answers other SKUs in
+        the job's thread: it only adds keys to the cache.
+        """
         if not self._loaded:
             self.load_table()
         wanted = list(dict.fromkeys(s.strip() for s in skus if s and s.strip()))
@@ -123,8 +133,16 @@ class CodeResolver:
             self._lookup(missing)
         elif missing:
             self._cache.update({self._norm(s): None for s in missing})
+
+    def known(self, skus: Iterable[str]) -> dict[str, str | None]:
+        """Codes for SKUs already fetched (:meth:`fetch`); no POHODA request — a SKU never fetched maps to None."""
+        if not self._loaded:
+            self.load_table()
         out: dict[str, str | None] = {}
-        for sku in wanted:
+        for raw in skus:
+            sku = raw.strip() if raw else ""
+            if not sku or sku in out:
+                continue
             key = self._norm(sku)
             code = self._table.get(key) or self._cache.get(key)
             out[sku] = code
