@@ -24,6 +24,7 @@ import itertools
 import logging
 import re
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -221,6 +222,8 @@ class WooCommerce:
         self.base_url = shop_base_url(connection.url)
         #: order statuses known to exist in this shop (the core ones, plus any the shop confirmed)
         self._known_statuses: set[str] = set(CORE_ORDER_STATUSES)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
         self._http = JsonHttp(
             self.base_url,
             authorize=make_authorizer(connection, now),
@@ -240,8 +243,20 @@ class WooCommerce:
         return f"WooCommerce({self.base_url!r})"
 
     def close(self) -> None:
-        """Release the HTTP connections."""
+        """Release the HTTP connections (and the marking threads)."""
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         self._http.close()
+
+    def _marks_pool(self) -> ThreadPoolExecutor:
+        """The threads that send many orders' calls at once; kept for the connector's life, so their
+        sessions (one per thread) and kept-alive connections serve every batch, not just one."""
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.parallel_requests, thread_name_prefix="woo-marks")
+            return self._pool
 
     def __enter__(self) -> WooCommerce:
         return self
@@ -566,64 +581,59 @@ class WooCommerce:
             unique.setdefault(int(mark.order_id), mark)
         answers: dict[int, str] = {}
         stop: list[str] = []
-        workers = min(self.parallel_requests, len(unique))
-        pool = ThreadPoolExecutor(workers, thread_name_prefix="woo-marks") if workers > 1 else None
-        try:
-            currents = {oid: m.current for oid, m in unique.items() if m.current is not None}
-            to_read = [oid for oid in unique if oid not in currents]
-            reads = self._each(pool, stop, [(oid, functools.partial(self.get_order, oid)) for oid in to_read])
-            for oid, (order, reason) in zip(to_read, reads, strict=True):
-                if order is None:
-                    answers[oid] = reason
-                else:
-                    currents[oid] = order
-            key = self.connection.pohoda_number_meta_key
-            status_problems: dict[str, str] = {}
-            pending: list[tuple[int, dict[str, object], str, str]] = []  # id, payload, target, note
-            notes: list[tuple[int, Callable[[], None]]] = []
-            for oid, mark in unique.items():
-                if oid in answers:
-                    continue
-                current = currents[oid]
-                target = self.connection.transferred_status if mark.status is None else mark.status
-                text = mark.note or f"Přeneseno do POHODY jako objednávka {mark.pohoda_number}."
-                if current.meta_value(key) == mark.pohoda_number and (not target or current.status == target):
-                    notes.append((oid, functools.partial(self._ensure_note, oid, text, mark.pohoda_number)))
-                    continue
-                if target:
-                    if target not in status_problems:
-                        check = functools.partial(self._check_status, target)
-                        status_problems[target] = self._attempt(f"stav {target}", stop, check)[1]
-                    if status_problems[target]:
-                        answers[oid] = status_problems[target]
-                        continue
-                meta = [{"key": key, "value": mark.pohoda_number}]
-                payload: dict[str, object] = {"id": oid, "meta_data": meta}
-                if target:
-                    payload["status"] = target
-                pending.append((oid, payload, target, text))
-            start = 0
-            while start < len(pending):
-                chunk = pending[start : start + self.batch_size]
-                start += len(chunk)
-                outcomes, reason = self._attempt(
-                    f"dávka objednávek {chunk[0][0]}…", stop,
-                    functools.partial(self._batch, "/orders/batch", "update", [item[1] for item in chunk]),
-                )
-                if outcomes is None:
-                    answers.update((item[0], reason) for item in chunk)
-                    continue
-                for (oid, _, target, text), outcome in zip(chunk, outcomes, strict=True):
-                    problem = self._batch_mark_problem(outcome, target)
-                    if problem:
-                        answers[oid] = problem
-                    else:
-                        notes.append((oid, functools.partial(self._add_note, oid, text)))
-            for (oid, _), (_, reason) in zip(notes, self._each(pool, stop, notes), strict=True):
+        pool = self._marks_pool() if self.parallel_requests > 1 and len(unique) > 1 else None
+        currents = {oid: m.current for oid, m in unique.items() if m.current is not None}
+        to_read = [oid for oid in unique if oid not in currents]
+        reads = self._each(pool, stop, [(oid, functools.partial(self.get_order, oid)) for oid in to_read])
+        for oid, (order, reason) in zip(to_read, reads, strict=True):
+            if order is None:
                 answers[oid] = reason
-        finally:
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
+            else:
+                currents[oid] = order
+        key = self.connection.pohoda_number_meta_key
+        status_problems: dict[str, str] = {}
+        pending: list[tuple[int, dict[str, object], str, str]] = []  # id, payload, target, note
+        notes: list[tuple[int, Callable[[], None]]] = []
+        for oid, mark in unique.items():
+            if oid in answers:
+                continue
+            current = currents[oid]
+            target = self.connection.transferred_status if mark.status is None else mark.status
+            text = mark.note or f"Přeneseno do POHODY jako objednávka {mark.pohoda_number}."
+            if current.meta_value(key) == mark.pohoda_number and (not target or current.status == target):
+                notes.append((oid, functools.partial(self._ensure_note, oid, text, mark.pohoda_number)))
+                continue
+            if target:
+                if target not in status_problems:
+                    check = functools.partial(self._check_status, target)
+                    status_problems[target] = self._attempt(f"stav {target}", stop, check)[1]
+                if status_problems[target]:
+                    answers[oid] = status_problems[target]
+                    continue
+            meta = [{"key": key, "value": mark.pohoda_number}]
+            payload: dict[str, object] = {"id": oid, "meta_data": meta}
+            if target:
+                payload["status"] = target
+            pending.append((oid, payload, target, text))
+        start = 0
+        while start < len(pending):
+            chunk = pending[start : start + self.batch_size]
+            start += len(chunk)
+            outcomes, reason = self._attempt(
+                f"dávka objednávek {chunk[0][0]}…", stop,
+                functools.partial(self._batch, "/orders/batch", "update", [item[1] for item in chunk]),
+            )
+            if outcomes is None:
+                answers.update((item[0], reason) for item in chunk)
+                continue
+            for (oid, _, target, text), outcome in zip(chunk, outcomes, strict=True):
+                problem = self._batch_mark_problem(outcome, target)
+                if problem:
+                    answers[oid] = problem
+                else:
+                    notes.append((oid, functools.partial(self._add_note, oid, text)))
+        for (oid, _), (_, reason) in zip(notes, self._each(pool, stop, notes), strict=True):
+            answers[oid] = reason
         failed = sum(bool(answers.get(oid, "")) for oid in unique)
         log.info("WooCommerce: označení %d objednávek jako přenesených, chyb %d", len(unique), failed)
         return {int(m.order_id): answers.get(int(m.order_id), "") for m in marks}
