@@ -581,7 +581,10 @@ class Sender:
 
     @property
     def idle(self) -> bool:
-        """True when no pack is queued or in flight (POHODA would wait for the next one)."""
+        """True when no pack is queued or in flight (POHODA would wait for the next one); never in a dry run,
+        whose preview shows full batches."""
+        if self.ctx.dry_run:
+            return False
         return self._lane is None or self._lane.pending == 0
 
     def finish(self) -> None:
