@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from adapter import ledger
-from adapter.errors import MServerUnavailable
+from adapter.errors import MServerUnavailable, PackError
 from adapter.eshop.woocommerce import WooCommerce
 from adapter.pohoda.client import MServerClient
 from adapter.records import Order
@@ -131,3 +131,31 @@ def test_cancel_mid_run_records_the_batch_in_flight_and_resumes(env: Env, monkey
     assert again.status == "ok", again.message
     got = received_by_key(env)
     assert set(got) == {str(i) for i in ids} and all(len(v) == 1 for v in got.values())
+
+
+def test_a_pack_refused_whole_is_recorded_and_the_run_goes_on(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(orders_job, "CHUNK", 20)
+    env.with_orders(batch_size=10)
+    ids = add_paired_orders(env, 60)
+    real_post = MServerClient.post
+    writes = {"n": 0}
+    refused: list[str] = []
+
+    def refuse_third(self: MServerClient, data_pack: bytes, **kw: Any) -> bytes:
+        if kw.get("write"):
+            writes["n"] += 1
+            if writes["n"] == 3:
+                refused.extend(k for k, s in states().items() if s == "sending")
+                raise PackError("Účetní období je uzamčeno.")
+        return real_post(self, data_pack, **kw)
+
+    monkeypatch.setattr(MServerClient, "post", refuse_third)
+    run = env.run()
+    assert run.status == "partial"
+    after = states()
+    errors = {k for k, s in after.items() if s == "error"}
+    assert len(errors) == 10 and errors <= set(refused)
+    assert all("Účetní období je uzamčeno" in ledger.get_entry("orders", k).error for k in errors)
+    assert {k for k, s in after.items() if s == "ok"} == {str(i) for i in ids} - errors, "later packs still sent"
+    assert writes["n"] == 6 and run.error_count == 10 and run.ok_count == 50
+    assert run.done == 60 and run.pohoda_requests >= 6

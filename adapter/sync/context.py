@@ -25,7 +25,7 @@ from adapter.errors import AdapterError
 
 log = logging.getLogger(__name__)
 
-#: guards the request counters of every context (a few increments per batch; never contended for long)
+#: guards the request counters and the lazy mServer client of every context (held only for a moment)
 _COUNT_LOCK = threading.Lock()
 
 if TYPE_CHECKING:
@@ -80,10 +80,11 @@ class JobContext:
     # ------------------------------------------------------------------ connections
 
     def pohoda(self) -> MServerClient:
-        """The mServer client (created on first use, closed by the runner)."""
-        if self._pohoda is None:
-            self._pohoda = self.connections.pohoda(self.settings)
-        return self._pohoda
+        """The mServer client (created on first use — also from a job's helper thread —, closed by the runner)."""
+        with _COUNT_LOCK:
+            if self._pohoda is None:
+                self._pohoda = self.connections.pohoda(self.settings)
+            return self._pohoda
 
     def eshop(self) -> Eshop:
         """The e-shop connector (created on first use, closed by the runner)."""

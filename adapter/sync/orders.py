@@ -548,8 +548,11 @@ class Sender:
         if self._lane is None:
             client = self.ctx.pohoda()
 
-            def send(body: bytes) -> bytes:  # only the request here: the answer is read in the job's thread
-                return client.post(body, write=True)
+            def send(body: bytes) -> bytes | PackError:  # only the request here: the answer is read in the job's thread
+                try:
+                    return client.post(body, write=True)
+                except PackError as exc:  # POHODA refused this pack whole: an answer, not a failure of the lane
+                    return exc
 
             self._lane = SendLane(send, ahead=2, name="orders-to-pohoda")
         return self._lane
@@ -570,7 +573,6 @@ class Sender:
             return
         lane = self._lane_now()
         begin_sending(ctx, pack, good)
-        ctx.count_request("pohoda")
         lane.submit((good, pack), pack.xml)
 
     def collect(self, *, wait: bool = False) -> None:
@@ -604,8 +606,11 @@ class Sender:
             for outcome in lane.results(wait=True):
                 try:
                     record_outcome(self.ctx, self.marker, outcome, self.stats)
-                except Exception:  # already failing: the rows stay "sending" and the next run reconciles them
-                    log.debug("recording an answer after an abort failed", exc_info=True)
+                except Exception as exc:  # already failing: the rows stay "sending", the next run looks them up
+                    log.warning("the answer to a pack in flight was lost while the run stopped: %s", exc)
+                    for p in outcome.tag[0]:
+                        self.ctx.event(p.key, "sending", "Odpověď POHODY na dávku se ztratila; objednávka se při "
+                                       "příštím běhu nejdřív dohledá v POHODĚ.", label=label_of(p.order.number))
         finally:
             lane.close()
 
@@ -619,16 +624,21 @@ def record_outcome(ctx: JobContext, marker: ShopMarker, outcome: Outcome[Batch],
     """
     good, _pack = outcome.tag
     if not outcome.sent:
-        ledger.set_state(AGENDA, [p.key for p in good], "pending",
-                         error="Dávka nebyla odeslána, protože se přenos zastavil; odešle se při příštím běhu.")
+        reason = "Dávka nebyla odeslána, protože se přenos zastavil; odešle se při příštím běhu."
+        ledger.set_state(AGENDA, [p.key for p in good], "pending", error=reason)
+        for p in good:
+            ctx.event(p.key, "pending", reason, label=label_of(p.order.number))
+        ctx.advance(len(good))
+        return
+    ctx.count_request("pohoda")
+    if isinstance(outcome.value, PackError):
+        exc = outcome.value
+        rows = [finish_error(ctx, p, f"POHODA odmítla celou dávku: {exc.note or exc.message}", [], None, stats)
+                for p in good]
+        ledger.save_entries(AGENDA, rows)
         return
     if outcome.error is not None:
         exc = outcome.error
-        if isinstance(exc, PackError):
-            rows = [finish_error(ctx, p, f"POHODA odmítla celou dávku: {exc.note or exc.message}", [], None, stats)
-                    for p in good]
-            ledger.save_entries(AGENDA, rows)
-            return
         if isinstance(exc, IcoMismatch):
             ledger.set_state(AGENDA, [p.key for p in good], "pending", error="")
         # PohodaError / ResponseParseError: the answer is lost — the rows stay "sending" and the next run
