@@ -865,7 +865,7 @@ class ShopMarker:
     :meth:`close` is called.
     """
 
-    def __init__(self, ctx: JobContext, stats: RunStats, workers: int = 2) -> None:
+    def __init__(self, ctx: JobContext, stats: RunStats, workers: int = 1) -> None:
         self.ctx, self.stats = ctx, stats
         self._jobs: queue.Queue[list[MarkJob] | None] = queue.Queue()
         self._done: queue.Queue[tuple[str, str]] = queue.Queue()
