@@ -107,6 +107,15 @@ def shop_with_orders(folder: Path, orders: int, lines: int) -> tuple[subprocess.
     return woo, woo_url
 
 
+def reference_cpu() -> float:
+    """CPU seconds of a fixed pure-Python loop: how fast this machine is right now (a shared VM's speed drifts)."""
+    started = time.process_time()
+    total = 0
+    for i in range(1_000_000):
+        total += i * i
+    return time.process_time() - started
+
+
 def one_run(folder: Path, orders: int, lines: int, faults: dict[str, int]) -> dict[str, Any]:
     """A fresh shop and POHODA (emulator processes) and ledger, one orders run; returns the figures."""
     folder.mkdir(parents=True)
@@ -126,18 +135,20 @@ def one_run(folder: Path, orders: int, lines: int, faults: dict[str, int]) -> di
         )
         tune_threads()  # as the app and the CLI do at start-up
         runner = JobRunner(lambda: settings, default_connections())
+        speed = reference_cpu()
         with ledger.database.connection_context():
             started, cpu_started = time.perf_counter(), time.process_time()
             run, _ = runner.run_inline("orders", "cli")
             wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
             marked = ledger.Entry.select().where((ledger.Entry.agenda == "orders") & (ledger.Entry.state == "ok")
                                                  & ~ledger.Entry.details.contains('"mark_pending": true')).count()
+        speed = (speed + reference_cpu()) / 2
         stats = admin(url, "stats")
         in_pohoda = len(admin(url, "orders"))
         shop = admin(woo_url, "stats")
         latency = (stats["requests"] * faults.get("latency_ms", 0) + stats["items"]
                    * faults.get("latency_per_item_ms", 0)) / 1000
-        return {"wall": wall, "cpu": cpu, "orders": in_pohoda, "requests": stats["requests"], "items": stats["items"],
+        return {"wall": wall, "cpu": cpu, "reference": speed, "orders": in_pohoda, "requests": stats["requests"], "items": stats["items"],
                 "busy": stats.get("busy_seconds", 0.0), "latency": latency, "status": run.status,
                 "message": run.message, "shop_requests": shop["requests"], "marked": marked}
     finally:
@@ -167,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     for n, run in ((1, fast), (2, slow)):
         title = "latency off" if n == 1 else "50 ms/request + 2 ms/item"
         print(f"{n}) {title}: {run['orders']} orders in POHODA in {run['wall']:.2f} s "
-              f"({run['orders'] / run['wall']:.0f} orders/s, adapter CPU {run['cpu']:.2f} s); {run['requests']} mServer requests, {run['items']} items, "
+              f"({run['orders'] / run['wall']:.0f} orders/s, adapter CPU {run['cpu']:.2f} s, reference loop "
+              f"{run['reference'] * 1000:.0f} ms); {run['requests']} mServer requests, {run['items']} items, "
               f"POHODA busy {run['busy']:.2f} s; {run['shop_requests']} shop requests, {run['marked']} orders marked "
               f"in the shop; run {run['status']}")
     ratio = slow["wall"] / slow["latency"] if slow["latency"] else float("nan")
@@ -198,7 +210,9 @@ def collect(quick: bool = False) -> list[dict[str, Any]]:
         "ok": ratio is not None and ratio <= 1.3 and slow["orders"] == orders and slow["status"] == "ok",
         "note": f"latency sum = {slow['requests']} requests × 50 ms + {slow['items']:,} items × 2 ms = "
                 f"{slow['latency']:.2f} s (the emulated POHODA takes at least that per request; its own work counts "
-                f"toward it); {slow['orders']:,} in POHODA, {slow['marked']:,} marked in the shop, run {slow['status']}",
+                f"toward it); {slow['orders']:,} in POHODA, {slow['marked']:,} marked in the shop, run {slow['status']}; "
+                f"adapter CPU {slow['cpu']:.2f} s; machine speed: a fixed reference loop took {slow['reference'] * 1000:.0f} ms "
+                "(it drifts with the VM; compare runs by it)",
     })
     return rows
 
