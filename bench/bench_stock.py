@@ -13,6 +13,7 @@ Run: ``python bench/bench_stock.py [size]``. Prints figures, asserts nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -107,13 +109,10 @@ def _change_quantities(folder: Path, codes: list[str]) -> None:
     conn.close()
 
 
-def main(size: int = 100_000) -> None:
-    """Run the three measurements and print the figures."""
-    from adapter.emulators import catalogue
-
-    base = Path(tempfile.mkdtemp(prefix="bench-stock-"))
-    t = time.perf_counter()
-    _prepare_mserver(base / "m", size)
+@contextlib.contextmanager
+def _emulators(base: Path, size: int) -> Iterator[tuple[str, str]]:
+    """Both emulators in their own processes over ``base / "m"`` (prepared) and a shop seeded with ``size``
+    products; yields (mServer URL, shop URL) once both answer, stops them afterwards."""
     m_port, w_port = _port(), _port()
     procs = [
         subprocess.Popen([sys.executable, "-c", "import sys; from adapter.emulators.mserver import main; main(sys.argv[1:])",
@@ -127,6 +126,22 @@ def main(size: int = 100_000) -> None:
     try:
         _wait(m_url + "/status")
         _wait(w_url + "/_emulator/health")
+        yield m_url, w_url
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(10)
+
+
+def main(size: int = 100_000) -> None:
+    """Run the three measurements and print the figures."""
+    from adapter.emulators import catalogue
+
+    base = Path(tempfile.mkdtemp(prefix="bench-stock-"))
+    t = time.perf_counter()
+    _prepare_mserver(base / "m", size)
+    with _emulators(base, size) as (m_url, w_url):
         print(f"emulators seeded with {size:,} cards / SKUs in {time.perf_counter() - t:.1f} s")
         cfg = {"data": str(base / "adapter"), "m": m_url, "w": w_url}
 
@@ -155,11 +170,6 @@ def main(size: int = 100_000) -> None:
         ratio = slow["wall"] / floor if floor else float("nan")
         print(f"3. {len(simple)} changes, shop latency 150 ms: {slow['wall']:.2f} s; shop requests {stats['requests']} "
               f"(write calls {stats['write_calls']}) × 0.150 s = {floor:.2f} s → {ratio:.2f}× (target ≤ 1.3×)")
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(10)
 
 
 def _set_counts(folder: Path, counts: dict[str, int]) -> None:
@@ -187,16 +197,6 @@ def collect(quick: bool = False) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     base = Path(tempfile.mkdtemp(prefix="bench-stock-"))
     _prepare_mserver(base / "m", size)
-    m_port, w_port = _port(), _port()
-    procs = [
-        subprocess.Popen([sys.executable, "-c", "import sys; from adapter.emulators.mserver import main; main(sys.argv[1:])",
-                          "--port", str(m_port), "--data", str(base / "m")], cwd=ROOT, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL),
-        subprocess.Popen([sys.executable, "-m", "adapter.emulators.woocommerce", "--port", str(w_port), "--data",
-                          str(base / "w"), "--seed-products", str(size)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL),
-    ]
-    m_url, w_url = f"http://127.0.0.1:{m_port}", f"http://127.0.0.1:{w_port}"
 
     def measured(full: bool) -> tuple[dict[str, Any], dict[str, Any], int]:
         _admin(w_url, "reset_stats", {})
@@ -208,9 +208,7 @@ def collect(quick: bool = False) -> list[dict[str, Any]]:
         return {"name": name, "seconds": out["wall"], "peak_rss_mb": out["rss_mb"], "pohoda_requests": pohoda,
                 "shop_requests": shop["requests"], "ratio": None, "ratio_of": "", **kw}
 
-    try:
-        _wait(m_url + "/status")
-        _wait(w_url + "/_emulator/health")
+    with _emulators(base, size) as (m_url, w_url):
         cfg = {"data": str(base / "adapter"), "m": m_url, "w": w_url}
         first, shop, pohoda = measured(True)
         rows.append(row(f"stock {size:,} full first run", first, shop, pohoda, target="≤ 60 s, ≤ 200 MB",
@@ -246,11 +244,6 @@ def collect(quick: bool = False) -> list[dict[str, Any]]:
                         and shop["batch_items"] == products_of(simple[37 : 37 + many]),
                         note=f"floor = {shop['requests']} shop requests × 150 ms = {floor:.2f} s; batch items "
                              f"{shop['batch_items']:,}, run {slow['status']}"))
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(10)
     return rows
 
 
