@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -35,6 +35,28 @@ def add_paired_orders(env: Env, count: int) -> list[int]:
 
 def states() -> dict[str, str]:
     return {e.key: e.state for e in ledger.entries(agenda="orders", limit=100_000)}
+
+
+REAL_POST = MServerClient.post
+
+
+def on_write(monkeypatch: pytest.MonkeyPatch, nth: int, special: Callable[[Callable[[], bytes]], bytes]) -> dict[str, int]:
+    """Patch ``MServerClient.post``: the ``nth`` write pack goes through ``special(send)`` (``send()`` posts it for
+    real), every other request as usual. Returns the live count of write packs."""
+    writes = {"n": 0}
+
+    def post(self: MServerClient, data_pack: bytes, **kw: Any) -> bytes:
+        def send() -> bytes:
+            return REAL_POST(self, data_pack, **kw)
+
+        if kw.get("write"):
+            writes["n"] += 1
+            if writes["n"] == nth:
+                return special(send)
+        return send()
+
+    monkeypatch.setattr(MServerClient, "post", post)
+    return writes
 
 
 def test_orders_marked_while_the_list_is_read_are_all_transferred_in_one_run(
@@ -70,32 +92,26 @@ def test_a_lost_answer_keeps_its_batch_sending_and_puts_the_queued_ones_back_to_
     monkeypatch.setattr(orders_job, "CHUNK", 20)
     env.with_orders(batch_size=10)
     ids = add_paired_orders(env, 120)
-    real_post = MServerClient.post
-    writes = {"n": 0}
 
-    def flaky_post(self: MServerClient, data_pack: bytes, **kw: Any) -> bytes:
-        if kw.get("write"):
-            writes["n"] += 1
-            if writes["n"] == 3:
-                time.sleep(0.5)  # let the job queue more batches behind this one
-                real_post(self, data_pack, **kw)  # POHODA imports it, but the answer never arrives
-                raise MServerUnavailable(detail="spojení spadlo (test)")
-        return real_post(self, data_pack, **kw)
+    def answer_lost(send: Callable[[], bytes]) -> bytes:
+        time.sleep(0.5)  # let the job queue more batches behind this one
+        send()  # POHODA imports it, but the answer never arrives
+        raise MServerUnavailable(detail="spojení spadlo (test)")
 
-    monkeypatch.setattr(MServerClient, "post", flaky_post)
+    on_write(monkeypatch, 3, answer_lost)
     run = env.run()
     assert run.status == "failed"
     after = states()
     sending = [k for k, s in after.items() if s == "sending"]
     assert len(sending) == 10, "exactly the batch whose answer was lost waits for reconciliation"
-    assert [k for k, s in after.items() if s == "ok"] and len([k for k, s in after.items() if s == "ok"]) == 20
+    assert len([k for k, s in after.items() if s == "ok"]) == 20
     assert all(s in ("ok", "sending", "pending") for s in after.values())
     unsent = [k for k, s in after.items() if s == "pending"]
     for key in unsent:
         assert "nebyla odeslána" in (ledger.get_entry("orders", key).error or "")
     assert len(received_by_key(env)) == 30  # two answered batches + the one whose answer was lost
 
-    monkeypatch.setattr(MServerClient, "post", real_post)
+    monkeypatch.setattr(MServerClient, "post", REAL_POST)
     again = env.run()
     assert again.status == "ok", again.message
     got = received_by_key(env)
@@ -108,25 +124,20 @@ def test_cancel_mid_run_records_the_batch_in_flight_and_resumes(env: Env, monkey
     monkeypatch.setattr(orders_job, "CHUNK", 20)
     env.with_orders(batch_size=10)
     ids = add_paired_orders(env, 100)
-    real_post = MServerClient.post
-    writes = {"n": 0}
 
-    def post_then_cancel(self: MServerClient, data_pack: bytes, **kw: Any) -> bytes:
-        answer = real_post(self, data_pack, **kw)
-        if kw.get("write"):
-            writes["n"] += 1
-            if writes["n"] == 2:
-                ledger.Run.update(cancel_requested=True).where(ledger.Run.status == "running").execute()
+    def post_then_cancel(send: Callable[[], bytes]) -> bytes:
+        answer = send()
+        ledger.Run.update(cancel_requested=True).where(ledger.Run.status == "running").execute()
         return answer
 
-    monkeypatch.setattr(MServerClient, "post", post_then_cancel)
+    on_write(monkeypatch, 2, post_then_cancel)
     run = env.run()
     assert run.status == "interrupted"
     after = states()
     assert "sending" not in after.values(), "the pack in flight was recorded before the run stopped"
     done = {k for k, s in after.items() if s == "ok"}
     assert done and set(received_by_key(env)) == done
-    monkeypatch.setattr(MServerClient, "post", real_post)
+    monkeypatch.setattr(MServerClient, "post", REAL_POST)
     again = env.run()
     assert again.status == "ok", again.message
     got = received_by_key(env)
@@ -137,19 +148,13 @@ def test_a_pack_refused_whole_is_recorded_and_the_run_goes_on(env: Env, monkeypa
     monkeypatch.setattr(orders_job, "CHUNK", 20)
     env.with_orders(batch_size=10)
     ids = add_paired_orders(env, 60)
-    real_post = MServerClient.post
-    writes = {"n": 0}
     refused: list[str] = []
 
-    def refuse_third(self: MServerClient, data_pack: bytes, **kw: Any) -> bytes:
-        if kw.get("write"):
-            writes["n"] += 1
-            if writes["n"] == 3:
-                refused.extend(k for k, s in states().items() if s == "sending")
-                raise PackError("Účetní období je uzamčeno.")
-        return real_post(self, data_pack, **kw)
+    def refuse(send: Callable[[], bytes]) -> bytes:
+        refused.extend(k for k, s in states().items() if s == "sending")
+        raise PackError("Účetní období je uzamčeno.")
 
-    monkeypatch.setattr(MServerClient, "post", refuse_third)
+    writes = on_write(monkeypatch, 3, refuse)
     run = env.run()
     assert run.status == "partial"
     after = states()
