@@ -1,6 +1,6 @@
 """What a sync job gets to work with: settings, connections, progress, the ledger run.
 
-A job is a function ``run(ctx: JobContext) -> None`` in ``adapter/sync/<agenda>.py``.
+A job is an :class:`~adapter.sync.base.AgendaJob` whose ``run(ctx)`` does one run.
 It counts what it did through ``ctx.ok()``, ``ctx.error()``, ``ctx.held()``,
 ``ctx.skipped()`` (each also notes a per-document event for the run detail
 page), reports progress through ``ctx.progress()``, and calls
@@ -15,6 +15,7 @@ import json
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,6 +71,11 @@ class JobContext:
     counts: dict[str, int] = field(default_factory=lambda: {"ok": 0, "error": 0, "held": 0, "skipped": 0})
     done: int = 0
     total: int = 0
+    #: the agenda's own per-run counters for its report (unchanged, duplicate, reconciled, …):
+    #: the job context owns every counter, so no agenda keeps a stats object of its own
+    tally: Counter[str] = field(default_factory=Counter)
+    #: what a preview (dry run) would send, one row per document, for the run detail page
+    preview_rows: list[dict[str, Any]] = field(default_factory=list)
     _pohoda: Any = None
     _eshop: Any = None
     _events: list[tuple[str, str, str, str]] = field(default_factory=list)

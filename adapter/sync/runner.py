@@ -9,7 +9,6 @@ ledger enforces one running row per agenda.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 import threading
@@ -22,6 +21,7 @@ from adapter import ledger
 from adapter.config import AGENDAS, Settings
 from adapter.errors import AdapterError
 from adapter.sync.context import Connections, JobCancelled, JobContext
+from adapter.sync.registry import load_job
 
 log = logging.getLogger(__name__)
 
@@ -42,18 +42,6 @@ def tune_threads() -> None:
     cost to the thread doing CPU work. Called at start-up by the app and the CLI.
     """
     sys.setswitchinterval(SWITCH_INTERVAL)
-
-
-#: agenda → module with ``run(ctx)``
-JOB_MODULES: dict[str, str] = {agenda: f"adapter.sync.{agenda}" for agenda in AGENDAS}
-
-
-def load_job(agenda: str) -> JobFn:
-    """The ``run`` function of an agenda's job module."""
-    if agenda not in JOB_MODULES:
-        raise AdapterError(f"Neznámá agenda „{agenda}“. Povolené: {', '.join(AGENDAS)}.")
-    module = importlib.import_module(JOB_MODULES[agenda])
-    return module.run  # type: ignore[no-any-return]
 
 
 def execute(
