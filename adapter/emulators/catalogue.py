@@ -23,7 +23,7 @@ import random
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 STORES = ("HLAVNI", "PRODEJNA", "EXPEDICE")
 STORAGE_NODES = ("Zboží/Kuchyně", "Zboží/Zahrada", "Zboží/Dílna", "Zboží/Domácnost", "Zboží/Hračky")
@@ -147,171 +147,208 @@ def _generate_cached(seed: int, size: int) -> Catalogue:
     return _generate(seed, size)
 
 
+@dataclass(frozen=True, slots=True)
+class _Quotas:
+    """How many of each special kind a catalogue of ``size`` cards gets."""
+
+    pohoda_only: int
+    unknown: int
+    no_sku: int
+    duplicate: int
+    multi_store: int
+
+    @classmethod
+    def for_size(cls, size: int) -> _Quotas:
+        return cls(
+            pohoda_only=max(1, size // 50),  # 2 %
+            unknown=max(1, size // 100),  # 1 %
+            no_sku=max(1, size // 200),
+            duplicate=max(1, size // 250),
+            multi_store=max(1, size // 40),
+        )
+
+
+@dataclass(slots=True)
+class _ProductList:
+    """Shop products as they are appended, with the running key and the variant counts."""
+
+    items: list[CatalogueProduct] = field(default_factory=list)
+    key: int = 0
+    variable_parents: int = 0
+    variations: int = 0
+
+    def add(self, **fields: Any) -> CatalogueProduct:
+        """Append a product with the next key."""
+        self.key += 1
+        product = CatalogueProduct(key=self.key, **fields)
+        self.items.append(product)
+        return product
+
+
 def _generate(seed: int, size: int) -> Catalogue:
     rng = random.Random(seed * 1_000_003 + size)
-    n_pohoda_only = max(1, size // 50)  # 2 %
-    n_unknown = max(1, size // 100)  # 1 %
-    n_no_sku = max(1, size // 200)
-    n_dup = max(1, size // 250)
-    n_multi = max(1, size // 40)
-
-    cards: list[CatalogueCard] = []
-    for i in range(size):
-        noun, node = _NOUNS[rng.randrange(len(_NOUNS))]
-        adj = _ADJECTIVES[rng.randrange(len(_ADJECTIVES))]
-        rate = rng.choices(("high", "low", "none"), weights=(85, 12, 3))[0]
-        price_excl = _money(Decimal(rng.randrange(1900, 899900)) / 100)
-        price_incl = _money(price_excl * (1 + VAT_PERCENT[rate] / 100))
-        main_store = STORES[0] if rng.random() < 0.85 else STORES[2]
-        stores: tuple[tuple[str, Decimal], ...] = ((main_store, Decimal(rng.randrange(0, 120))),)
-        cards.append(
-            CatalogueCard(
-                id=i + 1,
-                code=f"{node[:3].upper().replace('Ů', 'U').replace('Í', 'I')}{i + 1:06d}",
-                ean=_ean13(rng),
-                name=f"{noun} {adj} {i + 1}",
-                unit=_UNITS[rng.randrange(len(_UNITS))],
-                vat_rate=rate,  # type: ignore[arg-type]
-                price_excl=price_excl,
-                price_incl=price_incl,
-                stores=stores,
-                storage=f"Zboží/{node}",
-                is_internet=True,
-                in_shop=True,
-            )
-        )
-
-    # POHODA-only cards: the last few, also not flagged for the internet half the time.
-    for idx in range(size - n_pohoda_only, size):
-        c = cards[idx]
-        cards[idx] = _replace(c, in_shop=False, is_internet=idx % 2 == 0)
-    # Multi-store cards: a second warehouse with its own quantity.
-    for idx in range(0, n_multi * 7, 7):
-        if idx >= size - n_pohoda_only:
-            break
-        c = cards[idx]
-        other = STORES[1]
-        cards[idx] = _replace(c, stores=(*c.stores, (other, Decimal(rng.randrange(0, 30)))))
-
-    products: list[CatalogueProduct] = []
-    shop_cards = [c for c in cards if c.in_shop]
-    key = 0
-    i = 0
-    n_variable = 0
-    n_variations = 0
-    while i < len(shop_cards):
-        force_group = n_variable == 0 and i == 5 and len(shop_cards) >= 20  # small catalogues get one too
-        if (force_group or rng.random() < 0.04) and i + 4 < len(shop_cards):
-            group = shop_cards[i : i + rng.randrange(2, 5)]
-            axis, values = _VARIANT_AXES[rng.randrange(len(_VARIANT_AXES))]
-            key += 1
-            parent_key = key
-            base = group[0]
-            products.append(
-                CatalogueProduct(
-                    key=parent_key,
-                    kind="variable",
-                    name=base.name.rsplit(" ", 1)[0] + " – více variant",
-                    sku="",
-                    ean="",
-                    regular_price=base.price_incl,
-                    stock=0,
-                    tax_class=_tax_class(base.vat_rate),
-                    role="parent",
-                )
-            )
-            n_variable += 1
-            for j, card in enumerate(group):
-                key += 1
-                products.append(
-                    CatalogueProduct(
-                        key=key,
-                        kind="variation",
-                        name=f"{card.name} ({axis}: {values[j]})",
-                        sku=card.code,
-                        ean=card.ean,
-                        regular_price=card.price_incl,
-                        stock=int(sum(q for _, q in card.stores)),
-                        tax_class=_tax_class(card.vat_rate),
-                        parent_key=parent_key,
-                        attributes=((axis, values[j]),),
-                        pohoda_code=card.code,
-                    )
-                )
-                n_variations += 1
-            i += len(group)
-            continue
-        card = shop_cards[i]
-        key += 1
-        products.append(
-            CatalogueProduct(
-                key=key,
-                kind="simple",
-                name=card.name,
-                sku=card.code,
-                ean=card.ean,
-                regular_price=card.price_incl,
-                stock=int(sum(q for _, q in card.stores)),
-                tax_class=_tax_class(card.vat_rate),
-                pohoda_code=card.code,
-            )
-        )
-        i += 1
-
-    unknown_skus = []
-    for n in range(n_unknown):
-        key += 1
-        sku = f"NEZNAMY-{seed}-{n + 1:04d}"
-        unknown_skus.append(sku)
-        products.append(
-            CatalogueProduct(
-                key=key, kind="simple", name=f"Novinka bez karty v POHODĚ {n + 1} – čaj Earl Grey",
-                sku=sku, ean=_ean13(rng), regular_price=_money(Decimal(rng.randrange(4900, 99900)) / 100),
-                stock=rng.randrange(0, 20), tax_class="reduced-rate", role="unknown",
-            )
-        )
-    for n in range(n_no_sku):
-        key += 1
-        products.append(
-            CatalogueProduct(
-                key=key, kind="simple", name=f"Dárkový poukaz {n + 1} (bez kódu)", sku="", ean="",
-                regular_price=Decimal(500 * (n + 1)), stock=0, tax_class="", role="no_sku",
-            )
-        )
-    simple_paired = [p for p in products if p.kind == "simple" and p.role == "paired"]
-    duplicate_skus = []
-    for n in range(n_dup):
-        original = simple_paired[(n * 37) % len(simple_paired)]
-        duplicate_skus.append(original.sku)
-        key += 1
-        products.append(
-            CatalogueProduct(
-                key=key, kind="simple", name=f"{original.name} (duplicitní SKU)", sku=original.sku,
-                ean=original.ean, regular_price=original.regular_price, stock=original.stock,
-                tax_class=original.tax_class, role="duplicate", pohoda_code=original.sku,
-            )
-        )
-
-    paired_codes = len({p.sku for p in products if p.pohoda_code})
+    quotas = _Quotas.for_size(size)
+    cards = [_card(rng, i) for i in range(size)]
+    _keep_some_out_of_shop(cards, quotas)
+    _add_second_stores(rng, cards, quotas)
+    products = _ProductList()
+    _shop_products(rng, [c for c in cards if c.in_shop], products)
+    unknown_skus = _unknown_products(rng, seed, quotas.unknown, products)
+    _no_sku_products(quotas.no_sku, products)
+    duplicate_skus = _duplicate_products(quotas.duplicate, products)
     expected = Expected(
         cards=size,
-        pohoda_only=n_pohoda_only,
-        shop_unknown=n_unknown,
-        shop_no_sku=n_no_sku,
-        shop_duplicate=n_dup,
+        pohoda_only=quotas.pohoda_only,
+        shop_unknown=quotas.unknown,
+        shop_no_sku=quotas.no_sku,
+        shop_duplicate=quotas.duplicate,
         multi_store_cards=sum(1 for c in cards if len(c.stores) > 1),
-        variable_parents=n_variable,
-        variations=n_variations,
-        paired_codes=paired_codes,
+        variable_parents=products.variable_parents,
+        variations=products.variations,
+        paired_codes=len({p.sku for p in products.items if p.pohoda_code}),
     )
     return Catalogue(
         seed=seed,
         cards=tuple(cards),
-        products=tuple(products),
+        products=tuple(products.items),
         expected=expected,
         unknown_skus=tuple(unknown_skus),
         duplicate_skus=tuple(duplicate_skus),
     )
+
+
+def _card(rng: random.Random, i: int) -> CatalogueCard:
+    """Stock card number ``i + 1``, in the shop, in one warehouse."""
+    noun, node = _NOUNS[rng.randrange(len(_NOUNS))]
+    adj = _ADJECTIVES[rng.randrange(len(_ADJECTIVES))]
+    rate = rng.choices(("high", "low", "none"), weights=(85, 12, 3))[0]
+    price_excl = _money(Decimal(rng.randrange(1900, 899900)) / 100)
+    price_incl = _money(price_excl * (1 + VAT_PERCENT[rate] / 100))
+    main_store = STORES[0] if rng.random() < 0.85 else STORES[2]
+    stores: tuple[tuple[str, Decimal], ...] = ((main_store, Decimal(rng.randrange(0, 120))),)
+    return CatalogueCard(
+        id=i + 1,
+        code=f"{node[:3].upper().replace('Ů', 'U').replace('Í', 'I')}{i + 1:06d}",
+        ean=_ean13(rng),
+        name=f"{noun} {adj} {i + 1}",
+        unit=_UNITS[rng.randrange(len(_UNITS))],
+        vat_rate=rate,  # type: ignore[arg-type]
+        price_excl=price_excl,
+        price_incl=price_incl,
+        stores=stores,
+        storage=f"Zboží/{node}",
+        is_internet=True,
+        in_shop=True,
+    )
+
+
+def _keep_some_out_of_shop(cards: list[CatalogueCard], quotas: _Quotas) -> None:
+    """POHODA-only cards: the last few, also not flagged for the internet half the time."""
+    size = len(cards)
+    for idx in range(size - quotas.pohoda_only, size):
+        cards[idx] = _replace(cards[idx], in_shop=False, is_internet=idx % 2 == 0)
+
+
+def _add_second_stores(rng: random.Random, cards: list[CatalogueCard], quotas: _Quotas) -> None:
+    """Multi-store cards: every seventh card gets a second warehouse with its own quantity."""
+    for idx in range(0, quotas.multi_store * 7, 7):
+        if idx >= len(cards) - quotas.pohoda_only:
+            break
+        c = cards[idx]
+        cards[idx] = _replace(c, stores=(*c.stores, (STORES[1], Decimal(rng.randrange(0, 30)))))
+
+
+def _shop_products(rng: random.Random, shop_cards: list[CatalogueCard], products: _ProductList) -> None:
+    """One simple product per shop card, except runs of 2–4 cards grouped as a variable product."""
+    i = 0
+    while i < len(shop_cards):
+        force_group = products.variable_parents == 0 and i == 5 and len(shop_cards) >= 20  # small ones get one too
+        if (force_group or rng.random() < 0.04) and i + 4 < len(shop_cards):
+            group = shop_cards[i : i + rng.randrange(2, 5)]
+            _variable_product(rng, group, products)
+            i += len(group)
+            continue
+        card = shop_cards[i]
+        products.add(
+            kind="simple",
+            name=card.name,
+            sku=card.code,
+            ean=card.ean,
+            regular_price=card.price_incl,
+            stock=int(sum(q for _, q in card.stores)),
+            tax_class=_tax_class(card.vat_rate),
+            pohoda_code=card.code,
+        )
+        i += 1
+
+
+def _variable_product(rng: random.Random, group: list[CatalogueCard], products: _ProductList) -> None:
+    """A parent without SKU and one variation per card of ``group`` along one attribute axis."""
+    axis, values = _VARIANT_AXES[rng.randrange(len(_VARIANT_AXES))]
+    base = group[0]
+    parent = products.add(
+        kind="variable",
+        name=base.name.rsplit(" ", 1)[0] + " – více variant",
+        sku="",
+        ean="",
+        regular_price=base.price_incl,
+        stock=0,
+        tax_class=_tax_class(base.vat_rate),
+        role="parent",
+    )
+    products.variable_parents += 1
+    for j, card in enumerate(group):
+        products.add(
+            kind="variation",
+            name=f"{card.name} ({axis}: {values[j]})",
+            sku=card.code,
+            ean=card.ean,
+            regular_price=card.price_incl,
+            stock=int(sum(q for _, q in card.stores)),
+            tax_class=_tax_class(card.vat_rate),
+            parent_key=parent.key,
+            attributes=((axis, values[j]),),
+            pohoda_code=card.code,
+        )
+        products.variations += 1
+
+
+def _unknown_products(rng: random.Random, seed: int, count: int, products: _ProductList) -> list[str]:
+    """Shop products whose SKU POHODA does not know; returns their SKUs."""
+    skus = []
+    for n in range(count):
+        sku = f"NEZNAMY-{seed}-{n + 1:04d}"
+        skus.append(sku)
+        products.add(
+            kind="simple", name=f"Novinka bez karty v POHODĚ {n + 1} – čaj Earl Grey",
+            sku=sku, ean=_ean13(rng), regular_price=_money(Decimal(rng.randrange(4900, 99900)) / 100),
+            stock=rng.randrange(0, 20), tax_class="reduced-rate", role="unknown",
+        )
+    return skus
+
+
+def _no_sku_products(count: int, products: _ProductList) -> None:
+    """Gift vouchers without a SKU."""
+    for n in range(count):
+        products.add(
+            kind="simple", name=f"Dárkový poukaz {n + 1} (bez kódu)", sku="", ean="",
+            regular_price=Decimal(500 * (n + 1)), stock=0, tax_class="", role="no_sku",
+        )
+
+
+def _duplicate_products(count: int, products: _ProductList) -> list[str]:
+    """Copies of paired simple products under the same SKU (a conflict); returns the repeated SKUs."""
+    simple_paired = [p for p in products.items if p.kind == "simple" and p.role == "paired"]
+    skus = []
+    for n in range(count):
+        original = simple_paired[(n * 37) % len(simple_paired)]
+        skus.append(original.sku)
+        products.add(
+            kind="simple", name=f"{original.name} (duplicitní SKU)", sku=original.sku,
+            ean=original.ean, regular_price=original.regular_price, stock=original.stock,
+            tax_class=original.tax_class, role="duplicate", pohoda_code=original.sku,
+        )
+    return skus
 
 
 def _replace(card: CatalogueCard, **changes: object) -> CatalogueCard:
