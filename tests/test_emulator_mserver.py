@@ -29,7 +29,7 @@ from lxml import etree
 
 from adapter.emulators import catalogue
 from adapter.emulators.mserver import MServerEmulator, main
-from adapter.emulators.mserver_xml import NS, Children, find, findall, q, text
+from adapter.emulators.mserver.xml_io import NS, Children, find, findall, q, text
 from adapter.records import StockCard
 
 AUTH = {"STW-Authorization": "Basic " + base64.b64encode(b"admin:heslo").decode()}

@@ -106,7 +106,7 @@ def test_oauth_signature_checked_exactly(woo: WooEmulator) -> None:
 
 
 def test_oauth_hmac_sha1_and_header_params_work(woo: WooEmulator) -> None:
-    from adapter.emulators.woo_auth import sign, signature_base
+    from adapter.emulators.woocommerce.auth import sign, signature_base
 
     url = wc(woo, "orders")
     params = {"oauth_consumer_key": KEY, "oauth_timestamp": str(int(time.time())), "oauth_nonce": "abc123",

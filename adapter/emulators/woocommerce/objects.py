@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from adapter.emulators.woo_http import WpError, invalid_id, validate
-from adapter.emulators.woo_seed import sync_variable
-from adapter.emulators.woo_shapes import (
+from adapter.emulators.woocommerce.rest import WpError, invalid_id, validate
+from adapter.emulators.woocommerce.seed import sync_variable
+from adapter.emulators.woocommerce.shapes import (
     COUPONS,
     ORDER_STATUSES,
     STATUS_LABELS,
@@ -37,7 +37,7 @@ from adapter.emulators.woo_shapes import (
     render_variation,
     slugify,
 )
-from adapter.emulators.woo_store import Store
+from adapter.emulators.woocommerce.store import Store
 
 Doc = dict[str, Any]
 S = {"type": "string"}

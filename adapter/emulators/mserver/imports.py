@@ -15,7 +15,7 @@ from typing import Any
 
 from lxml import etree
 
-from adapter.emulators.mserver_common import (
+from adapter.emulators.mserver.common import (
     ZERO,
     Currency,
     ItemContext,
@@ -37,8 +37,8 @@ from adapter.emulators.mserver_common import (
     store_lines,
     totals,
 )
-from adapter.emulators.mserver_db import DEFAULT_STORE
-from adapter.emulators.mserver_xml import Children, boolean, decimal, find, findall, text
+from adapter.emulators.mserver.db import DEFAULT_STORE
+from adapter.emulators.mserver.xml_io import Children, boolean, decimal, find, findall, text
 
 # --------------------------------------------------------------------------- actionType
 

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from adapter.emulators.woo_http import (
+from adapter.emulators.woocommerce.objects import Objects
+from adapter.emulators.woocommerce.rest import (
     Request,
     Response,
     WpError,
@@ -19,8 +20,7 @@ from adapter.emulators.woo_http import (
     response_fields,
     validate,
 )
-from adapter.emulators.woo_objects import Objects
-from adapter.emulators.woo_shapes import ORDER_STATUSES, local_to_gmt, parse_request_date
+from adapter.emulators.woocommerce.shapes import ORDER_STATUSES, local_to_gmt, parse_request_date
 
 Doc = dict[str, Any]
 Handler = Callable[[Request, dict[str, str]], Response]

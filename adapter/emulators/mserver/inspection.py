@@ -14,8 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from adapter.emulators.mserver_common import ZERO, dec
-from adapter.emulators.mserver_db import MServerStore
+from adapter.emulators.mserver.common import ZERO, dec
+from adapter.emulators.mserver.db import MServerStore
 from adapter.records import Address, AddressBookEntry, PriceLevel, StockCard
 
 

@@ -21,16 +21,16 @@ from typing import Any
 
 from lxml import etree
 
-from adapter.emulators.mserver_common import ItemContext, ItemError, Produced
-from adapter.emulators.mserver_db import MServerStore
-from adapter.emulators.mserver_imports import (
+from adapter.emulators.mserver.common import ItemContext, ItemError, Produced
+from adapter.emulators.mserver.db import MServerStore
+from adapter.emulators.mserver.imports import (
     import_address,
     import_invoice,
     import_order,
     import_receipt,
     import_stock,
 )
-from adapter.emulators.mserver_lists import (
+from adapter.emulators.mserver.lists import (
     error_list,
     list_addresses,
     list_invoices,
@@ -38,7 +38,7 @@ from adapter.emulators.mserver_lists import (
     list_stock,
     list_tag_for,
 )
-from adapter.emulators.mserver_xml import (
+from adapter.emulators.mserver.xml_io import (
     ITEM_CLOSE,
     PACK_CLOSE,
     XML_DECLARATION,

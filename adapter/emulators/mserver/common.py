@@ -17,8 +17,8 @@ from typing import Any
 from lxml import etree
 
 from adapter.emulators.catalogue import STORES
-from adapter.emulators.mserver_db import MServerStore
-from adapter.emulators.mserver_xml import (
+from adapter.emulators.mserver.db import MServerStore
+from adapter.emulators.mserver.xml_io import (
     Children,
     boolean,
     cp1250_safe,

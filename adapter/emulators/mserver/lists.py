@@ -16,9 +16,9 @@ from typing import Any
 
 from lxml import etree
 
-from adapter.emulators.mserver_common import ZERO, ItemContext, ItemError, dec
-from adapter.emulators.mserver_imports import address_filter_sql, stock_filter_sql
-from adapter.emulators.mserver_xml import (
+from adapter.emulators.mserver.common import ZERO, ItemContext, ItemError, dec
+from adapter.emulators.mserver.imports import address_filter_sql, stock_filter_sql
+from adapter.emulators.mserver.xml_io import (
     boolean,
     detail,
     find,

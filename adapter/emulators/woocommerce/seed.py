@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from adapter.emulators import catalogue
-from adapter.emulators.woo_shapes import (
+from adapter.emulators.woocommerce.shapes import (
     COUPONS,
     ChargeIn,
     LineIn,

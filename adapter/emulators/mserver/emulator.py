@@ -25,35 +25,38 @@ Choices where PROTOCOL.md says UNVERIFIED are listed in ``DOCUMENTED_CHOICES``.
 
 from __future__ import annotations
 
-import argparse
-import base64
-import binascii
-import contextlib
-import gzip
 import json
-import logging
 import random
 import threading
 import time
 import uuid
 import zlib
 from collections import Counter
-from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from adapter.emulators import catalogue
-from adapter.emulators import mserver_inspect as inspect_
-from adapter.emulators.mserver_db import MServerStore
-from adapter.emulators.mserver_pack import PackOptions, PackProcessor
-from adapter.emulators.mserver_xml import BodyWriter, esc, iter_file
+from adapter.emulators.mserver import inspection as inspect_
+from adapter.emulators.mserver.db import MServerStore
+from adapter.emulators.mserver.pack import PackOptions, PackProcessor
+from adapter.emulators.mserver.transport import (
+    HTML_LOGIN,
+    EmulatorServer,
+    Response,
+    authorized,
+    choose_compression,
+    decompress,
+    json_response,
+    read_body,
+    send,
+    status_body,
+)
+from adapter.emulators.mserver.xml_io import BodyWriter
 from adapter.pohoda import schema as pohoda_schema
-
-log = logging.getLogger(__name__)
 
 PROGRAM_VERSION = "13907.6 SQL (emulátor)"
 
@@ -97,69 +100,6 @@ _FAULT_DEFAULTS: dict[str, Any] = {
     "unauthorized": False,
 }
 
-_HTML_LOGIN = """<!DOCTYPE html>
-<html lang="cs"><head><meta charset="windows-1250"><title>POHODA - Přihlášení</title></head>
-<body><h1>Přihlášení do programu POHODA</h1>
-<form method="post"><label>Uživatel <input name="user"></label>
-<label>Heslo <input name="password" type="password"></label><button>Přihlásit</button></form>
-</body></html>"""
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal | date):
-        return str(value)
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: getattr(value, f.name) for f in fields(value)}
-    raise TypeError(f"not JSON serialisable: {type(value)}")
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    """Threaded server; the emulator serialises /xml processing itself."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-    def __init__(self, address: tuple[str, int], emulator: MServerEmulator) -> None:
-        super().__init__(address, _Handler)
-        self.emulator = emulator
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Routes every request to :meth:`MServerEmulator.handle`."""
-
-    protocol_version = "HTTP/1.1"
-    server_version = "POHODA-mServer-emulator"
-    #: headers and body go out in separate writes; without TCP_NODELAY Nagle + delayed ACK add ~40 ms a request
-    disable_nagle_algorithm = True
-    sys_version = ""
-
-    def do_GET(self) -> None:
-        """GET /status, admin reads; everything else is routed too (405/404)."""
-        self.server.emulator.handle(self)  # type: ignore[attr-defined]
-
-    def do_POST(self) -> None:
-        """POST /xml, /status, admin writes."""
-        self.server.emulator.handle(self)  # type: ignore[attr-defined]
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: log at debug level only."""
-        log.debug("mserver-emulator %s " + format, self.address_string(), *args)
-
-
-@dataclass
-class _Response:
-    """A response to send: status, headers and a body (bytes or a spooled file)."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes = b""
-    file: Any = None
-    length: int = 0
-    send_length: int | None = None  #: bytes actually sent (cut_response)
-    promise_full: bool = False  #: announce the full length even when cutting (connection drop)
-
-
 class MServerEmulator:
     """An in-process POHODA mServer emulator backed by SQLite in ``data_dir``."""
 
@@ -180,7 +120,7 @@ class MServerEmulator:
         self._status_codes: Counter[int] = Counter()
         self._active = 0
         self._pending = 0
-        self._server: _HTTPServer | None = None
+        self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
         self._host, self._port = "127.0.0.1", 0
         self._down_timer: threading.Timer | None = None
@@ -210,7 +150,7 @@ class MServerEmulator:
         return self.url
 
     def _listen(self) -> None:
-        server = _HTTPServer((self._host, self._port), self)
+        server = EmulatorServer((self._host, self._port), self)
         self._port = server.server_address[1]
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -342,69 +282,30 @@ class MServerEmulator:
             h.close_connection = True  # drop the connection without an answer
             return
         parts = urlsplit(h.path)
-        body = self._read_body(h)
+        body = read_body(h)
         if body is None:
-            self._send(h, _Response(411, {"Content-Type": "text/plain"}, b"Length Required"))
+            self._send(h, Response(411, {"Content-Type": "text/plain"}, b"Length Required"))
             return
         if parts.path == "/xml":
-            response = self._xml(h, body) if h.command == "POST" else _Response(
+            response = self._xml(h, body) if h.command == "POST" else Response(
                 405, {"Content-Type": "text/plain", "Allow": "POST"}, b"Method Not Allowed")
         elif parts.path == "/status":
             response = self._status(h, parts.query)
         elif parts.path.startswith("/_emulator/"):
             response = self._admin(h.command, parts.path[len("/_emulator/"):], parts.query, body)
         else:
-            response = _Response(404, {"Content-Type": "text/plain"}, b"Not Found")
+            response = Response(404, {"Content-Type": "text/plain"}, b"Not Found")
         self._send(h, response)
 
-    @staticmethod
-    def _read_body(h: BaseHTTPRequestHandler) -> bytes | None:
-        length = h.headers.get("Content-Length")
-        if length is None:
-            return None if h.command == "POST" else b""
-        return h.rfile.read(int(length))
-
-    def _send(self, h: BaseHTTPRequestHandler, response: _Response) -> None:
+    def _send(self, h: BaseHTTPRequestHandler, response: Response) -> None:
         with self._state_lock:
             self._status_codes[response.status] += 1
-        length = response.length if response.file is not None else len(response.body)
-        sent = length if response.send_length is None else response.send_length
-        h.send_response(response.status)
-        for name, value in response.headers.items():
-            h.send_header(name, value)
-        h.send_header("Content-Length", str(length if response.promise_full else sent))
-        h.end_headers()
-        try:
-            if response.file is not None:
-                with response.file:
-                    for chunk in iter_file(response.file, sent):
-                        h.wfile.write(chunk)
-            else:
-                h.wfile.write(response.body[:sent])
-            h.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
-            h.close_connection = True
-        if sent < length:
-            h.close_connection = True
+        send(h, response)
 
     def _authorized(self, h: BaseHTTPRequestHandler) -> bool:
-        raw = h.headers.get("STW-Authorization", "")
-        scheme, _, token = raw.partition(" ")
-        if scheme.lower() != "basic" or not token:
-            return False
-        try:
-            decoded = base64.b64decode(token.strip(), validate=True)
-        except (binascii.Error, ValueError):
-            return False
-        for encoding in ("utf-8", "cp1250"):
-            try:
-                user, sep, password = decoded.decode(encoding).partition(":")
-            except UnicodeDecodeError:
-                continue
-            return bool(sep) and user == self.user and password == self.password
-        return False
+        return authorized(h, self.user, self.password)
 
-    def _xml(self, h: BaseHTTPRequestHandler, body: bytes) -> _Response:
+    def _xml(self, h: BaseHTTPRequestHandler, body: bytes) -> Response:
         with self._state_lock:
             self._stats["requests"] += 1
             self._pending += 1
@@ -414,20 +315,20 @@ class MServerEmulator:
             with self._state_lock:
                 self._pending -= 1
 
-    def _xml_checked(self, h: BaseHTTPRequestHandler, body: bytes) -> _Response:
+    def _xml_checked(self, h: BaseHTTPRequestHandler, body: bytes) -> Response:
         faults = self.faults()
         if faults["unauthorized"] or not self._authorized(h):
-            return _Response(401, {"Content-Type": "text/plain; charset=utf-8"}, "Neautorizovaný přístup".encode())
+            return Response(401, {"Content-Type": "text/plain; charset=utf-8"}, "Neautorizovaný přístup".encode())
         if faults["html_login"]:
             status = 403 if faults["html_login"] == 403 else 200
-            return _Response(status, {"Content-Type": "text/html; charset=windows-1250"},
-                             _HTML_LOGIN.encode("cp1250"))
+            return Response(status, {"Content-Type": "text/html; charset=windows-1250"},
+                            HTML_LOGIN.encode("cp1250"))
         if self._take_busy():
-            return _Response(503, {"Content-Type": "text/plain", "Retry-After": "1"}, b"Service Unavailable")
+            return Response(503, {"Content-Type": "text/plain", "Retry-After": "1"}, b"Service Unavailable")
         try:
             body = decompress(body, h.headers.get("Content-Encoding", ""))
         except (OSError, zlib.error, EOFError):
-            return _Response(400, {"Content-Type": "text/plain"}, b"Bad Request: body cannot be decompressed")
+            return Response(400, {"Content-Type": "text/plain"}, b"Bad Request: body cannot be decompressed")
         compression = choose_compression(h.headers.get("Accept-Encoding", ""))
         writer = BodyWriter(compression)
         self._run_pack(body, writer, h.headers.get("STW-Check-Duplicity", ""), faults)
@@ -435,7 +336,7 @@ class MServerEmulator:
         headers = {"Content-Type": "text/xml"}
         if compression:
             headers["Content-Encoding"] = compression
-        response = _Response(200, headers, file=file, length=length)
+        response = Response(200, headers, file=file, length=length)
         cut = faults["cut_response"]
         if cut:
             response.send_length = max(1, length // 2)
@@ -475,44 +376,29 @@ class MServerEmulator:
             self._stats["item_errors"] += outcome.item_errors
             self._stats["pack_errors"] += outcome.state == "error"
 
-    def _status(self, h: BaseHTTPRequestHandler, query: str) -> _Response:
+    def _status(self, h: BaseHTTPRequestHandler, query: str) -> Response:
         detail = "companyDetail" in parse_qs(query, keep_blank_values=True)
         if detail and not self._authorized(h):
-            return _Response(401, {"Content-Type": "text/plain"}, b"Unauthorized")
+            return Response(401, {"Content-Type": "text/plain"}, b"Unauthorized")
         with self._state_lock:
             pending = self._pending
-        parts = [
-            "<mServer>",
-            "<message>Response from POHODA mServer</message>",
-            f"<name>{esc(self.name)}</name>",
-            f"<server>{esc(self.url)}</server>",
-            f"<status>{'busy' if pending else 'idle'}</status>",
-            f"<processing>{pending}</processing>",
-        ]
-        if detail:
-            year = date.today().year
-            parts.append(
-                f"<companyDetail><company>{esc(self.company)}</company>"
-                f"<databaseName>StwPh_{esc(self.ico)}_{year}</databaseName><year>{year}</year>"
-                f"<ico>{esc(self.ico)}</ico></companyDetail>"
-            )
-        parts.append("</mServer>")
-        body = '<?xml version="1.0" encoding="Windows-1250"?>\n' + "".join(parts)
-        return _Response(200, {"Content-Type": "text/xml"}, body.encode("cp1250", errors="xmlcharrefreplace"))
+        body = status_body(name=self.name, url=self.url, pending=pending, company=self.company if detail else None,
+                           ico=self.ico)
+        return Response(200, {"Content-Type": "text/xml"}, body)
 
     # ------------------------------------------------------------------ HTTP admin
 
-    def _admin(self, method: str, path: str, query: str, body: bytes) -> _Response:
+    def _admin(self, method: str, path: str, query: str, body: bytes) -> Response:
         try:
             payload = json.loads(body or b"{}") if method == "POST" else {}
             result = self._admin_call(method, path.strip("/"), payload)
         except KeyError as exc:
-            return _json_response(404, {"error": str(exc.args[0] if exc.args else exc)})
+            return json_response(404, {"error": str(exc.args[0] if exc.args else exc)})
         except (ValueError, TypeError) as exc:
-            return _json_response(400, {"error": str(exc)})
+            return json_response(400, {"error": str(exc)})
         if result is None:
-            return _json_response(404, {"error": f"neznámý příkaz {method} /_emulator/{path}"})
-        return _json_response(200, result)
+            return json_response(404, {"error": f"neznámý příkaz {method} /_emulator/{path}"})
+        return json_response(200, result)
 
     def _admin_call(self, method: str, path: str, payload: dict[str, Any]) -> Any:
         reads = {"stats": self.stats, "faults": self.faults, "stock": self.stock_cards,
@@ -541,85 +427,4 @@ class MServerEmulator:
         return None
 
 
-def _json_response(status: int, value: Any) -> _Response:
-    body = json.dumps(value, default=_json_default, ensure_ascii=False).encode()
-    return _Response(status, {"Content-Type": "application/json; charset=utf-8"}, body)
-
-
-def decompress(body: bytes, encoding: str) -> bytes:
-    """Undo ``Content-Encoding`` gzip/deflate (zlib-wrapped or raw deflate)."""
-    encoding = encoding.strip().lower()
-    if encoding in ("gzip", "x-gzip"):
-        return gzip.decompress(body)
-    if encoding == "deflate":
-        try:
-            return zlib.decompress(body)
-        except zlib.error:
-            return zlib.decompress(body, -zlib.MAX_WBITS)
-    return body
-
-
-def choose_compression(accept: str) -> str:
-    """gzip if the client accepts it, else deflate, else none."""
-    offered = {part.split(";")[0].strip().lower() for part in accept.split(",")}
-    if "gzip" in offered:
-        return "gzip"
-    return "deflate" if "deflate" in offered else ""
-
-
-# --------------------------------------------------------------------------- command line
-
-
-def _fault_value(raw: str) -> Any:
-    with contextlib.suppress(json.JSONDecodeError):
-        return json.loads(raw)
-    return raw
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The command-line interface (``python app.py emulate mserver …``)."""
-    p = argparse.ArgumentParser(prog="mserver-emulator", description="Emulátor POHODA mServer (XML přes HTTP).")
-    p.add_argument("--port", type=int, default=4444, help="port (0 = volný port)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--data", type=Path, required=True, help="složka s databází emulátoru")
-    p.add_argument("--ico", default="12345678")
-    p.add_argument("--user", default="admin")
-    p.add_argument("--password", default="heslo")
-    p.add_argument("--company", default="Novák s.r.o.")
-    p.add_argument("--name", default="emulator", help="název konfigurace mServeru (v /status)")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--seed-stock", type=int, default=0, help="počet zásob z katalogu (jen do prázdné databáze)")
-    p.add_argument("--xsd-dir", type=Path, default=None)
-    p.add_argument("--fault", action="append", default=[], metavar="KEY=VALUE",
-                   help="porucha při startu, např. latency_ms=200 nebo busy=3 (opakovatelné)")
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the emulator until interrupted."""
-    args = build_parser().parse_args(argv)
-    faults = {}
-    for item in args.fault:
-        key, _, value = item.partition("=")
-        faults[key.strip()] = _fault_value(value)
-    started = time.perf_counter()
-    emu = MServerEmulator(args.data, ico=args.ico, user=args.user, password=args.password, company=args.company,
-                          seed=args.seed, seed_stock=args.seed_stock, xsd_dir=args.xsd_dir, name=args.name,
-                          faults=faults)
-    url = emu.start(args.host, args.port)
-    print(f"POHODA mServer emulátor: {url}/xml (IČO {args.ico}, start {time.perf_counter() - started:.1f} s)",
-          flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emu.stop()
-    return 0
-
-
-__all__ = ["DOCUMENTED_CHOICES", "MServerEmulator", "main"]
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+__all__ = ["DOCUMENTED_CHOICES", "MServerEmulator"]

@@ -14,7 +14,6 @@ Run standalone: ``python -m adapter.emulators.woocommerce --port 8090 --data DIR
 
 from __future__ import annotations
 
-import argparse
 import json
 import ssl
 import threading
@@ -22,19 +21,20 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from adapter.emulators import catalogue
-from adapter.emulators.woo_api import WooApi
-from adapter.emulators.woo_auth import Authenticator, parse_query, php_parse_str
-from adapter.emulators.woo_http import Request, Response, WpError, error_response, json_response
-from adapter.emulators.woo_objects import Objects
-from adapter.emulators.woo_seed import customer_docs, order_docs, product_docs, sellable
-from adapter.emulators.woo_shapes import Clock
-from adapter.emulators.woo_store import Store
+from adapter.emulators.woocommerce.api import WooApi
+from adapter.emulators.woocommerce.auth import Authenticator, parse_query, php_parse_str
+from adapter.emulators.woocommerce.objects import Objects
+from adapter.emulators.woocommerce.rest import Request, Response, WpError, error_response, json_response
+from adapter.emulators.woocommerce.seed import customer_docs, order_docs, product_docs, sellable
+from adapter.emulators.woocommerce.server import EmulatorServer, _Handler
+from adapter.emulators.woocommerce.shapes import Clock
+from adapter.emulators.woocommerce.store import Store
 
 Doc = dict[str, Any]
 _WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -106,7 +106,7 @@ class WooEmulator:
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve in a background thread; return the base URL (``http(s)://host:port``)."""
         handler = type("WooHandler", (_Handler,), {"emulator": self})
-        server = _Server((host, port), handler)
+        server = EmulatorServer((host, port), handler)
         scheme = "http"
         if self.tls_cert:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -433,83 +433,3 @@ class WooEmulator:
     def _leave(self) -> None:
         with self._lock:
             self._active -= 1
-
-
-class _Server(ThreadingHTTPServer):
-    """Threaded server that stays quiet about clients that go away."""
-
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Dropped connections and TLS handshake failures are the client's business."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Bridges http.server to ``WooEmulator.handle``; ``emulator`` is set on a per-instance subclass."""
-
-    emulator: WooEmulator
-    protocol_version = "HTTP/1.1"
-    #: headers and body go out in separate writes; without TCP_NODELAY Nagle + delayed ACK add ~40 ms a request
-    disable_nagle_algorithm = True
-    server_version = "Apache"
-    sys_version = ""
-    timeout = 120
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        self.emulator._enter()
-        try:
-            resp = self.emulator.handle(self.command, self.path, self.headers, body, self.headers.get("Host", ""))
-        finally:
-            self.emulator._leave()
-        self.send_response(resp.status)
-        self.send_header("Content-Type", resp.content_type)
-        self.send_header("Content-Length", str(len(resp.body)))
-        for name, value in resp.headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(resp.body)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """No access log on stderr."""
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the emulator in the foreground until Ctrl+C."""
-    parser = argparse.ArgumentParser(prog="emulate woocommerce", description="WooCommerce REST API v3 emulator")
-    parser.add_argument("--port", type=int, default=8090)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--data", type=Path, required=True, help="data directory (SQLite)")
-    parser.add_argument("--key", default="ck_test")
-    parser.add_argument("--secret", default="cs_test")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--seed-products", type=int, default=0, help="catalogue size (POHODA cards) to seed from")
-    parser.add_argument("--seed-orders", type=int, default=0)
-    parser.add_argument("--tls-cert", help="certificate (PEM) → serve HTTPS")
-    parser.add_argument("--tls-key", help="private key (PEM) for --tls-cert")
-    args = parser.parse_args(argv)
-    if bool(args.tls_cert) != bool(args.tls_key):
-        parser.error("--tls-cert and --tls-key go together")
-    tls = (args.tls_cert, args.tls_key) if args.tls_cert else None
-    emu = WooEmulator(args.data, key=args.key, secret=args.secret, seed=args.seed, seed_products=args.seed_products,
-                      seed_orders=args.seed_orders, tls_cert=tls)
-    url = emu.start(args.host, args.port)
-    print(f"WooCommerce emulator: {url}/wp-json/wc/v3  key={args.key}  admin: {url}/_emulator/stats", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emu.stop()
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
