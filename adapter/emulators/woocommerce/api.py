@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from adapter.emulators.woocommerce.dates import local_to_gmt, parse_request_date
 from adapter.emulators.woocommerce.objects import Objects
 from adapter.emulators.woocommerce.rest import (
     Request,
@@ -20,7 +21,7 @@ from adapter.emulators.woocommerce.rest import (
     response_fields,
     validate,
 )
-from adapter.emulators.woocommerce.shapes import ORDER_STATUSES, local_to_gmt, parse_request_date
+from adapter.emulators.woocommerce.shapes import ORDER_STATUSES
 
 Doc = dict[str, Any]
 Handler = Callable[[Request, dict[str, str]], Response]

@@ -29,11 +29,11 @@ from urllib.parse import urlsplit
 from adapter.emulators import catalogue
 from adapter.emulators.woocommerce.api import WooApi
 from adapter.emulators.woocommerce.auth import Authenticator, parse_query, php_parse_str
+from adapter.emulators.woocommerce.dates import Clock
 from adapter.emulators.woocommerce.objects import Objects
 from adapter.emulators.woocommerce.rest import Request, Response, WpError, error_response, json_response
 from adapter.emulators.woocommerce.seed import customer_docs, order_docs, product_docs, sellable
 from adapter.emulators.woocommerce.server import EmulatorServer, _Handler
-from adapter.emulators.woocommerce.shapes import Clock
 from adapter.emulators.woocommerce.store import Store
 
 Doc = dict[str, Any]

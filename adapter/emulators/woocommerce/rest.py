@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from adapter.emulators.woocommerce.shapes import parse_request_date
+from adapter.emulators.woocommerce.dates import parse_request_date
 
 
 @dataclass

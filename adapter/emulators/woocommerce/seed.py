@@ -16,17 +16,9 @@ from decimal import Decimal
 from typing import Any
 
 from adapter.emulators import catalogue
-from adapter.emulators.woocommerce.shapes import (
-    COUPONS,
-    ChargeIn,
-    LineIn,
-    compute_order,
-    derive_price,
-    derive_stock,
-    money,
-    slugify,
-    to_gmt,
-)
+from adapter.emulators.woocommerce.dates import to_gmt
+from adapter.emulators.woocommerce.shapes import derive_price, derive_stock, slugify
+from adapter.emulators.woocommerce.totals import COUPONS, ChargeIn, LineIn, compute_order, money
 
 Doc = dict[str, Any]
 SEED_CUSTOMERS = 50
