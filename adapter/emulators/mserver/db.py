@@ -185,7 +185,8 @@ class MServerStore:
     def one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         """The first row of a query, or None."""
         with self.lock:
-            return self.conn.execute(sql, params).fetchone()
+            row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
+        return row
 
     def iterate(self, sql: str, params: Sequence[Any] = (), batch: int = 2000) -> Iterator[sqlite3.Row]:
         """Rows of a query fetched in batches (bounded memory for big lists)."""

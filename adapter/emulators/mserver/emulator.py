@@ -117,6 +117,7 @@ class MServerEmulator:
         self._state_lock = threading.Lock()
         self._process_lock = threading.Lock()
         self._stats: Counter[str] = Counter()
+        self._busy_seconds = 0.0  #: time POHODA was occupied (it serves one request at a time)
         self._status_codes: Counter[int] = Counter()
         self._active = 0
         self._pending = 0
@@ -269,7 +270,7 @@ class MServerEmulator:
         """Counters: requests, items, max_concurrent, busy_seconds, processing, pack_errors, item_errors, status codes."""
         with self._state_lock:
             out: dict[str, Any] = {"requests": 0, "items": 0, "max_concurrent": 0, "pack_errors": 0,
-                                   "item_errors": 0, "busy_seconds": 0.0, **self._stats}
+                                   "item_errors": 0, "busy_seconds": self._busy_seconds, **self._stats}
             out["processing"] = self._pending
             out["status_codes"] = {str(k): v for k, v in sorted(self._status_codes.items())}
             return out
@@ -369,8 +370,7 @@ class MServerEmulator:
             finally:
                 with self._state_lock:
                     self._active -= 1
-                    # the time POHODA is occupied (it serves one request at a time)
-                    self._stats["busy_seconds"] = self._stats.get("busy_seconds", 0.0) + time.perf_counter() - started
+                    self._busy_seconds += time.perf_counter() - started
         with self._state_lock:
             self._stats["items"] += outcome.items
             self._stats["item_errors"] += outcome.item_errors

@@ -10,6 +10,7 @@ undoes earlier items.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -61,8 +62,9 @@ def single_match(rows: list[Any], what: str, element: etree._Element | None) -> 
     return rows[0] if rows else None
 
 
-def upsert(ctx: ItemContext, el: etree._Element, prefix: str, what: str, find_rows: Any, add: Any,
-           update: Any) -> Produced | None:
+def upsert(ctx: ItemContext, el: etree._Element, prefix: str, what: str,
+           find_rows: Callable[[etree._Element | None], list[Any]], add: Callable[[], Produced],
+           update: Callable[[Any], Produced]) -> Produced | None:
     """The add/update decision shared by stock and address book (see PROTOCOL §4.1)."""
     mode, request, flag = parse_action(find(el, f"{prefix}:actionType"), prefix)
     if mode == "delete":

@@ -9,6 +9,7 @@ whose field names are a superset of ``records.PohodaOrder`` /
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,6 +18,9 @@ from typing import Any
 from adapter.emulators.mserver.common import ZERO, dec
 from adapter.emulators.mserver.db import MServerStore
 from adapter.records import Address, AddressBookEntry, PriceLevel, StockCard
+
+#: a calendar day (inside a dataclass with a field called ``date`` that name no longer means the type)
+Day = date
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +69,7 @@ class EmuInvoice:
     symbol_variable: str
     total: Decimal
     to_pay: Decimal  #: amount left to pay (K likvidaci)
-    paid_date: date | None  #: date of the last payment
+    paid_date: Day | None  #: date of the last payment
     ext_id: str
     partner_name: str
     partner: Address
@@ -205,6 +209,7 @@ def set_stock(store: MServerStore, code: str, count: Decimal, warehouse: str | N
         rows = store.query("SELECT * FROM stock WHERE code = ? ORDER BY id", (code,))
         if not rows:
             raise KeyError(f"Zásoba '{code}' neexistuje.")
+        target: sqlite3.Row | None
         if warehouse is None:
             if len(rows) > 1:
                 raise ValueError(f"Zásoba '{code}' je ve více skladech; uveďte sklad.")

@@ -14,7 +14,7 @@ import gzip
 import re
 import tempfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO
@@ -79,14 +79,15 @@ def _steps(path: str) -> tuple[str, ...] | None:
         return _STEPS[path]
     except KeyError:
         pass
-    steps: list[str] | None = []
+    steps: list[str] = []
+    compiled: tuple[str, ...] | None = None
     for step in path.split("/"):
         prefix, sep, local = step.partition(":")
         if not sep or prefix not in NS or not _NAME.fullmatch(local):
-            steps = None
             break
         steps.append(f"{{{NS[prefix]}}}{local}")
-    compiled = tuple(steps) if steps is not None else None
+    else:
+        compiled = tuple(steps)
     _STEPS[path] = compiled
     return compiled
 
@@ -279,7 +280,7 @@ def fmt(value: object) -> str:
     return str(value)
 
 
-def _attrs(attrs: dict[str, object] | None) -> str:
+def _attrs(attrs: Mapping[str, object] | None) -> str:
     if not attrs:
         return ""
     return "".join(f' {k}="{esc(fmt(v))}"' for k, v in attrs.items() if v is not None)

@@ -94,7 +94,7 @@ def _normalize(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _join(params: Mapping[str, Any]) -> list[str]:
-    parts = []
+    parts: list[str] = []
     for key, value in params.items():
         if isinstance(value, dict):
             parts.extend(rawurlencode(f"{key}%5B{sub}%5D={val}") for sub, val in value.items())

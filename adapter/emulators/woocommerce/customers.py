@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from adapter.emulators.woocommerce.object_base import Doc, I, O, ObjectsBase, S
+from adapter.emulators.woocommerce.object_base import Doc, I, O, ObjectsBase, S, Schema
 from adapter.emulators.woocommerce.rest import WpError, validate
 
-CUSTOMER_SCHEMA = {
+CUSTOMER_SCHEMA: Schema = {
     "id": I, "email": {"type": "string", "format": "email"}, "first_name": S, "last_name": S, "username": S,
     "password": S, "billing": O, "shipping": O, "meta_data": {"type": "array", "items": O},
 }

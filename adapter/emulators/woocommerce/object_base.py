@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from adapter.emulators.woocommerce.dates import Clock
-from adapter.emulators.woocommerce.rest import WpError
+from adapter.emulators.woocommerce.rest import Spec, WpError
 from adapter.emulators.woocommerce.seed import sync_variable
 from adapter.emulators.woocommerce.shapes import (
     render_customer,
@@ -23,12 +23,13 @@ from adapter.emulators.woocommerce.shapes import (
 from adapter.emulators.woocommerce.store import Store
 
 Doc = dict[str, Any]
+Schema = dict[str, Spec]  #: a route's arguments: name → ``WP_REST_Request`` spec
 #: argument schema building blocks (``WP_REST_Request`` types)
-S = {"type": "string"}
-B = {"type": "boolean"}
-I = {"type": "integer"}  # noqa: E741
-A = {"type": "array"}
-O = {"type": "object"}  # noqa: E741
+S: Spec = {"type": "string"}
+B: Spec = {"type": "boolean"}
+I: Spec = {"type": "integer"}  # noqa: E741
+A: Spec = {"type": "array"}
+O: Spec = {"type": "object"}  # noqa: E741
 
 
 class ObjectsBase:
@@ -130,17 +131,16 @@ class ObjectsBase:
             self._batch_state.parents = set()
             try:
                 for item in items.get("create", []):
-                    out.setdefault("create", []).append(self._one(lambda i=item: render(create({**i, **extra})), 0))
+                    out.setdefault("create", []).append(self._one(create, {**item, **extra}, 0, render))
                 for item in items.get("update", []):
                     item_id = item.get("id") if isinstance(item, dict) else None
-                    out.setdefault("update", []).append(
-                        self._one(lambda i=item: render(update({**i, **extra})), item_id))
+                    out.setdefault("update", []).append(self._one(update, {**item, **extra}, item_id, render))
                 for raw in items.get("delete", []):
                     obj_id = int(raw) if str(raw).lstrip("-").isdigit() else 0
                     if obj_id == 0:
                         continue
                     args = {**extra, "id": obj_id, "force": True}
-                    out.setdefault("delete", []).append(self._one(lambda a=args: delete(a), obj_id))
+                    out.setdefault("delete", []).append(self._one(delete, args, obj_id))
             finally:
                 parents, self._batch_state.parents = self._batch_state.parents, None
                 for parent_id in sorted(parents):
@@ -150,9 +150,12 @@ class ObjectsBase:
         return out
 
     @staticmethod
-    def _one(action: Callable[[], Doc], obj_id: Any) -> Doc:
+    def _one(action: Callable[[Doc], Doc], params: Doc, obj_id: Any,
+             render: Callable[[Doc], Doc] | None = None) -> Doc:
+        """One batch item: ``render(action(params))``, or its error in WooCommerce's batch shape."""
         try:
-            return action()
+            done = action(params)
+            return render(done) if render is not None else done
         except WpError as err:
             return {"id": obj_id, "error": {"code": err.code, "message": err.message,
                                             "data": {"status": err.status, **err.data}}}

@@ -6,7 +6,7 @@ import random
 import string
 from decimal import Decimal
 
-from adapter.emulators.woocommerce.object_base import B, Doc, I, O, ObjectsBase, S
+from adapter.emulators.woocommerce.object_base import B, Doc, I, O, ObjectsBase, S, Schema
 from adapter.emulators.woocommerce.rest import WpError, invalid_id, validate
 from adapter.emulators.woocommerce.shapes import (
     ORDER_STATUSES,
@@ -17,7 +17,7 @@ from adapter.emulators.woocommerce.shapes import (
 )
 from adapter.emulators.woocommerce.totals import COUPONS, TAX_RATES, ChargeIn, LineIn, compute_order, money
 
-ORDER_SCHEMA = {
+ORDER_SCHEMA: Schema = {
     "id": I, "parent_id": I, "status": {"type": "string", "enum": list(ORDER_STATUSES)},
     "currency": {"type": "string", "enum": ["CZK", "EUR", "USD", "GBP", "PLN", "HUF"]}, "customer_id": I,
     "customer_note": S, "billing": O, "shipping": O, "payment_method": S, "payment_method_title": S,

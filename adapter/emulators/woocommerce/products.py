@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from adapter.emulators.woocommerce.object_base import B, Doc, I, O, ObjectsBase, S
+from adapter.emulators.woocommerce.object_base import B, Doc, I, O, ObjectsBase, S, Schema
 from adapter.emulators.woocommerce.rest import WpError, invalid_id, validate
 from adapter.emulators.woocommerce.shapes import derive_price, derive_stock, format_decimal, slugify
 
-_STOCK_FIELDS = {
+_STOCK_FIELDS: Schema = {
     "sku": S, "global_unique_id": S, "regular_price": S, "sale_price": S, "virtual": B, "downloadable": B,
     "tax_status": {"type": "string", "enum": ["taxable", "shipping", "none"]}, "tax_class": S,
     "manage_stock": B, "stock_quantity": {"type": "integer", "nullable": True},
@@ -18,13 +18,13 @@ _STOCK_FIELDS = {
     "status": {"type": "string", "enum": ["draft", "pending", "private", "publish", "future"]},
     "meta_data": {"type": "array", "items": O}, "menu_order": I, "id": I,
 }
-PRODUCT_SCHEMA = {
+PRODUCT_SCHEMA: Schema = {
     **_STOCK_FIELDS, "name": S, "slug": S, "type": {"type": "string", "enum": ["simple", "grouped", "external", "variable"]},
     "featured": B, "catalog_visibility": {"type": "string", "enum": ["visible", "catalog", "search", "hidden"]},
     "short_description": S, "purchase_note": S, "parent_id": I, "attributes": {"type": "array", "items": O},
     "categories": {"type": "array", "items": O}, "tags": {"type": "array", "items": O},
 }
-VARIATION_SCHEMA = {**_STOCK_FIELDS, "attributes": {"type": "array", "items": O}, "product_id": I}
+VARIATION_SCHEMA: Schema = {**_STOCK_FIELDS, "attributes": {"type": "array", "items": O}, "product_id": I}
 _PLAIN_PRODUCT = ("name", "description", "short_description", "status", "featured", "catalog_visibility",
                   "virtual", "downloadable", "tax_status", "tax_class", "backorders", "low_stock_amount",
                   "purchase_note", "menu_order", "weight", "categories", "tags")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from adapter.emulators.woocommerce.emulator import WooEmulator
@@ -36,7 +37,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         self.emulator._enter()
         try:
-            resp = self.emulator.handle(self.command, self.path, self.headers, body, self.headers.get("Host", ""))
+            # http.client.HTTPMessage: a case-insensitive read-only mapping of header names, as handle() expects
+            headers = cast(Mapping[str, str], self.headers)
+            resp = self.emulator.handle(self.command, self.path, headers, body, self.headers.get("Host", ""))
         finally:
             self.emulator._leave()
         self.send_response(resp.status)

@@ -200,7 +200,8 @@ class Store:
                 return None
             if table in _TABLES:
                 self._remember(table, row[1:])
-        return json.loads(row[0])
+        doc: dict[str, Any] = json.loads(row[0])
+        return doc
 
     def _remember(self, table: str, columns: tuple[Any, ...]) -> None:
         """Note a row's indexed columns as stored (lock held)."""
@@ -322,7 +323,8 @@ class Store:
     def count(self, table: str) -> int:
         """Number of documents in ``table``."""
         with self.lock:
-            return self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
+            count: int = self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
+        return count
 
     # ------------------------------------------------------------------ OAuth nonces
 

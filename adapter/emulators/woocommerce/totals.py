@@ -85,7 +85,7 @@ def _coupon_shares(lines: Sequence[LineIn], coupons: Sequence[tuple[str, str, De
                 shares[i] += money((gross - shares[i]) * amount / 100)
             continue
         remaining = [g - s for g, s in zip(grosses, shares, strict=True)]
-        base = sum(remaining)
+        base = sum(remaining, Decimal(0))
         amount = min(amount, base)
         given = Decimal(0)
         for i, rest in enumerate(remaining):
@@ -105,7 +105,7 @@ def compute_order(
     """Line items, tax lines and totals, internally consistent as WooCommerce stores them."""
     shares = _coupon_shares(lines, coupons)
     taxes: dict[str, list[Decimal]] = {}  # tax class → [cart tax, shipping tax]
-    items = []
+    items: list[Doc] = []
     for line, share in zip(lines, shares, strict=True):
         gross = line.gross
         sub_net, sub_tax = _split_gross(gross, line.tax_class)
