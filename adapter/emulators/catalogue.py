@@ -269,17 +269,20 @@ def _shop_products(rng: random.Random, shop_cards: list[CatalogueCard], products
             i += len(group)
             continue
         card = shop_cards[i]
-        products.add(
-            kind="simple",
-            name=card.name,
-            sku=card.code,
-            ean=card.ean,
-            regular_price=card.price_incl,
-            stock=int(sum(q for _, q in card.stores)),
-            tax_class=_tax_class(card.vat_rate),
-            pohoda_code=card.code,
-        )
+        products.add(kind="simple", name=card.name, **_paired_with(card))
         i += 1
+
+
+def _paired_with(card: CatalogueCard) -> dict[str, Any]:
+    """The fields a shop product paired with ``card`` takes from it (SKU = code, price with VAT, all stock)."""
+    return {
+        "sku": card.code,
+        "ean": card.ean,
+        "regular_price": card.price_incl,
+        "stock": int(sum(q for _, q in card.stores)),
+        "tax_class": _tax_class(card.vat_rate),
+        "pohoda_code": card.code,
+    }
 
 
 def _variable_product(rng: random.Random, group: list[CatalogueCard], products: _ProductList) -> None:
@@ -301,14 +304,9 @@ def _variable_product(rng: random.Random, group: list[CatalogueCard], products: 
         products.add(
             kind="variation",
             name=f"{card.name} ({axis}: {values[j]})",
-            sku=card.code,
-            ean=card.ean,
-            regular_price=card.price_incl,
-            stock=int(sum(q for _, q in card.stores)),
-            tax_class=_tax_class(card.vat_rate),
             parent_key=parent.key,
             attributes=((axis, values[j]),),
-            pohoda_code=card.code,
+            **_paired_with(card),
         )
         products.variations += 1
 
