@@ -17,12 +17,9 @@ from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from adapter.emulators.mserver.xml_io import esc, iter_file
-
-if TYPE_CHECKING:
-    from adapter.emulators.mserver.emulator import MServerEmulator
 
 log = logging.getLogger("adapter.emulators.mserver")
 
@@ -34,6 +31,13 @@ HTML_LOGIN = """<!DOCTYPE html>
 </body></html>"""
 
 
+class Router(Protocol):
+    """What the server needs of ``MServerEmulator``: serve one request on the handler's connection."""
+
+    def handle(self, h: BaseHTTPRequestHandler) -> None:
+        """Read the request from ``h`` and answer it."""
+
+
 class EmulatorServer(ThreadingHTTPServer):
     """Threaded server; the emulator serialises /xml processing itself."""
 
@@ -41,7 +45,7 @@ class EmulatorServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], emulator: MServerEmulator) -> None:
+    def __init__(self, address: tuple[str, int], emulator: Router) -> None:
         super().__init__(address, _Handler)
         self.emulator = emulator
 

@@ -425,11 +425,13 @@ class WooEmulator:
             return json_response(self.set_order_status(int(parts[1]), data["status"]))
         return json_response({"error": f"unknown admin route {method} {path}"}, 404)
 
-    def _enter(self) -> None:
+    def request_started(self) -> None:
+        """Count a request in progress (for ``max_concurrent``); called by the socket handler."""
         with self._lock:
             self._active += 1
             self._stats["max_concurrent"] = max(self._stats["max_concurrent"], self._active)
 
-    def _leave(self) -> None:
+    def request_finished(self) -> None:
+        """The request counted by :meth:`request_started` has been answered."""
         with self._lock:
             self._active -= 1

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
-if TYPE_CHECKING:
-    from adapter.emulators.woocommerce.emulator import WooEmulator
+from adapter.emulators.woocommerce.rest import Response
+
+
+class Shop(Protocol):
+    """What the handler needs of ``WooEmulator``: answer a request, count the ones in progress."""
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes, host: str = "") -> Response:
+        """Answer one HTTP request."""
+
+    def request_started(self) -> None:
+        """A request is being answered."""
+
+    def request_finished(self) -> None:
+        """A request has been answered."""
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -24,7 +36,7 @@ class EmulatorServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     """Bridges http.server to ``WooEmulator.handle``; ``emulator`` is set on a per-instance subclass."""
 
-    emulator: WooEmulator
+    emulator: Shop
     protocol_version = "HTTP/1.1"
     #: headers and body go out in separate writes; without TCP_NODELAY Nagle + delayed ACK add ~40 ms a request
     disable_nagle_algorithm = True
@@ -35,13 +47,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        self.emulator._enter()
+        self.emulator.request_started()
         try:
             # http.client.HTTPMessage: a case-insensitive read-only mapping of header names, as handle() expects
             headers = cast(Mapping[str, str], self.headers)
             resp = self.emulator.handle(self.command, self.path, headers, body, self.headers.get("Host", ""))
         finally:
-            self.emulator._leave()
+            self.emulator.request_finished()
         self.send_response(resp.status)
         self.send_header("Content-Type", resp.content_type)
         self.send_header("Content-Length", str(len(resp.body)))
