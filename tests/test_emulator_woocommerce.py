@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 import requests
 import trustme
-from woocommerce import API
-from woocommerce.oauth import OAuth
+from woocommerce import API  # type: ignore[import-untyped]
+from woocommerce.oauth import OAuth  # type: ignore[import-untyped]
 
 from adapter.emulators import catalogue
 from adapter.emulators.woocommerce import WooEmulator, main
@@ -23,15 +25,15 @@ KEY, SECRET = "ck_test", "cs_test"
 # --------------------------------------------------------------------------- helpers
 
 
-def signed(url: str, method: str = "GET", params: dict | None = None, *, secret: str = SECRET,
+def signed(url: str, method: str = "GET", params: dict[str, Any] | None = None, *, secret: str = SECRET,
            timestamp: int | None = None) -> str:
     """A URL signed by the official client's OAuth class (HMAC-SHA256)."""
     full = f"{url}?{urlencode(params)}" if params else url
     oauth = OAuth(full, KEY, secret, version="wc/v3", method=method, oauth_timestamp=timestamp or int(time.time()))
-    return oauth.get_oauth_url()
+    return str(oauth.get_oauth_url())
 
 
-def api(emu: WooEmulator, **kw) -> API:
+def api(emu: WooEmulator, **kw: Any) -> API:
     """The official client against the emulator."""
     return API(url=emu.url, consumer_key=KEY, consumer_secret=SECRET, version="wc/v3", timeout=20, **kw)
 
@@ -46,7 +48,7 @@ def ca() -> trustme.CA:
 
 
 @pytest.fixture
-def tls_woo(woo_factory, ca: trustme.CA, tmp_path: Path) -> tuple[WooEmulator, str]:
+def tls_woo(woo_factory: Callable[..., WooEmulator], ca: trustme.CA, tmp_path: Path) -> tuple[WooEmulator, str]:
     """A TLS shop and the CA bundle path that trusts it."""
     cert = ca.issue_cert("127.0.0.1", "localhost")
     cert_file, key_file, ca_file = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
@@ -191,7 +193,7 @@ def test_errors_have_wordpress_shape(woo: WooEmulator) -> None:
     assert client.get("orders", params={"status": "shipped"}).json()["code"] == "rest_invalid_param"
 
 
-def test_product_shape(woo_factory) -> None:
+def test_product_shape(woo_factory: Callable[..., WooEmulator]) -> None:
     woo = woo_factory(seed_products=200)
     products = api(woo).get("products", params={"per_page": 100}).json()
     simple = next(p for p in products if p["type"] == "simple" and p["sku"])
@@ -231,7 +233,7 @@ def test_pagination_headers(woo: WooEmulator) -> None:
     assert beyond.json() == [] and beyond.headers["X-WP-Total"] == str(total)
 
 
-def test_product_filters(woo_factory) -> None:
+def test_product_filters(woo_factory: Callable[..., WooEmulator]) -> None:
     woo = woo_factory(seed_products=200)
     client = api(woo)
     cat = catalogue.generate(1, 200)
@@ -251,7 +253,7 @@ def test_product_filters(woo_factory) -> None:
     assert [p["id"] for p in asc] == sorted(p["id"] for p in asc)
 
 
-def test_date_modified_moves_and_modified_after_finds_it(woo_factory) -> None:
+def test_date_modified_moves_and_modified_after_finds_it(woo_factory: Callable[..., WooEmulator]) -> None:
     now = [datetime(2025, 3, 1, 12, 0, tzinfo=UTC)]
     emu = woo_factory(seed_products=60, clock=lambda: now[0])
     client = api(emu)
@@ -313,6 +315,7 @@ def test_order_batch_update_merges_meta_and_sets_status_like_woocommerce(woo: Wo
     client = api(woo)
     first, second, third = (o["id"] for o in woo.orders()[:3])
     doc = woo.objects.store.get("orders", first)  # a plugin's add_meta_data left the key twice
+    assert doc is not None
     doc["meta_data"] += [{"id": 900001, "key": "pohoda_number", "value": "OLD-1"},
                          {"id": 900002, "key": "pohoda_number", "value": "OLD-2"},
                          {"id": 900003, "key": "other", "value": "keep"}]
@@ -359,7 +362,7 @@ def test_meta_update_by_unknown_id_replaces_the_key(woo: WooEmulator) -> None:
     assert all(m["key"] != "k" for m in gone["meta_data"])
 
 
-def test_variation_batch_updates_parent(woo_factory) -> None:
+def test_variation_batch_updates_parent(woo_factory: Callable[..., WooEmulator]) -> None:
     woo = woo_factory(seed_products=200)
     client = api(woo)
     parent = client.get("products", params={"type": "variable"}).json()[0]
@@ -386,7 +389,7 @@ def test_stats_count_writes_and_batch_items(woo: WooEmulator) -> None:
 # --------------------------------------------------------------------------- orders
 
 
-def test_seeded_orders_are_realistic_and_consistent(woo_factory) -> None:
+def test_seeded_orders_are_realistic_and_consistent(woo_factory: Callable[..., WooEmulator]) -> None:
     woo = woo_factory(seed_products=200, seed_orders=20)
     orders = woo.orders()
     assert len(orders) == 20
@@ -565,7 +568,7 @@ def test_faults_over_http_admin(woo: WooEmulator) -> None:
     assert requests.get(f"{woo.url}/_emulator/faults").json()["batch_limit"] == 100
 
 
-def test_faults_at_start(woo_factory) -> None:
+def test_faults_at_start(woo_factory: Callable[..., WooEmulator]) -> None:
     emu = woo_factory(faults={"rate_limit": 1})
     assert api(emu).get("products").status_code == 429
 

@@ -57,6 +57,7 @@ from adapter.emulators.mserver.transport import (
 )
 from adapter.emulators.mserver.xml_io import BodyWriter
 from adapter.pohoda import schema as pohoda_schema
+from adapter.records import AddressBookEntry, StockCard
 
 PROGRAM_VERSION = "13907.6 SQL (emulátor)"
 
@@ -242,11 +243,11 @@ class MServerEmulator:
         """Pay an issued invoice fully (amount None) or partly; bumps lastChanges."""
         return inspect_.mark_paid(self.store, invoice_number, amount, on)
 
-    def set_stock(self, code: str, count: Decimal, store: str | None = None) -> Any:
+    def set_stock(self, code: str, count: Decimal, store: str | None = None) -> StockCard:
         """Set a card's quantity (in one warehouse); bumps lastChanges."""
         return inspect_.set_stock(self.store, code, Decimal(count), store)
 
-    def stock_cards(self) -> list[Any]:
+    def stock_cards(self) -> list[StockCard]:
         """All stock rows as ``records.StockCard`` (one per code and warehouse)."""
         return inspect_.stock_cards(self.store)
 
@@ -258,7 +259,7 @@ class MServerEmulator:
         """All issued invoices with lines and liquidation state."""
         return inspect_.issued_invoices(self.store)
 
-    def addresses(self) -> list[Any]:
+    def addresses(self) -> list[AddressBookEntry]:
         """All address book records as ``records.AddressBookEntry``."""
         return inspect_.addresses(self.store)
 
