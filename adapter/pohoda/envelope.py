@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -97,6 +98,39 @@ class BuiltPack:
     pack_id: str
     item_ids: tuple[str, ...]
     warnings: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the built ``dat:dataPack`` element (for :meth:`singles`)
+    element: etree._Element | None = field(default=None, repr=False, compare=False)
+
+    def singles(self) -> dict[str, bytes]:
+        """item id → a dataPack holding only that item, byte for byte as the item travels in :attr:`xml`.
+
+        Each ``dat:dataPackItem`` is serialised on its own (lxml repeats the
+        pack's namespace declarations on it, which are dropped again); the
+        pieces must add up to :attr:`xml` exactly, else ``{}`` and the caller
+        builds one-item packs itself.
+        """
+        if self.element is None:
+            return {}
+        declared = _declarations()
+        parts = [serialise(w).replace(declared, b"", 1) for w in self.element]
+        tail = b"</dat:dataPack>"
+        body = b"".join(parts)
+        if len(parts) != len(self.item_ids) or not self.xml.endswith(body + tail):
+            return {}
+        head = self.xml[: len(self.xml) - len(body) - len(tail)]
+        return {id_: head + part + tail for id_, part in zip(self.item_ids, parts, strict=True)}
+
+
+@cache
+def _declarations() -> bytes:
+    """The namespace declarations lxml writes on a pack's root (and repeats on an item serialised alone)."""
+    shell = etree.tostring(etree.Element(q("dat:dataPack"), nsmap=NS))
+    return shell[len(b"<dat:dataPack") : -len(b"/>")]
+
+
+def lookup_pack_id(prefix: str) -> str:
+    """A fresh id for a read-only pack (list requests are never checked for duplicity)."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
 # --------------------------------------------------------------------------- building helpers
@@ -195,9 +229,20 @@ def build_pack(items: Sequence[PackItem], *, ico: str, pack_id: str,
         element = item.element
         # a fresh builder element moves in as it is; one already in another pack is copied (never stolen)
         wrapper.append(element if element.getparent() is None else copy.deepcopy(element))
-    xml = XML_DECLARATION + etree.tostring(pack, encoding=ENCODING, xml_declaration=False)
+    xml = XML_DECLARATION + serialise(pack)
     return BuiltPack(xml=xml, pack_id=pack_id, item_ids=tuple(ids),
-                     warnings={i.id: i.warnings for i in items if i.warnings})
+                     warnings={i.id: i.warnings for i in items if i.warnings}, element=pack)
+
+
+def serialise(element: etree._Element) -> bytes:
+    """An element as Windows-1250 bytes without an XML declaration."""
+    data = etree.tostring(element, encoding=ENCODING, xml_declaration=False)
+    return data if isinstance(data, bytes) else data.encode(ENCODING)
+
+
+def item_text(item: PackItem) -> str:
+    """One item's agenda element as text (what the ledger keeps of a document POHODA fetched itself)."""
+    return etree.tostring(item.element, encoding="unicode")
 
 
 # --------------------------------------------------------------------------- parsing helpers

@@ -44,7 +44,7 @@ _ITEM_TAG = {"ord": "orderItem", "inv": "invoiceItem", "pri": "prijemkaItem"}
 
 def is_foreign(currency: str | None) -> bool:
     """True for a currency other than the home CZK."""
-    return bool(currency) and currency.strip().upper() != "CZK"
+    return currency is not None and currency.strip() != "" and currency.strip().upper() != "CZK"
 
 
 def stock_code(code: str) -> str:

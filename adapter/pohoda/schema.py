@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -34,7 +36,7 @@ def find_xsd_dir(extra: Path | None = None) -> Path | None:
     return None
 
 
-def safe_parser(**kwargs: object) -> etree.XMLParser:
+def safe_parser(**kwargs: Any) -> etree.XMLParser:
     """An lxml parser that never resolves entities or reaches the network."""
     return etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True, **kwargs
@@ -71,7 +73,8 @@ def validate(xml: bytes, kind: str = "data", folder: Path | None = None) -> list
         return [f"XML není dobře utvořené: {exc}"]
     with _lock:  # XMLSchema objects are not safe to share across threads
         ok = sch.validate(doc)
-        errors = [] if ok else [f"řádek {e.line}: {e.message}" for e in sch.error_log]
+        log: Iterable[Any] = sch.error_log  # type: ignore[assignment]  # iterable; lxml-stubs omit __iter__
+        errors = [] if ok else [f"řádek {e.line}: {e.message}" for e in log]
     return errors
 
 

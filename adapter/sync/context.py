@@ -74,8 +74,12 @@ class JobContext:
     #: the agenda's own per-run counters for its report (unchanged, duplicate, reconciled, …):
     #: the job context owns every counter, so no agenda keeps a stats object of its own
     tally: Counter[str] = field(default_factory=Counter)
+    #: what holds documents back (e.g. unpaired SKUs → how many documents each holds), for the report
+    blocking: Counter[str] = field(default_factory=Counter)
     #: what a preview (dry run) would send, one row per document, for the run detail page
     preview_rows: list[dict[str, Any]] = field(default_factory=list)
+    #: the packs a preview (dry run) would send, one row per pack, for the run detail page
+    preview_packs: list[dict[str, Any]] = field(default_factory=list)
     _pohoda: Any = None
     _eshop: Any = None
     _events: list[tuple[str, str, str, str]] = field(default_factory=list)
@@ -90,13 +94,15 @@ class JobContext:
         with _COUNT_LOCK:
             if self._pohoda is None:
                 self._pohoda = self.connections.pohoda(self.settings)
-            return self._pohoda
+            client: MServerClient = self._pohoda
+            return client
 
     def eshop(self) -> Eshop:
         """The e-shop connector (created on first use, closed by the runner)."""
         if self._eshop is None:
             self._eshop = self.connections.eshop(self.settings)
-        return self._eshop
+        shop: Eshop = self._eshop
+        return shop
 
     def close(self) -> None:
         """Close whatever connections were opened."""

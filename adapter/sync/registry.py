@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
 #: agenda → ``module:Class`` (or, while an agenda still has the old shape, the module with ``run``)
 JOBS: dict[str, str] = {
-    "orders": "adapter.sync.orders",
-    "invoices": "adapter.sync.invoices",
+    "orders": "adapter.sync.orders.job:OrdersJob",
+    "invoices": "adapter.sync.invoices.job:InvoicesJob",
     "stock": "adapter.sync.stock",
     "products": "adapter.sync.products",
     "customers": "adapter.sync.customers",

@@ -223,7 +223,8 @@ class JobRunner:
         last = ledger.last_run(agenda, real=True)
         if last is None:
             return self.clock()
-        return last.started_at + timedelta(minutes=section.schedule_minutes)
+        started: datetime = last.started_at
+        return started + timedelta(minutes=section.schedule_minutes)
 
     def due_agendas(self, settings: Settings | None = None) -> list[tuple[str, bool]]:
         """(agenda, full) pairs the schedule should start now."""

@@ -120,7 +120,7 @@ def explain_errno(errno: int | str | None) -> str:
     if errno in (None, ""):
         return ""
     try:
-        number = int(errno)  # type: ignore[arg-type]
+        number = int(errno)
     except (TypeError, ValueError):
         return f"kód {errno}"
     meaning = ERRNOS.get(number)

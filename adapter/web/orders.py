@@ -1,7 +1,7 @@
 """Blueprint ``orders``: held and changed orders, the preview of one order, POHODA-pulled confirmations.
 
 Thin views (rule 4): each parses its input, calls one function of
-:mod:`adapter.sync.orders` / :mod:`adapter.sync.orders_preview` and renders.
+:mod:`adapter.sync.orders.queries` / :mod:`adapter.sync.orders.preview` and renders.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from adapter.errors import AdapterError
-from adapter.sync import orders as orders_job
-from adapter.sync.orders_preview import preview_order
+from adapter.sync.orders import queries as orders_queries
+from adapter.sync.orders.preview import preview_order
 from adapter.web.extension import get_ext
 from adapter.web.jobs import start_job
 
@@ -22,13 +22,13 @@ bp = Blueprint("orders", __name__, url_prefix="/orders")
 @bp.route("/")
 def index() -> Any:
     """Held orders with their blocking SKUs, orders changed after transfer, orders POHODA fetched."""
-    return render_template("orders/index.html", summary=orders_job.summary(top=20), held=orders_job.held_skus())
+    return render_template("orders/index.html", summary=orders_queries.summary(top=20), held=orders_queries.held_skus())
 
 
 @bp.route("/_dashboard")
 def dashboard() -> Any:
     """The extra part of the dashboard card (loaded by htmx, refreshed when a run ends)."""
-    return render_template("orders/_dashboard.html", summary=orders_job.summary())
+    return render_template("orders/_dashboard.html", summary=orders_queries.summary())
 
 
 @bp.route("/preview", methods=["GET"])
@@ -63,7 +63,7 @@ def confirm_pulled() -> Any:
     """„Potvrdit přenos“: the orders POHODA fetched are in POHODA; mark them ok and in the shop."""
     ext = get_ext()
     try:
-        done, failed = orders_job.confirm_pulled(ext.settings, ext.connections, request.form.getlist("key") or None)
+        done, failed = orders_queries.confirm_pulled(ext.settings, ext.connections, request.form.getlist("key") or None)
     except AdapterError as exc:
         flash(exc.message, "error")
         return redirect(url_for("orders.index"))
@@ -77,7 +77,7 @@ def confirm_pulled() -> Any:
 @bp.route("/pulled/release", methods=["POST"])
 def release_pulled() -> Any:
     """POHODA did not import what it fetched: offer those orders again."""
-    count = orders_job.release_pulled(request.form.getlist("key"))
+    count = orders_queries.release_pulled(request.form.getlist("key"))
     flash(f"{count} objednávek bude POHODĚ nabídnuto znovu.", "info")
     return redirect(url_for("orders.index"))
 
@@ -85,6 +85,6 @@ def release_pulled() -> Any:
 @bp.route("/changed/<key>/acknowledge", methods=["POST"])
 def acknowledge(key: str) -> Any:
     """A person fixed the POHODA document by hand: accept the shop's changed order."""
-    if orders_job.acknowledge_change(key):
+    if orders_queries.acknowledge_change(key):
         flash("Změna objednávky byla vzata na vědomí.", "info")
     return redirect(url_for("orders.index"))

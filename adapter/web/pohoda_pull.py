@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from adapter.sync.orders_pull import pull_answer
+from adapter.sync.orders.pull import pull_answer
 from adapter.web.auth import csrf_exempt_pohoda, public_endpoint
 from adapter.web.extension import get_ext
 from adapter.web.pohoda_basic import pohoda_credentials_ok

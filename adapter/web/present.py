@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from lxml import etree
-
 from adapter import ledger
 from adapter.config import AGENDAS
+from adapter.pohoda.answers import indent
 
 if TYPE_CHECKING:
     from adapter.config import Settings
@@ -189,23 +188,8 @@ def pretty_xml(stored: str | bytes | None) -> ShownText | None:
     raw = stored.encode("utf-8") if isinstance(stored, str) else stored
     text = raw.decode("utf-8", errors="replace") if isinstance(stored, bytes) else stored
     if len(raw) <= 5 * SHOW_LIMIT:
-        try:
-            parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True, huge_tree=False)
-            root = etree.fromstring(_strip_declaration(raw), parser)
-            text = etree.tostring(root, pretty_print=True, encoding="unicode")
-        except etree.XMLSyntaxError:
-            pass
+        text = indent(raw) or text
     return ShownText(text=text[:SHOW_LIMIT], size=len(raw), truncated=len(text) > SHOW_LIMIT)
-
-
-def _strip_declaration(raw: bytes) -> bytes:
-    # the ledger stores XML as text (already decoded), so an encoding
-    # declaration such as Windows-1250 would now be a lie for lxml
-    if raw.startswith(b"<?xml"):
-        end = raw.find(b"?>")
-        if end != -1:
-            return raw[end + 2 :].lstrip()
-    return raw
 
 
 def pretty_json(stored: str | None) -> ShownText | None:

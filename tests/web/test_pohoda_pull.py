@@ -14,7 +14,7 @@ from adapter.pohoda.envelope import NS, build_pack, parse_response, q
 from adapter.pohoda.orders import list_orders_request
 from adapter.sync.connections import default_connections
 from tests.fixtures_app import CsrfClient
-from tests.test_sync_orders_support import (  # noqa: F401 — the fixtures are imported to be registered
+from tests.sync.orders.support import (  # noqa: F401 — the fixtures are imported to be registered
     ICO,
     Env,
     env_fixture,

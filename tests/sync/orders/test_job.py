@@ -11,8 +11,8 @@ from adapter.pohoda.client import MServerClient
 from adapter.pohoda.envelope import build_pack, parse_response
 from adapter.pohoda.stock import stock_item
 from adapter.records import StockCardDoc
-from adapter.sync import orders as orders_job
-from tests.test_sync_orders_support import (  # noqa: F401 — the fixtures are imported to be registered
+from adapter.sync.orders import queries as orders_job
+from tests.sync.orders.support import (  # noqa: F401 — the fixtures are imported to be registered
     ICO,
     Env,
     add_mixed_orders,

@@ -1,4 +1,4 @@
-"""POHODA-side helpers of the orders and invoices jobs: pairing look-ups, reconciliation, item answers.
+"""Look-ups in POHODA for the orders and invoices jobs: pairing codes and reconciliation.
 
 * :class:`CodeResolver` answers "which POHODA stock code does this SKU pair
   to?" from the ledger's Pairing table and, for SKUs not found there, from
@@ -7,23 +7,21 @@
 * :func:`find_orders` looks received orders up by extId (and by
   ``numberOrder`` within a date range) to reconcile ledger rows left in
   ``sending`` by a crash, before anything is sent again.
-* :func:`split_items` cuts a multi-item ``responsePack`` into one-item packs
-  so the library's list parsers (which read the first list item) can be used
-  per item, and keeps each item's answer XML for the ledger.
+
+Both send read-only list packs and read the answer item by item
+(:func:`adapter.pohoda.answers.split_items`).
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from lxml import etree
-
-from adapter import ledger
-from adapter.pohoda.envelope import NS, PackItem, build_pack, response_root
+from adapter.ledger.orders import pairing_codes
+from adapter.pohoda.answers import split_items
+from adapter.pohoda.envelope import PackItem, build_pack, lookup_pack_id
 from adapter.pohoda.orders import list_orders_request, parse_list_orders
 from adapter.pohoda.stock import list_stock_request, parse_list_stock
 from adapter.records import PohodaOrder, StockCard
@@ -33,32 +31,6 @@ log = logging.getLogger(__name__)
 
 #: list items per look-up pack (each is a cheap indexed query in POHODA)
 LOOKUP_CHUNK = 250
-
-
-def split_items(xml: bytes) -> dict[str, tuple[bytes, str]]:
-    """item id → (a one-item responsePack as bytes, that item's answer XML as text)."""
-    doc = response_root(xml)
-    out: dict[str, tuple[bytes, str]] = {}
-    for item in doc.iterfind("rsp:responsePackItem", NS):
-        pack = etree.Element(doc.tag, dict(doc.attrib), nsmap=doc.nsmap)
-        pack.append(_copy(item))
-        out[item.get("id", "")] = (etree.tostring(pack), etree.tostring(item, encoding="unicode"))
-    return out
-
-
-def _copy(node: etree._Element) -> etree._Element:
-    return etree.fromstring(etree.tostring(node))
-
-
-def item_answers(xml: bytes) -> dict[str, str]:
-    """item id → the item's ``rsp:responsePackItem`` as text (stored in the ledger)."""
-    doc = response_root(xml)
-    return {item.get("id", ""): etree.tostring(item, encoding="unicode") for item in doc.iterfind("rsp:responsePackItem", NS)}
-
-
-def lookup_pack_id(prefix: str) -> str:
-    """A fresh id for a read-only pack (list requests are never checked for duplicity)."""
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
 Post = Callable[[bytes], bytes]
@@ -99,9 +71,7 @@ class CodeResolver:
         self._loaded = True
         if not self.use_table:
             return
-        rows = ledger.Pairing.select(ledger.Pairing.sku, ledger.Pairing.pohoda_code, ledger.Pairing.stores,
-                                     ledger.Pairing.shop_ean, ledger.Pairing.conflict).where(ledger.Pairing.sku != "")
-        for row in rows:
+        for row in pairing_codes():
             key = self._norm(row.sku)
             if row.shop_ean:
                 self._eans.setdefault(key, row.shop_ean.strip())

@@ -22,13 +22,13 @@ from adapter.pohoda.client import MServerClient
 from adapter.pohoda.envelope import build_pack, parse_response
 from adapter.pohoda.orders import order_item
 from adapter.records import Address, Order, OrderLine
-from adapter.sync.order_mapping import (
+from adapter.sync.documents import payload_hash
+from adapter.sync.invoices.mapping import map_invoice
+from adapter.sync.orders.mapping import (
     ROUNDING_TEXT,
     MappingOptions,
-    map_invoice,
     map_order,
     parse_rate,
-    payload_hash,
     rate_key,
     symbol_variable,
 )

@@ -13,8 +13,8 @@ from adapter.errors import MServerUnavailable, PackError
 from adapter.eshop.woocommerce import WooCommerce
 from adapter.pohoda.client import MServerClient
 from adapter.records import Order
-from adapter.sync import orders as orders_job
-from tests.test_sync_orders_support import (  # noqa: F401 — the fixtures are imported to be registered
+from adapter.sync.orders import job as orders_job
+from tests.sync.orders.support import (  # noqa: F401 — the fixtures are imported to be registered
     Env,
     env_fixture,
     fast_sockets_fixture,

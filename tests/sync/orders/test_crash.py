@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from adapter import config, ledger
-from tests.test_sync_orders_support import (  # noqa: F401 — the fixtures are imported to be registered
+from tests.sync.orders.support import (  # noqa: F401 — the fixtures are imported to be registered
     Env,
     env_fixture,
     fast_sockets_fixture,
@@ -27,7 +27,7 @@ from tests.test_sync_orders_support import (  # noqa: F401 — the fixtures are 
     sku_pools,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def write_settings(env: Env) -> None:

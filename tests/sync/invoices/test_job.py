@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from adapter import ledger
-from tests.test_sync_orders_support import (  # noqa: F401 — the fixtures are imported to be registered
+from tests.sync.orders.support import (  # noqa: F401 — the fixtures are imported to be registered
     Env,
     env_fixture,
     fast_sockets_fixture,

@@ -86,6 +86,27 @@ def test_build_pack_reuses_items_without_moving_them(assert_valid_datapack) -> N
     assert first.xml.replace(b'id="a"', b'id="b"') == second.xml
 
 
+def test_singles_are_the_items_byte_for_byte_as_they_travel(assert_valid_datapack) -> None:
+    items = [stock_item(_card(code)) for code in ("A", "Ž", "C")]
+    pack = build_pack(items, ico="12345678", pack_id="run-8", note="Zásoby")
+    singles = pack.singles()
+    assert list(singles) == list(pack.item_ids) and len(singles) == 3
+    for item_id_, single in singles.items():
+        assert_valid_datapack(single)
+        assert single.count(b"<dat:dataPackItem ") == 1 and f'id="{item_id_}"'.encode("cp1250") in single
+        # the same bytes as a pack built of that item alone (same pack id)
+        alone = [i for i in items if i.id == item_id_]
+        assert single == build_pack(alone, ico="12345678", pack_id="run-8", note="Zásoby").xml
+        # and the item's bytes are those inside the pack actually sent
+        body = single[single.index(b"<dat:dataPackItem ") : single.rindex(b"</dat:dataPack>")]
+        assert body in pack.xml
+
+
+def test_singles_of_a_pack_without_its_element_are_empty() -> None:
+    pack = build_pack([stock_item(_card("A"))], ico="1", pack_id="x")
+    assert envelope.BuiltPack(xml=pack.xml, pack_id="x", item_ids=pack.item_ids).singles() == {}
+
+
 def test_build_pack_rejects_duplicate_ids_and_empty_packs() -> None:
     with pytest.raises(ValueError, match="stk-A"):
         build_pack([stock_item(_card("A")), stock_item(_card("A"))], ico="1", pack_id="x")

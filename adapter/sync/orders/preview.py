@@ -15,12 +15,13 @@ from typing import Any
 from adapter import ledger
 from adapter.config import Settings
 from adapter.errors import AdapterError
+from adapter.ledger import orders as rows
 from adapter.pohoda import schema
 from adapter.pohoda.orders import order_item
 from adapter.records import Order
-from adapter.sync import orders as orders_job
-from adapter.sync.order_mapping import LineView, Mapped, map_order
-from adapter.sync.orders_pohoda import CodeResolver
+from adapter.sync.lookups import CodeResolver
+from adapter.sync.orders.mapping import LineView, Mapped, map_order, mapping_options, ready_for_transfer
+from adapter.sync.orders.send import single_xml
 
 
 @dataclass
@@ -59,26 +60,38 @@ class OrderPreview:
         return (self.mapped.doc_total - self.mapped.shop_total) if self.mapped else Decimal(0)
 
 
+def _resolver(settings: Settings, pohoda: Any) -> CodeResolver:
+    """A pairing resolver asking POHODA read-only, or only the Pairing table when POHODA is not set up."""
+
+    def post(xml: bytes) -> bytes:
+        if pohoda is None:
+            raise AdapterError("POHODA není nastavena; párování se bere z přehledu Párování.")
+        answer: bytes = pohoda.post(xml, write=False)
+        return answer
+
+    resolver = CodeResolver(ico=settings.pohoda.ico, post=post, case_sensitive=settings.pairing.case_sensitive,
+                            ean_fallback=settings.pairing.ean_fallback, store=settings.orders.store,
+                            application=settings.pohoda.application)
+    resolver.lookups_enabled = pohoda is not None
+    return resolver
+
+
 def preview_order(settings: Settings, connections: Any, order_id: int) -> OrderPreview:
     """Fetch, pair, map, build and validate one order without sending anything."""
-    out = OrderPreview(order_id=order_id, entry=ledger.get_entry(orders_job.AGENDA, str(order_id)))
+    out = OrderPreview(order_id=order_id, entry=rows.row(str(order_id)))
     shop = pohoda = None
     try:
         shop = connections.eshop(settings)
         out.order = shop.get_order(order_id)
-        out.ready = orders_job.ready_for_transfer(out.order, settings)
+        out.ready = ready_for_transfer(out.order, settings)
         pohoda = connections.pohoda(settings) if settings.pohoda_configured else None
-        resolver = CodeResolver(ico=settings.pohoda.ico, post=(lambda xml: pohoda.post(xml, write=False)),
-                                case_sensitive=settings.pairing.case_sensitive,
-                                ean_fallback=settings.pairing.ean_fallback, store=settings.orders.store,
-                                application=settings.pohoda.application)
-        resolver.lookups_enabled = pohoda is not None
+        resolver = _resolver(settings, pohoda)
         codes = resolver.resolve(line.sku for line in out.order.lines if line.kind == "product")
-        out.mapped = map_order(out.order, codes, orders_job.mapping_options(settings),
+        out.mapped = map_order(out.order, codes, mapping_options(settings),
                                multi_store=frozenset(resolver.multi_store))
         if out.mapped.doc is not None:
             item = order_item(out.mapped.doc)
-            out.xml = orders_job.single_xml(settings, item)
+            out.xml = single_xml(settings, item)
             out.validation = schema.validate(out.xml.encode("cp1250"), "data")
             out.warnings = list(dict.fromkeys([*out.mapped.warnings, *item.warnings]))
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapter import ledger
-from adapter.sync.orders_pohoda import CodeResolver
+from adapter.sync.lookups import CodeResolver
 
 
 @pytest.fixture

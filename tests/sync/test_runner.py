@@ -140,3 +140,14 @@ def test_schedule_due_only_when_enabled_and_interval_passed(db):
     assert runner.due_agendas() == []
     assert runner.next_due("orders") == now + timedelta(minutes=10)
     assert runner.next_due("stock") is None  # enabled but no interval
+
+
+@pytest.mark.parametrize("agenda", ["orders", "invoices"])
+def test_orders_and_invoices_run_as_agenda_jobs_with_the_dashboards_facts(agenda: str) -> None:
+    from adapter.sync.base import AgendaJob
+    from adapter.sync.registry import job_class
+    from adapter.web.present import AGENDA_INFO
+
+    cls = job_class(agenda)
+    assert issubclass(cls, AgendaJob) and cls.agenda == agenda and cls.watermark == agenda
+    assert (cls.direction, cls.actions) == AGENDA_INFO[agenda]

@@ -10,9 +10,9 @@ import pytest
 
 from adapter import ledger
 from adapter.sync.connections import default_connections
-from adapter.sync.orders_preview import preview_order
+from adapter.sync.orders.preview import preview_order
 from tests.fixtures_app import CsrfClient
-from tests.test_sync_orders_support import (  # noqa: F401 — the fixtures are imported to be registered
+from tests.sync.orders.support import (  # noqa: F401 — the fixtures are imported to be registered
     Env,
     env_fixture,
     fast_sockets_fixture,

@@ -1,8 +1,10 @@
 """E-shop order → POHODA received order (Objednávky přijaté) / issued invoice lines — pure mapping.
 
 Everything here is a pure function over :mod:`adapter.records`: no I/O, no
-clock, no settings object. The job (:mod:`adapter.sync.orders`) gathers the
-facts (pairing codes, options) and calls :func:`map_order`.
+clock. The job (:mod:`adapter.sync.orders.job`) gathers the facts (pairing
+codes, :func:`mapping_options` from the settings) and calls :func:`map_order`.
+Issued invoices are mapped in :mod:`adapter.sync.invoices.mapping` from the
+same lines; the order snapshot and its hash live in :mod:`adapter.sync.documents`.
 
 The money rule. POHODA computes a line with ``payVAT=true`` as
 ``round(quantity × unit price, 2)`` (haléře, half up) and the document total
@@ -18,17 +20,17 @@ contains something the lines do not (e.g. a refund) and the order is held.
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
-from adapter.records import ZERO, Address, DocLine, InvoiceDoc, Order, OrderDoc, OrderLine, VatRate
+from adapter.records import ZERO, Address, DocLine, Order, OrderDoc, OrderLine, VatRate
+
+if TYPE_CHECKING:
+    from adapter.config import Settings
 
 CENT = Decimal("0.01")
 EXT_SYSTEM = "WooCommerce"
@@ -218,78 +220,6 @@ def ship_to(order: Order) -> Address | None:
     return None if same else addr
 
 
-# --------------------------------------------------------------------------- hashing and snapshots
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-_SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
-@functools.cache
-def _field_names(cls: type) -> tuple[str, ...] | None:
-    """The field names of a dataclass type (None for other types); ``fields()`` per instance is slow."""
-    return tuple(f.name for f in fields(cls)) if hasattr(cls, "__dataclass_fields__") else None
-
-
-def _record(value: Any) -> Any:
-    """A dataclass tree as plain data (like ``asdict`` without its deep copies, which are slow)."""
-    kind = type(value)
-    if kind in _SCALARS:
-        return value
-    if kind is list or kind is tuple:
-        return [_record(v) for v in value]
-    names = _field_names(kind)
-    if names is not None:
-        return {name: _record(getattr(value, name)) for name in names}
-    if isinstance(value, list | tuple):
-        return [_record(v) for v in value]
-    return _plain(value)
-
-
-def snapshot(order: Order) -> dict[str, Any]:
-    """The whole shop order as JSON-ready data (the ledger's ``eshop_data``)."""
-    return _record(order)  # type: ignore[no-any-return]
-
-
-#: order fields that change without the order's content changing (our own marking, status moves)
-_VOLATILE = ("status", "modified", "meta", "paid", "date_paid")
-
-
-def payload_hash(order: Order) -> str:
-    """sha256 of the order's content (lines, totals, addresses, note) — not of its status or meta.
-
-    Marking the order transferred (meta, note, status) must not look like a
-    change; a changed line, address or total must.
-    """
-    return snapshot_hash(snapshot(order))
-
-
-def snapshot_hash(snap: dict[str, Any]) -> str:
-    """:func:`payload_hash` of an order already turned into its :func:`snapshot` (saves a second walk)."""
-    data = {k: v for k, v in snap.items() if k not in _VOLATILE}
-    raw = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    digest = hashlib.sha256()
-    # fed in pieces under 2 KiB: hashlib releases the GIL for bigger ones, and getting it back costs the job's
-    # thread up to a switch interval (5 ms) while the reader and marking threads run — per order
-    for start in range(0, len(raw), _HASH_PIECE):
-        digest.update(raw[start : start + _HASH_PIECE])
-    return digest.hexdigest()
-
-
-_HASH_PIECE = 2047
-
-
 # --------------------------------------------------------------------------- lines
 
 
@@ -393,7 +323,7 @@ def balance(order: Order, lines: list[DocLine]) -> tuple[list[DocLine], Decimal,
     return [*lines, DocLine(text=ROUNDING_TEXT, quantity=Decimal(1), unit_price=diff, vat_rate="none")], diff, None
 
 
-def _method_warnings(order: Order, opts: MappingOptions) -> tuple[str | None, str | None, list[str]]:
+def method_warnings(order: Order, opts: MappingOptions) -> tuple[str | None, str | None, list[str]]:
     warnings: list[str] = []
     payment = opts.payment_map.get(order.payment_method) if order.payment_method else None
     if order.payment_method and not payment:
@@ -435,7 +365,7 @@ def map_order(
     lines, rounding, gap = balance(order, lines)
     if gap is not None:
         problems.append(gap)
-    payment, carrier, warnings = _method_warnings(order, opts)
+    payment, carrier, warnings = method_warnings(order, opts)
     common = {"problems": tuple(problems), "warnings": tuple(warnings), "lines": tuple(views),
               "shop_total": order.total, "doc_total": document_total(lines), "rounding": rounding,
               "currency": order.currency or HOME_CURRENCY}
@@ -478,64 +408,32 @@ def _int_note(order: Order) -> str:
     return "; ".join(parts)
 
 
-# --------------------------------------------------------------------------- invoices
+# --------------------------------------------------------------------------- from the settings
 
 
-@dataclass(frozen=True, slots=True)
-class InvoiceMapped:
-    """An issued invoice for one order, or the problems holding it."""
+def mapping_options(settings: Settings) -> MappingOptions:
+    """The mapping options from ``[orders]``."""
+    o = settings.orders
+    return MappingOptions(
+        vat_rates=o.vat_rates, payment_map=o.payment_map, carrier_map=o.carrier_map, store=o.store,
+        reserve_stock=o.reserve_stock, numbering=o.numbering, numbering_series=o.numbering_series,
+        currency_rates=o.currency_rates, rate_meta_key=o.rate_meta_key, ext_system=EXT_SYSTEM,
+    )
 
-    doc: InvoiceDoc | None
-    problems: tuple[Problem, ...] = ()
-    warnings: tuple[str, ...] = ()
-    shop_total: Decimal = ZERO
-    doc_total: Decimal | None = None  #: None for linked invoices (POHODA copies the order)
+
+def truthy(value: str | None) -> bool:
+    """Whether an order meta value means "yes"."""
+    return value is not None and value.strip().lower() not in ("", "0", "no", "false", "off", "ne", "n", "null")
 
 
-def map_invoice(
-    order: Order,
-    opts: MappingOptions,
-    *,
-    issued: date,
-    due_days: int,
-    link_number: str | None = None,
-    link_id: int | None = None,
-    series: str | None = None,
-) -> InvoiceMapped:
-    """An issued invoice: linked to the transferred received order, or stand-alone with text lines."""
-    payment, _carrier, warnings = _method_warnings(order, opts)
-    common: dict[str, Any] = {
-        "key": str(order.id),
-        "date": issued,
-        "date_tax": issued,
-        "date_due": date.fromordinal(issued.toordinal() + due_days),
-        "number_order": order.number,
-        "date_order": local_date(order.created),
-        "symbol_variable": symbol_variable(order.number),
-        "text": f"Faktura k objednávce z e-shopu č. {order.number}",
-        "note": order.customer_note.strip(),
-        "payment_type": payment,
-        "ext_id": str(order.id),
-        "ext_system": opts.ext_system,
-        "numbering_series": series or None,
-    }
-    if link_number or link_id is not None:
-        doc = InvoiceDoc(partner=Address(), link_order_number=link_number, link_order_id=link_id, **common)
-        return InvoiceMapped(doc=doc, warnings=tuple(warnings), shop_total=order.total)
-    lines, _views, problems = build_lines(order, {}, opts, stock_links=False)
-    rate: tuple[Decimal, int] | None = None
-    if is_foreign(order.currency):
-        rate = currency_rate(order, opts)
-        if rate is None:
-            problems.append(Problem("rate", f"Objednávka je v měně {order.currency}, chybí kurz: zadejte jej "
-                                            "v nastavení [orders] currency_rates (nebo rate_meta_key)."))
-    lines, _rounding, gap = balance(order, lines)
-    if gap is not None:
-        problems.append(gap)
-    if problems:
-        return InvoiceMapped(doc=None, problems=tuple(problems), warnings=tuple(warnings), shop_total=order.total,
-                             doc_total=document_total(lines))
-    doc = InvoiceDoc(partner=pohoda_address(order.billing), lines=tuple(lines), prices_include_vat=True,
-                     currency=order.currency.upper() if rate else None, rate=rate[0] if rate else None,
-                     amount=rate[1] if rate else 1, **common)
-    return InvoiceMapped(doc=doc, warnings=tuple(warnings), shop_total=order.total, doc_total=document_total(lines))
+def ready_for_transfer(order: Order, settings: Settings) -> bool:
+    """True when the shop marks the order for transfer (meta flag, else status)."""
+    key = settings.orders.transfer_meta_key
+    if key:
+        return truthy(order.meta_value(key))
+    return order.status in settings.orders.transfer_statuses
+
+
+def label_of(number: str) -> str:
+    """The ledger label of an order."""
+    return f"Objednávka {number}"

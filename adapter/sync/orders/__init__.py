@@ -1,0 +1,1 @@
+"""Objednávky přijaté: e-shop orders → POHODA received orders (the job is :mod:`adapter.sync.orders.job`)."""
