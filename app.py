@@ -34,7 +34,7 @@ from flask_wtf.csrf import CSRFProtect
 from adapter import config, ledger
 from adapter.config import AGENDAS, Settings, SettingsStore
 from adapter.sync.runner import JobFn, JobRunner, tune_threads
-from adapter.web import accounts, security
+from adapter.web import accounts, security, throttle
 from adapter.web.auth import is_loopback
 from adapter.web.extension import EXTENSION_KEY, AdapterExtension, DemoInfo
 
@@ -127,6 +127,7 @@ def _all_fields(settings: Settings) -> dict[str, dict[str, Any]]:
 def _setup_request_hooks(app: Flask) -> None:
     """Cross-site guard and headers, then one peewee connection per request."""
     security.install(app)
+    throttle.install(app)
 
     @app.before_request
     def _connect_db() -> None:
@@ -282,7 +283,7 @@ def cmd_serve(data: Path, host: str, port: int, *, open_tab: bool = True, jobs: 
     if open_tab:
         open_browser_tab(url)
     try:
-        waitress.serve(app, host=host, port=port, threads=8, ident="POHODA adapter")
+        waitress.serve(app, host=host, port=port, threads=throttle.SERVER_THREADS, ident="POHODA adapter")
     finally:
         ext.runner.shutdown()
     return 0

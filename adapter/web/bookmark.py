@@ -34,6 +34,7 @@ from adapter.web.auth import public_endpoint
 from adapter.web.extension import get_ext
 from adapter.web.htmx import explicitly_wants_html
 from adapter.web.jobs import MODES, render_widget, start_job
+from adapter.web.throttle import limit_waiting
 
 bp = Blueprint("bookmark", __name__, url_prefix="/run")
 
@@ -79,6 +80,7 @@ def wait_for(run_id: int, seconds: float) -> ledger.Run:
 
 @bp.route("/<agenda>")
 @public_endpoint
+@limit_waiting(lambda: wants_text() and _wait_seconds() > 0)
 def run(agenda: str) -> Any:
     """Start or join a run of ``agenda`` with a bookmark token."""
     text = wants_text()
