@@ -155,7 +155,7 @@ def test_every_numeric_field_has_finite_bounds() -> None:
 
     for section in SECTIONS:
         for key, kind, default in section_fields(section):
-            if isinstance(default, bool) or not isinstance(default, int | float) and "Decimal" not in str(kind):
+            if isinstance(default, bool) or (not isinstance(default, int | float) and "Decimal" not in str(kind)):
                 continue
             assert check_value(section, key, default) is None, (section, key)  # defaults are inside the bounds
             assert check_value(section, key, math.inf) is not None

@@ -18,7 +18,7 @@ from adapter.web import accounts, throttle
 from adapter.web.pohoda_basic import pohoda_credentials_ok
 
 PULL_USER = "pohoda-web"
-PULL_PASSWORD = "Pull-Heslo-7"  # noqa: S105
+PULL_PASSWORD = "Pull-Heslo-7"
 ENDPOINTS = ("/pohoda/orders", "/pohoda/stock")
 
 
