@@ -33,6 +33,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from adapter import config, ledger
 from adapter.config import AGENDAS, Settings, SettingsStore
+from adapter.datadir import storage_errors_exit
 from adapter.sync.runner import JobFn, JobRunner, tune_threads
 from adapter.web import accounts, security, throttle
 from adapter.web.auth import is_loopback
@@ -199,6 +200,7 @@ def _serve_options(parser: argparse.ArgumentParser, default: Any) -> None:
     parser.add_argument("--no-browser", action="store_true", default=d(False), help="neotevírat prohlížeč")
 
 
+@storage_errors_exit
 def main(argv: Sequence[str] | None = None, *, jobs: Mapping[str, JobFn] | None = None,
          connections: Connections | None = None) -> int:
     """Run the command line; returns the exit code. ``jobs``/``connections`` are for tests."""

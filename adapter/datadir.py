@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import sqlite3
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec
 
 import peewee
+
+P = ParamSpec("P")
 
 PRIVATE_MODE = 0o600
 
@@ -61,3 +67,20 @@ def _readonly_message(where: object) -> str:
 def _full_message(where: object) -> str:
     place = f" ({where})" if where else ""
     return f"Disk s datovou složkou je plný{place}. Uvolněte místo na disku a spusťte adaptér znovu."
+
+
+def storage_errors_exit(command: Callable[P, int]) -> Callable[P, int]:
+    """Wrap a command-line entry point: a read-only data folder or a full disk → Czech message, exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> int:
+        try:
+            return command(*args, **kwargs)
+        except Exception as exc:
+            problem = storage_problem(exc)
+            if problem is None:
+                raise
+            print(problem, file=sys.stderr)
+            return 2
+
+    return wrapper
