@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
-from adapter import config, ledger
+from adapter import config, ledger, tls_front
 from adapter.config import AGENDAS, Settings, SettingsStore
 from adapter.datadir import storage_errors_exit
 from adapter.sync.runner import JobFn, JobRunner, tune_threads
@@ -265,8 +265,6 @@ def _users_exist(data: Path) -> bool:
 def cmd_serve(data: Path, host: str, port: int, *, open_tab: bool = True, jobs: Mapping[str, JobFn] | None = None,
               connections: Connections | None = None, demo: DemoInfo | None = None) -> int:
     """Serve the app with waitress until Ctrl+C."""
-    import waitress
-
     host = DEFAULT_HOST if host == "localhost" else host
     if not is_loopback(host) and not _users_exist(data):
         print(
@@ -277,15 +275,20 @@ def cmd_serve(data: Path, host: str, port: int, *, open_tab: bool = True, jobs: 
             file=sys.stderr,
         )
         return 2
+    try:
+        context = tls_front.lan_context(config.load_settings(data)[0], host)  # HTTPS for the LAN; prints the fingerprint
+    except tls_front.TlsError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
     app = create_app(data_dir=data, jobs=jobs, connections=connections, start_scheduler=True)
     ext: AdapterExtension = app.extensions[EXTENSION_KEY]
     ext.demo = demo
-    url = f"http://{DEFAULT_HOST if host in ('0.0.0.0', '::') else host}:{port}/"  # noqa: S104
+    url = f"{'https' if context else 'http'}://{DEFAULT_HOST if host in ('0.0.0.0', '::') else host}:{port}/"  # noqa: S104
     print(f"POHODA adaptér běží na {url} (data: {data}). Ukončíte jej klávesami Ctrl+C.", flush=True)
     if open_tab:
         open_browser_tab(url)
     try:
-        waitress.serve(app, host=host, port=port, threads=throttle.SERVER_THREADS, ident="POHODA adapter")
+        tls_front.serve(app, host=host, port=port, threads=throttle.SERVER_THREADS, ident="POHODA adapter", context=context)
     finally:
         ext.runner.shutdown()
     return 0

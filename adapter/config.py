@@ -209,6 +209,9 @@ class AppSettings:
 
     login_on_loopback: bool = False  #: require a login on the PC itself too
     session_hours: int = 12
+    lan_https: bool = True  #: serve HTTPS when started for the LAN (--host other than this PC)
+    tls_cert: str = ""  #: own certificate (PEM) for HTTPS; empty = the adapter's self-signed one
+    tls_key: str = ""  #: the private key (PEM) of tls_cert
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from adapter.tls import current_fingerprint
 from adapter.web.auth import admin_required
 from adapter.web.conntest import ConnResult, check_eshop, check_pohoda
 from adapter.web.conntest_guard import saved_secret_to_new_address
@@ -58,6 +59,7 @@ def _render(name: str, errors: list[Any], submitted: Any) -> str:
         sections=[(s, SECTION_TITLES[s], build_fields(settings, s, errors, submitted)) for s in sections],
         general=general_errors(errors, sections) if submitted is not None else [],
         file_errors=general_errors(get_ext().store.errors()),
+        tls_fingerprint=current_fingerprint(settings),
     )
 
 
