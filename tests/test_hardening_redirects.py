@@ -56,6 +56,12 @@ def test_foreign_origin(origin: str | None, host: str, foreign: bool) -> None:
     assert foreign_origin(origin, host) is foreign
 
 
+def test_another_scheme_is_another_origin() -> None:
+    assert foreign_origin("https://localhost", "localhost", "http")
+    assert foreign_origin("http://adapter.lan:8800", "adapter.lan:8800", "https")
+    assert not foreign_origin("https://adapter.lan:8800", "adapter.lan:8800", "https")
+
+
 def test_cross_site_post_without_sec_fetch_site_is_refused_by_origin(app: Flask, users: Any) -> None:
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = LAN_ADDR

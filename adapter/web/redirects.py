@@ -30,8 +30,8 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def foreign_origin(origin: str | None, host: str | None) -> bool:
-    """True when a request's ``Origin`` header names another site than the ``Host`` it was sent to.
+def foreign_origin(origin: str | None, host: str | None, scheme: str = "") -> bool:
+    """True when a request's ``Origin`` header names another site than the ``Host`` (and scheme) it was sent to.
 
     No ``Origin`` at all (old browsers, scripts, POHODA) is not foreign: the
     CSRF token still guards those requests. ``null`` (sandboxed frames,
@@ -46,7 +46,7 @@ def foreign_origin(origin: str | None, host: str | None) -> bool:
         parts = urlsplit(origin)
     except ValueError:
         return True
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.netloc or (scheme and parts.scheme != scheme):
         return True
     return _hostport(parts.netloc, parts.scheme) != _hostport((host or "").strip().lower(), parts.scheme)
 

@@ -49,7 +49,7 @@ def reject_cross_site_post() -> None:
     """Refuse a POST a browser says came from another site (403)."""
     if request.method == "POST":
         site = request.headers.get("Sec-Fetch-Site")
-        if (site is not None and site not in ALLOWED_FETCH_SITES) or foreign_origin(request.headers.get("Origin"), request.host):
+        if (site is not None and site not in ALLOWED_FETCH_SITES) or foreign_origin(request.headers.get("Origin"), request.host, request.scheme):
             abort(403, description="Požadavek z jiného webu byl odmítnut.")
 
 
