@@ -758,3 +758,15 @@ def test_pohoda_endpoints_throttle_wrong_passwords(app: Flask) -> None:
             assert statuses[-1] == 429 and 401 in statuses, (url, statuses)
             right = attacker.post(url, data=b"<x/>", headers={"Authorization": basic(PULL_USER, SECRET_PULL)})
             assert right.status_code == 429 and right.headers.get("Retry-After"), url
+
+
+def test_routes_of_the_hardening_round_are_walked(app: Flask, users: dict[str, tuple[str, str]]) -> None:
+    """The waiting page of large uploads is in the map, needs a login and shows nobody else's upload."""
+    rules = {r.endpoint: r for r in all_rules(app)}
+    assert "payments_pending.status" in rules
+    assert "payments_pending.status" not in public_endpoints(app)
+    for url in urls_for(rules["payments_pending.status"]):
+        assert_needs_login(lan(app).get(url), url)
+        staff = lan(app)
+        login(staff, *STAFF)
+        assert staff.get(url).status_code == 404
