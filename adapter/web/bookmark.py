@@ -11,6 +11,8 @@
   ended), the second line the run's message. A second call while a run is
   going joins that run (no 409: a scheduler retry should see the outcome).
 * ``?mode=preview`` or ``?mode=full`` asks for a preview or a full check.
+* At most ``WAITING_LIMIT`` (4) text calls may wait at once; another one gets 429 with
+  ``Retry-After`` and starts nothing (``wait=0`` never needs a slot).
 * A wrong or revoked token gets 403, a token not allowed for the agenda 403,
   an unknown agenda 404.
 
