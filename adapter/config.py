@@ -24,6 +24,8 @@ from typing import Any
 
 import tomlkit
 
+from adapter.settings_bounds import check_value, fail_closed, load_document
+
 SETTINGS_FILE = "settings.toml"
 DATA_DIR_ENV = "POHODA_ADAPTER_DATA"
 
@@ -207,6 +209,9 @@ class AppSettings:
 
     login_on_loopback: bool = False  #: require a login on the PC itself too
     session_hours: int = 12
+    lan_https: bool = True  #: serve HTTPS when started for the LAN (--host other than this PC)
+    tls_cert: str = ""  #: own certificate (PEM) for HTTPS; empty = the adapter's self-signed one
+    tls_key: str = ""  #: the private key (PEM) of tls_cert
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,6 +337,9 @@ def _coerce(section: str, key: str, kind: Any, value: Any) -> Any:
 
 def _check(section: str, key: str, value: Any) -> str | None:
     """Extra rules beyond the type; return a Czech message or None."""
+    bound = check_value(section, key, value)
+    if bound:
+        return bound
     allowed = CHOICES.get((section, key))
     if allowed and value not in allowed:
         return "povolené hodnoty: " + ", ".join(allowed)
@@ -408,11 +416,11 @@ def load_settings(data_dir: Path, *, demo: bool = False) -> tuple[Settings, list
         return Settings(data_dir=data_dir, demo=demo), []
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        return Settings(data_dir=data_dir, demo=demo), [
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        return fail_closed(Settings(data_dir=data_dir, demo=demo), [
             FieldError("", "", f"Soubor {path} nelze přečíst ({exc}); použita výchozí nastavení. Opravte jej nebo uložte nastavení znovu.")
-        ]
-    return settings_from_mapping(data_dir, raw, demo=demo)
+        ])
+    return fail_closed(*settings_from_mapping(data_dir, raw, demo=demo))
 
 
 def to_toml_value(value: Any) -> Any:
@@ -430,7 +438,7 @@ def save_settings(data_dir: Path, changes: Mapping[str, Mapping[str, Any]]) -> N
     """Apply ``changes`` (section → key → value) to settings.toml atomically, keeping comments."""
     path = data_dir / SETTINGS_FILE
     data_dir.mkdir(parents=True, exist_ok=True)
-    doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    doc = load_document(path)
     for section, values in changes.items():
         if section not in doc:
             doc[section] = tomlkit.table()

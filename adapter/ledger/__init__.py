@@ -42,6 +42,9 @@ from peewee import (
     fn,
 )
 
+from adapter.datadir import private_file
+from adapter.procs import pid_alive
+
 database = SqliteDatabase(None, autoconnect=True)
 
 RUN_STATES = ("running", "ok", "partial", "failed", "interrupted")
@@ -299,6 +302,7 @@ def migrate(db: SqliteDatabase = database) -> int:
 def init_db(path: Path) -> SqliteDatabase:
     """Open (and create or upgrade) the ledger at ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path)
     if not database.is_closed():
         database.close()
     database.init(
@@ -320,24 +324,7 @@ def init_db(path: Path) -> SqliteDatabase:
 
 
 def _pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    # a zombie (killed child not yet reaped) is not alive for our purposes
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
+    return pid_alive(pid)  # never os.kill: on Windows it sends CTRL+C to that process's console
 
 
 def _is_stale(run: Run, now: datetime) -> bool:

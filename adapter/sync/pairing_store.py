@@ -12,7 +12,6 @@ runs (so a large catalogue is never re-listed just to find product ids).
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import re
@@ -24,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from peewee import Case, fn
 
-from adapter import ledger
+from adapter import csv_safe, ledger
 from adapter.pohoda.envelope import build_pack
 from adapter.pohoda.stock import iter_stock, list_stock_request
 from adapter.records import Product, StockCard
@@ -445,7 +444,7 @@ def iter_csv(flt: ReportFilter, held: dict[str, list[str]] | None = None) -> Ite
     """The filtered report as CSV for Excel: UTF-8 with BOM, ``;`` separated, streamed in chunks."""
     held = held or {}
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = csv_safe.writer(buffer, delimiter=";", lineterminator="\r\n")  # no formulas from shop data
     buffer.write("\ufeff")
     writer.writerow(CSV_COLUMNS)
     query = _order(_filtered(flt.clean()))

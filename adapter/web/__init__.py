@@ -43,6 +43,7 @@ BLUEPRINTS: tuple[str, ...] = (
 EXTRA_BLUEPRINTS: tuple[str, ...] = (
     "adapter.web.pairing",
     "adapter.web.payments",
+    "adapter.web.payments_pending",
     "adapter.web.pohoda_pull",
     "adapter.web.pohoda_push",
     "adapter.web.orders",

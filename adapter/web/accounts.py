@@ -110,7 +110,8 @@ def set_active(user_id: int, active: bool) -> None:
     user = ledger.User.get_by_id(user_id)
     if not active and user.role == "admin" and _active_admins() <= 1 and user.active:
         raise AccountError("Posledního aktivního správce nelze zablokovat.")
-    ledger.User.update(active=active).where(ledger.User.id == user_id).execute()
+    # blocking and unblocking both end the user's sessions: an old cookie must not come back to life
+    ledger.User.update(active=active, session_gen=ledger.User.session_gen + 1).where(ledger.User.id == user_id).execute()
 
 
 def _active_admins() -> int:

@@ -21,6 +21,7 @@ from adapter.sync import payments as sync_payments
 from adapter.sync.payments_store import Upload, list_uploads, load_upload, new_owner_token
 from adapter.sync.payments_table import report_sections
 from adapter.web.extension import get_ext
+from adapter.web.payments_pending import INLINE_BYTES, read_in_background
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +89,13 @@ def upload() -> Any:
     file = request.files.get("file")
     if file is None or not file.filename:
         return _index("Vyberte soubor s exportem vydaných faktur z POHODY (CSV).", 400)
+    data = file.read()
+    if len(data) > INLINE_BYTES:  # a large file is read off the request thread
+        return read_in_background(data, file.filename, owner=_owner(create=True),
+                                  uploaded_by=getattr(getattr(g, "user", None), "username", ""))
     try:
         stored = sync_payments.prepare_upload(
-            ext.settings, ext.connections, file.read(), file.filename,
+            ext.settings, ext.connections, data, file.filename,
             owner=_owner(create=True), uploaded_by=getattr(getattr(g, "user", None), "username", ""),
         )
     except ImportFileError as exc:
