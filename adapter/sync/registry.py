@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 JOBS: dict[str, str] = {
     "orders": "adapter.sync.orders",
     "invoices": "adapter.sync.invoices",
-    "stock": "adapter.sync.stock",
-    "products": "adapter.sync.products",
+    "stock": "adapter.sync.stock.job:StockJob",
+    "products": "adapter.sync.products.job:ProductsJob",
     "customers": "adapter.sync.customers",
     "payments": "adapter.sync.payments",
 }

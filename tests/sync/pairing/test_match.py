@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from adapter.emulators.catalogue import generate
 from adapter.records import Product, StockCard
-from adapter.sync.pairing import pair
+from adapter.sync.pairing.match import pair
 
 
 def card(code, store="HLAVNI", ean="", id_=1, internet=True):

@@ -12,9 +12,9 @@ import pytest
 from adapter import ledger
 from adapter.config import ProductsSettings
 from adapter.records import Product
-from adapter.sync import pairing_store as ps
-from adapter.sync.products import card_doc, vat_rate_for
-from tests.test_sync_stock import StockEnv, make_env
+from adapter.sync.pairing.queries import status_counts
+from adapter.sync.products.mapping import card_doc, vat_rate_for
+from tests.sync.stock.test_job import StockEnv, make_env
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def test_creates_exactly_the_selected_cards_and_one_receipt(env: StockEnv, asser
     assert again.status == "ok" and again.ok_count == 0
     assert len(env.mserver.receipts()) == 1
     assert len(env.mserver.stock_cards()) == rows_after
-    assert ps.status_counts()["eshop_only"] == cat.expected.shop_unknown - 2
+    assert status_counts()["eshop_only"] == cat.expected.shop_unknown - 2
 
 
 def test_default_scope_is_every_eshop_only_product(env: StockEnv) -> None:

@@ -686,7 +686,7 @@ def test_customer_names_are_not_summary_lines(firm: str) -> None:
 
 # --------------------------------------------------------------------------- files on disk
 
-CSV_DIR = Path(__file__).parent / "data" / "csv"
+CSV_DIR = Path(__file__).parents[2] / "data" / "csv"
 
 
 def test_fixture_cp1250_export() -> None:

@@ -18,11 +18,12 @@ import pytest
 from adapter import ledger
 from adapter.config import EshopSettings, PohodaSettings, Settings, StockSettings
 from adapter.emulators import catalogue
+from adapter.ledger.pairing import paired_product_ids
 from adapter.records import ZERO, StockUpdate
-from adapter.sync import pairing_store as ps
 from adapter.sync.connections import DefaultConnections
+from adapter.sync.pairing.queries import status_counts
 from adapter.sync.runner import JobRunner
-from adapter.sync.stock import Desired, desired_for, shop_price, vat_percents
+from adapter.sync.stock.mapping import Desired, desired_for, shop_price, vat_percents
 
 
 @dataclass
@@ -133,13 +134,13 @@ def test_5000_cards_full_then_37_changes_then_nothing(tmp_path: Path, mserver_fa
     assert first.status == "ok", first.message
     # the seed makes both sides agree: nothing to push, everything remembered
     assert env.woo.stats()["write_calls"] == 0
-    counts = ps.status_counts()
+    counts = status_counts()
     want = expected_counts(cat)
     assert counts["eshop_only"] == want["eshop_only"]
     assert counts["pohoda_only"] == want["pohoda_only"]
     assert counts["paired"] + counts["conflict"] + counts["eshop_only"] == want["products"]
     assert 4700 <= counts["paired"] <= 4900
-    assert len(ps.paired_product_ids()) == want["with_code"]
+    assert len(paired_product_ids()) == want["with_code"]
 
     codes = env.simple_codes(37)
     assert len(codes) == 37

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from adapter import ledger
-from tests.test_sync_stock import make_env
+from tests.sync.stock.test_job import make_env
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 CHILD = """
 import json, sys
 from pathlib import Path
