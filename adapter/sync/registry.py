@@ -24,7 +24,7 @@ JOBS: dict[str, str] = {
     "invoices": "adapter.sync.invoices",
     "stock": "adapter.sync.stock.job:StockJob",
     "products": "adapter.sync.products.job:ProductsJob",
-    "customers": "adapter.sync.customers",
+    "customers": "adapter.sync.customers.job:CustomersJob",
     "payments": "adapter.sync.payments",
 }
 

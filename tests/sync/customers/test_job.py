@@ -15,8 +15,8 @@ from adapter import ledger
 from adapter.config import CustomersSettings, EshopSettings, PohodaSettings, Settings
 from adapter.emulators.mserver import MServerEmulator
 from adapter.emulators.woocommerce import WooEmulator
-from adapter.sync import customers
 from adapter.sync.connections import DefaultConnections
+from adapter.sync.customers import queries, sides
 from adapter.sync.runner import JobRunner
 
 GOOD_ICO = "25596641"
@@ -124,7 +124,7 @@ def test_shop_customers_reach_the_address_book_with_diacritics_and_nothing_twice
     companies = [a.address for a in book.values() if a.address.ico]
     assert len(companies) == 10 and all(a.dic == "CZ" + a.ico for a in companies)
     assert any(ch in "".join(a.address.name + a.address.city for a in book.values()) for ch in "ěščřžýáíéůú")
-    link = ledger.get_entry(customers.AGENDA_OUT, "2")
+    link = ledger.get_entry(sides.AGENDA_OUT, "2")
     assert link is not None and link.state == "ok" and link.pohoda_id == book["2"].id
     assert "adb:addressbook" in (link.sent_xml or "")
 
@@ -169,9 +169,9 @@ def test_invalid_ico_and_dic_are_reported_not_sent(env: Env) -> None:
     emails = {a.address.email for a in env.ms.addresses()}
     assert "spatne.ico@example.cz" not in emails and "spatne.dic@example.cz" not in emails
     assert len(emails) == 50
-    invalid = customers.overview().invalid
+    invalid = queries.overview().invalid
     assert {e.error.split(":")[0] for e in invalid} == {"Nezapsáno do POHODY"}
-    assert customers.summary_counts()["invalid"] == 2
+    assert queries.summary_counts()["invalid"] == 2
 
 
 def test_existing_pohoda_company_is_updated_not_duplicated(env: Env) -> None:
@@ -249,8 +249,8 @@ def test_preview_sends_nothing_and_its_xml_is_valid(env: Env, assert_valid_datap
     assert len(packs) == 1  # 50 customers fit one pack
     for pack in packs:
         assert_valid_datapack(pack.encode("cp1250"))
-    assert ledger.get_entry(customers.AGENDA_OUT, "2") is None
-    assert ledger.get_checkpoint(customers.AGENDA_OUT) is None
+    assert ledger.get_entry(sides.AGENDA_OUT, "2") is None
+    assert ledger.get_checkpoint(sides.AGENDA_OUT) is None
     assert len(env.events(run, "preview")) == 50
 
 
@@ -290,11 +290,11 @@ def test_address_book_becomes_shop_customers(env: Env) -> None:
     assert "není platný" in skipped[f"adb:{bad_mail}"]
     held = env.events(run, "held")
     assert list(held) == [f"adb:{twin_b}"] and f"#{twin_a}" in held[f"adb:{twin_b}"]
-    linked = ledger.get_entry(customers.AGENDA_IN, str(known))
+    linked = ledger.get_entry(sides.AGENDA_IN, str(known))
     assert linked is not None and linked.shop_id == str(existing["id"])
-    entry = ledger.get_entry(customers.AGENDA_IN, str(new_id))
+    entry = ledger.get_entry(sides.AGENDA_IN, str(new_id))
     assert entry is not None and entry.state == "ok" and entry.shop_id == str(created["id"])
-    counts = customers.summary_counts()
+    counts = queries.summary_counts()
     assert (counts["skipped"], counts["duplicates"]) == (2, 1)
     assert_no_password_sent(env)
     assert all(b"username" not in body for _m, _t, body in env.writes())
@@ -330,7 +330,7 @@ def test_unknown_user_filter_fails_the_run_in_czech(env: Env) -> None:
 def test_both_changed_conflict_follows_master_is_listed_and_can_be_overruled(env: Env, master: str) -> None:
     both = {"to_pohoda": True, "to_eshop": True, "master": master}
     env.run(**both)
-    link = ledger.get_entry(customers.AGENDA_OUT, "2")
+    link = ledger.get_entry(sides.AGENDA_OUT, "2")
     assert link is not None and link.pohoda_id
     env.woo.objects.update_customer({"id": 2, "billing": {"city": "Šumperk"}})
     env.change_address(link.pohoda_id, city="Žatec")
@@ -342,19 +342,19 @@ def test_both_changed_conflict_follows_master_is_listed_and_can_be_overruled(env
     winner, loser = ("Žatec", "Šumperk") if master == "pohoda" else ("Šumperk", "Žatec")
     assert env.address(link.pohoda_id).address.city == winner
     assert env.shop_customer(env.woo.customers()[0]["email"])["billing"]["city"] == winner
-    view = customers.overview().conflicts
+    view = queries.overview().conflicts
     assert [c.key for c in view] == ["2"]
     assert (view[0].eshop["city"], view[0].pohoda["city"]) == ("Šumperk", "Žatec")
     assert view[0].decision == master and view[0].applied and view[0].fields == ["city"]
-    assert customers.summary_counts()["conflicts"] == 1
+    assert queries.summary_counts()["conflicts"] == 1
 
     other = "eshop" if master == "pohoda" else "pohoda"
     taken = env.run(run_options={"keys": ["2"], "take": other}, **both)
     assert taken.status == "ok", (taken.message, env.events(taken))
     assert env.address(link.pohoda_id).address.city == loser
     assert env.shop_customer(env.woo.customers()[0]["email"])["billing"]["city"] == loser
-    assert customers.overview().conflicts == []
-    closed = ledger.get_entry(customers.AGENDA_CONFLICT, "2")
+    assert queries.overview().conflicts == []
+    closed = ledger.get_entry(sides.AGENDA_CONFLICT, "2")
     assert closed is not None and closed.state == "ok" and json.loads(closed.details)["resolved"] == other
 
     items_before, writes_before = env.ms.stats()["items"], len(env.writes())
@@ -367,7 +367,7 @@ def test_both_changed_conflict_follows_master_is_listed_and_can_be_overruled(env
 
 def test_conflict_with_the_winning_direction_off_overwrites_nothing(env: Env) -> None:
     env.run()  # defaults: to the address book only, POHODA is master
-    link = ledger.get_entry(customers.AGENDA_OUT, "12")
+    link = ledger.get_entry(sides.AGENDA_OUT, "12")
     assert link is not None
     env.woo.objects.update_customer({"id": 12, "billing": {"city": "Šumperk"}})
     env.change_address(link.pohoda_id, city="Žatec")
@@ -375,10 +375,10 @@ def test_conflict_with_the_winning_direction_off_overwrites_nothing(env: Env) ->
     assert "vypnutý" in env.events(run, "held")["12"]
     assert env.address(link.pohoda_id).address.city == "Žatec"
     assert [c["billing"]["city"] for c in env.woo.customers() if c["id"] == 12] == ["Šumperk"]
-    view = customers.overview().conflicts
+    view = queries.overview().conflicts
     assert len(view) == 1 and not view[0].applied
-    assert customers.dismiss_conflicts(["12"]) == 1
-    assert customers.overview().conflicts == []
+    assert queries.dismiss_conflicts(["12"]) == 1
+    assert queries.overview().conflicts == []
 
 
 def test_take_of_a_closed_conflict_does_nothing(env: Env) -> None:
@@ -397,13 +397,13 @@ def test_refused_pack_fails_the_run_and_the_next_run_sends_everything(env: Env) 
     assert failed.status == "failed"
     assert "POHODA odmítla celou dávku: Účetní jednotka je uzamčena" in failed.message
     assert env.ms.addresses() == []
-    assert ledger.get_entry(customers.AGENDA_OUT, "2") is None  # refused already at the address book read
-    assert ledger.get_checkpoint(customers.AGENDA_OUT) is None  # the watermark did not move
+    assert ledger.get_entry(sides.AGENDA_OUT, "2") is None  # refused already at the address book read
+    assert ledger.get_checkpoint(sides.AGENDA_OUT) is None  # the watermark did not move
     env.ms.clear_faults()
     resumed = env.run()
     assert resumed.status == "ok" and resumed.ok_count == 50
     assert len(env.ms.addresses()) == 50
-    assert ledger.count_entries(customers.AGENDA_OUT) == {"ok": 50}
+    assert ledger.count_entries(sides.AGENDA_OUT) == {"ok": 50}
 
 
 def test_retry_of_chosen_keys_sends_only_those(env: Env) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from adapter.emulators import catalogue
 from adapter.records import Address, AddressBookEntry, Customer
-from adapter.sync import customers_mapping as cm
+from adapter.sync.customers import mapping as cm
 
 
 @pytest.mark.parametrize(("ico", "ok"), [

@@ -1,7 +1,7 @@
 """Adresář ⇄ zákazníci e-shopu: pure mapping, validation, diffing and conflict rules.
 
 Everything here is a pure function over :mod:`adapter.records`; the job in
-:mod:`adapter.sync.customers` does the I/O. The central object is the
+:mod:`adapter.sync.customers.send` does the I/O. The central object is the
 :class:`CustomerCard`: the billing data both systems hold about one customer
 (company, name, street, city, ZIP, country, e-mail, phone, IČO, DIČ), always
 normalised the same way, so two cards compare equal exactly when a person
