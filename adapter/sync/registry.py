@@ -25,7 +25,7 @@ JOBS: dict[str, str] = {
     "stock": "adapter.sync.stock.job:StockJob",
     "products": "adapter.sync.products.job:ProductsJob",
     "customers": "adapter.sync.customers.job:CustomersJob",
-    "payments": "adapter.sync.payments",
+    "payments": "adapter.sync.payments.job:PaymentsJob",
 }
 
 

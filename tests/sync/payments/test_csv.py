@@ -1,4 +1,4 @@
-"""Reader for POHODA's CSV export of issued invoices (``adapter.payments_csv``).
+"""Reader for POHODA's CSV export of issued invoices (``adapter.sync.payments.csv``).
 
 Most cases come from :func:`build_csv`, a generator of export variants
 (encoding, delimiter, quoting, number and date formats, header aliases,
@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapter.errors import ImportFileError
-from adapter.payments_csv import (
+from adapter.sync.payments.csv import (
     COLUMN_ALIASES,
     PaymentsFile,
     normalise_header,

@@ -26,10 +26,11 @@ from adapter.pohoda.client import MServerClient
 from adapter.pohoda.envelope import build_pack
 from adapter.pohoda.invoices import invoice_item
 from adapter.records import Address, DocLine, InvoiceDoc
-from adapter.sync import payments
 from adapter.sync.connections import default_connections
-from adapter.sync.payments_store import load_upload
-from adapter.sync.payments_table import SECTION_TITLES
+from adapter.sync.payments import cli, preview
+from adapter.sync.payments.job import PaymentsJob
+from adapter.sync.payments.store import load_upload
+from adapter.sync.payments.table import SECTION_TITLES
 from adapter.sync.runner import JobRunner
 
 ICO = "12345678"
@@ -108,7 +109,7 @@ class Env:
 
     def run(self, trigger: str = "button", **kwargs: Any) -> ledger.Run:
         """Run the payments job in this thread through the real runner."""
-        runner = JobRunner(lambda: self.settings, default_connections(), jobs={"payments": payments.run})
+        runner = JobRunner(lambda: self.settings, default_connections(), jobs={"payments": PaymentsJob().run})
         run, ran_here = runner.run_inline("payments", trigger, **kwargs)
         assert ran_here
         return run
@@ -289,7 +290,7 @@ def test_upload_recheck_holds_an_order_cancelled_after_the_preview(env: Env) -> 
     keep, cancel = env.order("on-hold"), env.order("on-hold")
     data = csv_bytes([("FV1", "4.3.2025", keep["number"], "100,00", "0,00", "5.3.2025"),
                       ("FV2", "4.3.2025", cancel["number"], "100,00", "0,00", "5.3.2025")])
-    upload = payments.prepare_upload(env.settings, default_connections(), data, "export.csv", owner="t")
+    upload = preview.prepare_upload(env.settings, default_connections(), data, "export.csv", owner="t")
     assert [m.order_number for m in upload.plan.to_mark_paid] == [keep["number"], cancel["number"]]
     env.woo.set_order_status(cancel["id"], "cancelled")
     run = env.run("upload", options={"upload_id": upload.id})
@@ -326,7 +327,7 @@ def test_cli_preview_then_apply_then_nothing_changes(env: Env, tmp_path: Path) -
     ledger.database.close()  # the CLI opens the ledger itself
 
     out = io.StringIO()
-    code = payments.import_payments_cli(env.settings, path, apply=False, out=out)
+    code = cli.import_payments_cli(env.settings, path, apply=False, out=out)
     text = out.getvalue()
     assert code == 1, text  # one line of the file is broken
     assert env.writes() == writes
@@ -335,7 +336,7 @@ def test_cli_preview_then_apply_then_nothing_changes(env: Env, tmp_path: Path) -
     assert env.shop(on_hold["id"])["status"] == "on-hold"
 
     out = io.StringIO()
-    code = payments.import_payments_cli(env.settings, path, apply=True, out=out)
+    code = cli.import_payments_cli(env.settings, path, apply=True, out=out)
     assert code == 1, out.getvalue()
     assert env.shop(on_hold["id"])["status"] == "processing"
     assert env.shop(pending["id"])["status"] == "processing", "0,50 left is within the 1 Kč tolerance"
@@ -352,7 +353,7 @@ def test_cli_preview_then_apply_then_nothing_changes(env: Env, tmp_path: Path) -
 
     writes = env.writes()
     out = io.StringIO()
-    code = payments.import_payments_cli(env.settings, path, apply=True, out=out)
+    code = cli.import_payments_cli(env.settings, path, apply=True, out=out)
     assert env.writes() == writes, "the same file again changes nothing"
     assert "Náhled" not in out.getvalue()
     assert ledger.last_run("payments").ok_count == 0
@@ -372,14 +373,14 @@ def test_cli_unusable_file(env: Env, tmp_path: Path, content: bytes, expected: s
     path.write_bytes(content)
     ledger.database.close()
     out = io.StringIO()
-    assert payments.import_payments_cli(env.settings, path, apply=True, out=out) == 2
+    assert cli.import_payments_cli(env.settings, path, apply=True, out=out) == 2
     assert expected in out.getvalue()
     assert env.writes() == 0
 
 
 def test_cli_missing_file(env: Env, tmp_path: Path) -> None:
     out = io.StringIO()
-    assert payments.import_payments_cli(env.settings, tmp_path / "neni.csv", apply=False, out=out) == 2
+    assert cli.import_payments_cli(env.settings, tmp_path / "neni.csv", apply=False, out=out) == 2
     assert "nelze přečíst" in out.getvalue()
 
 

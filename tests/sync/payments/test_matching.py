@@ -1,4 +1,4 @@
-"""Matching invoice rows with shop orders (``adapter.payments.plan_payments``)."""
+"""Matching invoice rows with shop orders (``adapter.sync.payments.matching.plan_payments``)."""
 
 from __future__ import annotations
 
@@ -10,18 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapter.payments import (
+from adapter.records import PohodaInvoice
+from adapter.sync.payments.csv import PaymentRow, RowError, read_payments_csv
+from adapter.sync.payments.matching import (
     PaymentPlan,
-    PaymentRow,
-    RowError,
     ShopOrderState,
     format_czk,
     normalise_order_number,
     plan_from_invoices,
     plan_payments,
-    read_payments_csv,
 )
-from adapter.records import PohodaInvoice
 
 D = Decimal
 LISTS = ("to_mark_paid", "partly_paid", "unpaid", "unknown", "already_paid", "held")

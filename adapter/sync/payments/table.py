@@ -10,7 +10,7 @@ run view and the command line. :func:`plan_report` returns an ordered dict:
   with Czech column names (empty sections are left out, because the generic
   renderer would show an empty list as a summary value).
 
-Money is formatted with :func:`~adapter.payments.format_czk`, dates as
+Money is formatted with :func:`~adapter.sync.payments.matching.format_czk`, dates as
 ``D. M. YYYY``.
 """
 
@@ -22,7 +22,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from adapter.payments import PaymentMatch, PaymentPlan, PlanList, RowError, format_czk, normalise_order_number
+from adapter.sync.payments.csv import RowError
+from adapter.sync.payments.matching import (
+    PaymentMatch,
+    PaymentPlan,
+    PlanList,
+    format_czk,
+    normalise_order_number,
+)
 
 #: plan list → section title (POHODA's and the shop's words)
 SECTION_TITLES: dict[PlanList, str] = {

@@ -23,7 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from adapter.payments import PaymentMatch, PaymentPlan, RowError
+from adapter.sync.payments.csv import RowError
+from adapter.sync.payments.matching import PaymentMatch, PaymentPlan
 
 UPLOADS_DIR = "uploads"
 KEEP_DAYS = 30

@@ -23,7 +23,7 @@ never abort the file. Problems with the file as a whole raise
 :func:`read_payments_csv`.
 
 An order number may appear on several rows (e.g. two invoices for one order);
-every row is kept and the plan (:mod:`adapter.payments`) decides per order.
+every row is kept and the plan (:mod:`adapter.sync.payments.matching`) decides per order.
 """
 
 from __future__ import annotations

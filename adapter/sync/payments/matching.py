@@ -3,7 +3,7 @@
 Two sources give the same rows and the same preview table:
 
 * the upload of POHODA's CSV export of issued invoices (Vydané faktury),
-  read by :func:`read_payments_csv` (module :mod:`adapter.payments_csv`);
+  read by :func:`~adapter.sync.payments.csv.read_payments_csv`;
 * the automatic route over mServer, whose ``listInvoiceRequest`` answer
   arrives as :class:`~adapter.records.PohodaInvoice` records
   (:func:`plan_from_invoices`).
@@ -44,35 +44,20 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from adapter.payments_csv import (
-    COLUMN_ALIASES,
-    PaymentRow,
-    PaymentsFile,
-    RowError,
-    parse_amount,
-    parse_date,
-    read_payments_csv,
-)
 from adapter.records import PohodaInvoice
+from adapter.sync.payments.csv import PaymentRow, PaymentsFile, RowError
 
 __all__ = [
-    "COLUMN_ALIASES",
     "DEFAULT_BLOCKED_STATUSES",
     "DEFAULT_TOLERANCE",
     "PaymentMatch",
     "PaymentPlan",
-    "PaymentRow",
-    "PaymentsFile",
     "PlanList",
-    "RowError",
     "ShopOrderState",
     "format_czk",
     "normalise_order_number",
-    "parse_amount",
-    "parse_date",
     "plan_from_invoices",
     "plan_payments",
-    "read_payments_csv",
     "rows_from_invoices",
 ]
 
