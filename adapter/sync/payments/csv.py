@@ -34,68 +34,44 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Literal
 
 from adapter.errors import ImportFileError
+from adapter.sync.payments.columns import (
+    COLUMN_LABELS,
+    REQUIRED_COLUMNS,
+    Column,
+    clean_cell,
+    map_columns,
+    normalise_header,
+)
+from adapter.sync.payments.decode import (
+    decode,
+    megabytes,
+    reject_binary_text,
+    reject_known_binary,
+    split_lines,
+)
+from adapter.sync.payments.values import parse_amount, parse_date, shorten
 
 __all__ = [
-    "COLUMN_ALIASES",
-    "COLUMN_LABELS",
     "DEFAULT_MAX_BYTES",
-    "REQUIRED_COLUMNS",
     "PaymentRow",
     "PaymentsFile",
     "RowError",
-    "normalise_header",
-    "parse_amount",
-    "parse_date",
     "read_payments_csv",
 ]
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
-Column = Literal["order_number", "to_pay", "date", "invoice_number", "total", "paid_date", "variable_symbol"]
 ErrorKind = Literal["summary", "header", "columns", "value"]
-
-#: Column role → accepted header names (matched via :func:`normalise_header`).
-#: Deliberately absent: "K úhradě" (in POHODA the invoice's amount due, not
-#: the amount still unpaid) and "Datum splatnosti" (due date).
-COLUMN_ALIASES: dict[Column, tuple[str, ...]] = {
-    "order_number": (
-        "Občj", "Obč. j.", "Číslo obj.", "Číslo objednávky", "Č. obj.", "Č. objednávky",
-        "Objednávka", "Objednávka č.", "Obj. č.", "numberOrder",
-    ),
-    "to_pay": (
-        "K likvidaci", "K likv.", "Zbývá uhradit", "Zbývá zaplatit", "Neuhrazeno", "KcLikv", "Kč likv.",
-    ),
-    "date": ("Datum", "Dat.", "Datum vystavení", "Dat. vyst.", "Vystaveno"),
-    "invoice_number": ("Číslo", "Číslo faktury", "Č. faktury", "Číslo dokladu", "Doklad", "Faktura"),
-    "total": ("Celkem", "Celkem Kč", "Celková částka", "Částka", "Kč celkem"),
-    "paid_date": (
-        "Datum likvidace", "Dat.likv.", "Dat. likvidace", "Datum úhrady", "Uhrazeno dne", "DatLikv",
-    ),
-    "variable_symbol": ("Var.sym.", "Var. symbol", "Variabilní symbol", "VS", "V. symbol"),
-}
-
-#: The name each column is shown under in messages (POHODA's own).
-COLUMN_LABELS: dict[Column, str] = {
-    "order_number": "Občj",
-    "to_pay": "K likvidaci",
-    "date": "Datum",
-    "invoice_number": "Číslo",
-    "total": "Celkem",
-    "paid_date": "Datum likvidace",
-    "variable_symbol": "Var.sym.",
-}
-
-REQUIRED_COLUMNS: tuple[Column, ...] = ("order_number", "to_pay", "date")
 
 _DELIMITERS = (";", "\t", ",")
 _DELIMITER_NAMES = {";": "středník", "\t": "tabulátor", ",": "čárka"}
 _HEADER_SEARCH_LINES = 100
 _MAX_JOINED_LINES = 20  # a quoted field may span at most this many lines
-_MAX_INT_DIGITS = 15
+_HAS_DIGIT = re.compile(r"[0-9]")
 _SUMMARY = re.compile(r"(?:celkem|soucet|suma|pocet\s+(?:zaznamu|dokladu|faktur))(?:\W|$)")
 
 
@@ -190,17 +166,17 @@ def _read(data: bytes, max_bytes: int) -> PaymentsFile:
     data = bytes(data)
     if len(data) > max_bytes:
         raise ImportFileError(
-            f"Soubor je příliš velký ({_mb(len(data))} MB, nejvýš {_mb(max_bytes)} MB). "
+            f"Soubor je příliš velký ({megabytes(len(data))} MB, nejvýš {megabytes(max_bytes)} MB). "
             "Exportujte z POHODY faktury za kratší období."
         )
-    _reject_known_binary(data)
-    text, encoding, warnings = _decode(data)
+    reject_known_binary(data)
+    text, encoding, warnings = decode(data)
     if not text.strip():
         raise ImportFileError(
             "Soubor je prázdný. V POHODĚ exportujte agendu Vydané faktury do CSV a nahrajte soubor znovu."
         )
-    _reject_binary_text(text)
-    lines = _split_lines(text)
+    reject_binary_text(text)
+    lines = split_lines(text)
     header_index, delimiter, header, columns = _find_header(lines)
     rows, errors, blank, no_order = _read_rows(lines, header_index, delimiter, header, columns)
     return PaymentsFile(
@@ -216,99 +192,6 @@ def _read(data: bytes, max_bytes: int) -> PaymentsFile:
         no_order=no_order,
         warnings=warnings,
     )
-
-
-def _mb(size: int) -> str:
-    """Bytes as megabytes with a decimal comma ("20", "25,3")."""
-    value = Decimal(size) / Decimal(1024 * 1024)
-    text = f"{value.quantize(Decimal('0.1')):f}".removesuffix(".0")
-    return text.replace(".", ",")
-
-
-# --------------------------------------------------------------------------- bytes → text
-
-
-def _reject_known_binary(data: bytes) -> None:
-    """Name the file type for files people commonly upload by mistake."""
-    if data.startswith(b"PK\x03\x04"):
-        raise ImportFileError(
-            "Soubor je sešit Excelu (XLSX) nebo archiv ZIP, ne CSV. "
-            "V Excelu jej uložte jako „CSV (oddělený středníkem)“ nebo nahrajte přímo export z POHODY."
-        )
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError(
-            "Soubor je sešit starého Excelu (XLS), ne CSV. V Excelu jej uložte jako „CSV (oddělený středníkem)“."
-        )
-    if data.startswith(b"%PDF"):
-        raise ImportFileError("Soubor je PDF, ne CSV. V POHODĚ exportujte agendu Vydané faktury do CSV.")
-
-
-_BOMS: tuple[tuple[bytes, str, str], ...] = (
-    (b"\xef\xbb\xbf", "utf-8-sig", "utf-8-sig"),
-    (b"\xff\xfe\x00\x00", "utf-32-le", "utf-32"),
-    (b"\x00\x00\xfe\xff", "utf-32-be", "utf-32"),
-    (b"\xff\xfe", "utf-16-le", "utf-16"),
-    (b"\xfe\xff", "utf-16-be", "utf-16"),
-)
-
-
-def _decode(data: bytes) -> tuple[str, str, list[str]]:
-    """Decode the file; returns (text, encoding name, warnings). Never raises."""
-    for bom, codec, name in _BOMS:
-        if data.startswith(bom):
-            body = data[len(bom):]
-            try:
-                return body.decode(codec), name, []
-            except UnicodeDecodeError:
-                return body.decode(codec, errors="replace"), name, [_REPLACED_WARNING]
-    if _looks_like_utf16(data):
-        codec = "utf-16-le" if data[1:2] == b"\x00" else "utf-16-be"
-        return data.decode(codec, errors="replace"), "utf-16", []
-    try:
-        return data.decode("utf-8"), "utf-8", []
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1250"), "cp1250", []
-    except UnicodeDecodeError:
-        return data.decode("cp1250", errors="replace"), "cp1250", [_REPLACED_WARNING]
-
-
-_REPLACED_WARNING = (
-    "Některé znaky v souboru nešlo přečíst a jsou nahrazeny znakem „�“. "
-    "Čísla objednávek a částky to obvykle neovlivní; pokud ano, uložte export znovu v kódování Windows-1250 nebo UTF-8."
-)
-
-
-def _looks_like_utf16(data: bytes) -> bool:
-    """True for BOM-less UTF-16 text: NUL bytes in every other position."""
-    sample = data[:4096]
-    if len(sample) < 4 or len(sample) % 2:
-        return False
-    odd_nuls = sample[1::2].count(0)
-    even_nuls = sample[0::2].count(0)
-    half = len(sample) // 2
-    return (odd_nuls > 0.8 * half and even_nuls == 0) or (even_nuls > 0.8 * half and odd_nuls == 0)
-
-
-def _reject_binary_text(text: str) -> None:
-    """Refuse decoded text that is not plausibly a CSV file."""
-    sample = text[:65536]
-    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n\f")
-    replaced = sample.count("\ufffd")
-    if "\x00" in sample or controls > len(sample) // 100 or replaced > len(sample) // 20:
-        raise ImportFileError(
-            "Soubor není textový CSV (obsahuje binární data). "
-            "V POHODĚ exportujte agendu Vydané faktury do CSV a nahrajte tento soubor."
-        )
-
-
-def _split_lines(text: str) -> list[str]:
-    """Physical lines (CRLF, CR or LF); only these three end a line."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    if len(lines) > 1 and lines[-1] == "":
-        lines.pop()  # the newline that ends the last line
-    return lines
 
 
 # --------------------------------------------------------------------------- text → records
@@ -362,56 +245,6 @@ def _records(lines: Sequence[str], start: int, delimiter: str) -> Iterator[tuple
             i = end + 1
 
 
-def _clean(cell: str) -> str:
-    """Strip a cell and unwrap Excel's ``="…"`` text guard."""
-    cell = cell.strip()
-    if cell.startswith('="') and cell.endswith('"') and len(cell) >= 3:
-        cell = cell[2:-1].replace('""', '"').strip()
-    return cell
-
-
-# --------------------------------------------------------------------------- header
-
-
-def normalise_header(name: str) -> str:
-    """Fold a header name for matching: no case, diacritics, dots or spacing.
-
-    ``"Obč. j."`` → ``"obcj"``; letters without an ASCII base are dropped.
-    """
-    folded = unicodedata.normalize("NFKD", _clean(name)).encode("ascii", "ignore").decode("ascii")
-    return _NOT_ALNUM.sub("", folded.lower())
-
-
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
-_ALIAS_INDEX: dict[str, Column] = {
-    normalise_header(alias): role for role, aliases in COLUMN_ALIASES.items() for alias in aliases
-}
-
-
-def _column_role(name: str) -> Column | None:
-    """The role of a header cell, also with a currency suffix ("K likvidaci (Kč)")."""
-    key = normalise_header(name)
-    if not key:
-        return None
-    role = _ALIAS_INDEX.get(key)
-    if role is None:
-        for suffix in ("kc", "czk"):
-            if key.endswith(suffix) and key != suffix:
-                role = _ALIAS_INDEX.get(key[: -len(suffix)])
-                break
-    return role
-
-
-def _map_columns(cells: Sequence[str]) -> dict[Column, int]:
-    """Column role → index; the first cell of a role wins."""
-    found: dict[Column, int] = {}
-    for index, cell in enumerate(cells):
-        role = _column_role(cell)
-        if role is not None and role not in found:
-            found[role] = index
-    return found
-
-
 def _find_header(lines: Sequence[str]) -> tuple[int, str, list[str], dict[Column, int]]:
     """Find the header row and the delimiter; raise naming what is missing."""
     best: tuple[tuple[int, int, int], int, str, list[str], dict[Column, int]] | None = None
@@ -421,8 +254,8 @@ def _find_header(lines: Sequence[str]) -> tuple[int, str, list[str], dict[Column
         for delimiter in _DELIMITERS:
             if delimiter not in raw and delimiter != ";":
                 continue
-            cells = [_clean(c) for c in _parse_fields(raw, delimiter, strict=False) or [raw]]
-            columns = _map_columns(cells)
+            cells = [clean_cell(c) for c in _parse_fields(raw, delimiter, strict=False) or [raw]]
+            columns = map_columns(cells)
             required = sum(1 for role in REQUIRED_COLUMNS if role in columns)
             score = (required, len(columns), len(cells))
             if best is None or score > best[0]:
@@ -433,7 +266,7 @@ def _find_header(lines: Sequence[str]) -> tuple[int, str, list[str], dict[Column
         first = next((line for line in lines if line.strip()), "")
         raise ImportFileError(
             "V souboru chybí hlavička se sloupci „Občj“, „K likvidaci“ a „Datum“. "
-            f"První řádek souboru: {_shorten(first)}. "
+            f"První řádek souboru: {shorten(first)}. "
             "V POHODĚ exportujte agendu Vydané faktury se sloupci Občj, K likvidaci a Datum."
         )
     _, _, _, cells, columns = best
@@ -441,15 +274,9 @@ def _find_header(lines: Sequence[str]) -> tuple[int, str, list[str], dict[Column
     what = "Chybí sloupec" if len(missing) == 1 else "Chybí sloupce"
     names = ", ".join(f"„{name}“" for name in missing)
     raise ImportFileError(
-        f"{what} {names}. Nalezená hlavička: {_shorten('; '.join(cells))}. "
+        f"{what} {names}. Nalezená hlavička: {shorten('; '.join(cells))}. "
         "Přidejte sloupec do exportu z POHODY (agenda Vydané faktury) a nahrajte soubor znovu."
     )
-
-
-def _shorten(text: str, limit: int = 200) -> str:
-    """Text for a message, cut to ``limit`` characters."""
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --------------------------------------------------------------------------- rows
@@ -475,17 +302,17 @@ def _read_rows(
             blank += 1
             continue
         if _is_summary(cells, order_index):
-            errors.append(RowError(line, "Souhrnný řádek — přeskočen.", _shorten(raw), "summary"))
+            errors.append(RowError(line, "Souhrnný řádek — přeskočen.", shorten(raw), "summary"))
             continue
         if len(cells) > width and not any(c.strip() for c in cells[width:]):
             cells = cells[:width]
         if len(cells) != width:
-            errors.append(RowError(line, _column_count_message(len(cells), width), _shorten(raw), "columns"))
+            errors.append(RowError(line, _column_count_message(len(cells), width), shorten(raw), "columns"))
             continue
-        cells = [_clean(c) for c in cells] if '="' in raw else [c.strip() for c in cells]
+        cells = [clean_cell(c) for c in cells] if '="' in raw else [c.strip() for c in cells]
         order_number = cells[order_index]
         if not _HAS_DIGIT.search(order_number) and [normalise_header(c) for c in cells] == header_keys:
-            errors.append(RowError(line, "Opakovaná hlavička — přeskočena.", _shorten(raw), "header"))
+            errors.append(RowError(line, "Opakovaná hlavička — přeskočena.", shorten(raw), "header"))
             continue
         if not order_number:
             no_order += 1
@@ -493,7 +320,7 @@ def _read_rows(
         try:
             rows.append(build(line, order_number, cells))
         except _ValueProblem as exc:
-            errors.append(RowError(line, str(exc), _shorten(raw), "value"))
+            errors.append(RowError(line, str(exc), shorten(raw), "value"))
     return rows, errors, blank, no_order
 
 
@@ -592,105 +419,3 @@ class _RowBuilder:
 
 
 # --------------------------------------------------------------------------- values
-
-_HAS_DIGIT = re.compile(r"[0-9]")
-_SIMPLE_NUMBER = re.compile(r"-?\d{1,15}(?:[.,]\d+)?", re.ASCII)
-_SPACED_NUMBER = re.compile(r"-?\d{1,3}(?:[ \u00a0\u202f]\d{3}){1,4}(?:,\d+)?", re.ASCII)
-_CURRENCY_AFFIX = re.compile(r"^(?:kč|kc|czk)\s*|\s*(?:kč|kc|czk|,-|\.-|,--|\.--)$", re.IGNORECASE)
-_SPACES = re.compile(r"[\s'’]+")
-_DIGITS_SEPARATORS = re.compile(r"[0-9.,]*[0-9][0-9.,]*")
-_MINUS = ("-", "−", "–")
-
-
-def parse_amount(text: str) -> Decimal:
-    """Parse a Czech or English formatted amount into an exact ``Decimal``.
-
-    Accepted: decimal comma or dot; thousands separated by space, no-break
-    space (U+00A0), narrow no-break space (U+202F), apostrophe, or by dot
-    (with a comma decimal) / comma (with a dot decimal) in groups of three;
-    "Kč"/"CZK" before or after; ",-" for whole crowns; a minus before or
-    after the number, or parentheses. A single separator is the decimal
-    sign ("1,234" = 1.234; "1.234" = 1.234). Raises ``ValueError`` with a
-    Czech message.
-    """
-    s = text.strip()
-    if _SIMPLE_NUMBER.fullmatch(s):
-        return Decimal(s.replace(",", "."))
-    if _SPACED_NUMBER.fullmatch(s):  # "1 234,50", the usual Czech export
-        return Decimal(_SPACES.sub("", s).replace(",", "."))
-    negative = False
-    previous = None
-    while previous != s:
-        previous, s = s, _CURRENCY_AFFIX.sub("", s).strip()
-        if not negative and s.startswith("(") and s.endswith(")"):
-            negative, s = True, s[1:-1].strip()
-    if s.startswith(("+", *_MINUS)):
-        negative, s = negative or s[0] != "+", s[1:].lstrip()
-    elif s.endswith(_MINUS):
-        negative, s = True, s[:-1].rstrip()
-    s = _SPACES.sub("", s)
-    if not _DIGITS_SEPARATORS.fullmatch(s):
-        raise ValueError(f"„{_shorten(text, 40)}“ není částka.")
-    integer, fraction = _split_number(s, text)
-    if len(integer.lstrip("0")) > _MAX_INT_DIGITS:
-        raise ValueError(f"„{_shorten(text, 40)}“ je nesmyslně velká částka.")
-    try:
-        value = Decimal(f"{integer or '0'}.{fraction}" if fraction else integer)
-    except InvalidOperation:  # pragma: no cover - the pattern above rules it out
-        raise ValueError(f"„{_shorten(text, 40)}“ není částka.") from None
-    return -value if negative else value
-
-
-def _split_number(s: str, original: str) -> tuple[str, str]:
-    """Split digits-and-separators into (integer digits, fraction digits)."""
-    dots, commas = s.count("."), s.count(",")
-    if dots and commas:
-        decimal_sign = "," if s.rfind(",") > s.rfind(".") else "."
-        thousands = "." if decimal_sign == "," else ","
-        if s.count(decimal_sign) != 1:
-            raise ValueError(f"„{_shorten(original, 40)}“ není částka (nejasný desetinný oddělovač).")
-        integer, fraction = s.split(decimal_sign)
-        integer = _ungroup(integer, thousands, original)
-    elif dots + commas == 1:
-        integer, fraction = s.replace(",", ".").split(".")
-    elif dots + commas > 1:
-        integer, fraction = _ungroup(s, "." if dots else ",", original), ""
-    else:
-        integer, fraction = s, ""
-    if not integer and not fraction:
-        raise ValueError(f"„{_shorten(original, 40)}“ není částka.")
-    return integer, fraction
-
-
-def _ungroup(integer: str, thousands: str, original: str) -> str:
-    """Remove thousands separators, checking groups of three digits."""
-    groups = integer.split(thousands)
-    if not (1 <= len(groups[0]) <= 3) or any(len(g) != 3 for g in groups[1:]):
-        raise ValueError(f"„{_shorten(original, 40)}“ není částka (oddělovače tisíců nesedí).")
-    return "".join(groups)
-
-
-_DMY = re.compile(
-    r"(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4}|\d{2})(?:\s*(?:\s|,)\s*\d{1,2}:\d{2}(?::\d{2})?)?", re.ASCII
-)
-_ISO = re.compile(
-    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?", re.ASCII
-)
-
-
-def parse_date(text: str) -> date:
-    """Parse ``D.M.YYYY``, ``DD.MM.YYYY``, ``D. M. YYYY`` or ``YYYY-MM-DD``.
-
-    A trailing time is ignored. Two-digit years mean 20YY. Raises
-    ``ValueError`` with a Czech message.
-    """
-    s = text.strip()
-    try:
-        if m := _DMY.fullmatch(s):
-            day, month, year = int(m[1]), int(m[2]), int(m[3])
-            return date(2000 + year if len(m[3]) == 2 else year, month, day)
-        if m := _ISO.fullmatch(s):
-            return date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        raise ValueError(f"„{_shorten(text, 40)}“ není platné datum.") from None
-    raise ValueError(f"„{_shorten(text, 40)}“ není datum (čekám např. 31.12.2024).")

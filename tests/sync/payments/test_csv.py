@@ -23,14 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapter.errors import ImportFileError
-from adapter.sync.payments.csv import (
-    COLUMN_ALIASES,
-    PaymentsFile,
-    normalise_header,
-    parse_amount,
-    parse_date,
-    read_payments_csv,
-)
+from adapter.sync.payments.columns import COLUMN_ALIASES, normalise_header
+from adapter.sync.payments.csv import PaymentsFile, read_payments_csv
+from adapter.sync.payments.values import parse_amount, parse_date
 
 D = Decimal
 
