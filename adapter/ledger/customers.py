@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 from adapter.ledger import Entry
 
@@ -14,8 +15,8 @@ CHUNK = 500
 
 def open_conflict_keys() -> set[str]:
     """Keys of the conflicts a person has not decided yet."""
-    query = Entry.select(Entry.key).where((Entry.agenda == AGENDA_CONFLICT) & (Entry.state == "held")).tuples()
-    return {key for (key,) in query}
+    query = Entry.select(Entry.key).where((Entry.agenda == AGENDA_CONFLICT) & (Entry.state == "held"))
+    return {key for (key,) in cast(Iterable[tuple[str]], query.tuples())}
 
 
 def customer_links_to(pohoda_ids: Iterable[int]) -> list[Entry]:

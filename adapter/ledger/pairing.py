@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 from peewee import Case, fn
 
@@ -32,7 +32,7 @@ def replace_pairing(rows: Iterable[Sequence[Any]], *, checkpoint: str, extra: di
     source = iter(rows)
     with database.atomic():
         Pairing.delete().execute()
-        cursor = database.cursor()
+        cursor = database.cursor()  # type: ignore[no-untyped-call,unused-ignore]
         while chunk := list(islice(source, INSERT_CHUNK)):
             cursor.executemany(sql, [tuple(f.db_value(v) for f, v in zip(columns, row, strict=True)) for row in chunk])
         set_checkpoint(checkpoint, now.isoformat(), extra, now=now)
@@ -50,12 +50,14 @@ def _linked() -> Any:
 def pairing_links() -> list[tuple[int, int | None, str, str, int | None]]:
     """(product id, parent id, SKU, POHODA code, card id) of every product linked to a code."""
     P = Pairing
-    return list(P.select(P.product_id, P.parent_id, P.sku, P.pohoda_code, P.pohoda_id).where(_linked()).tuples())
+    query = P.select(P.product_id, P.parent_id, P.sku, P.pohoda_code, P.pohoda_id).where(_linked())
+    return list(cast(Iterable[tuple[int, int | None, str, str, int | None]], query.tuples()))
 
 
 def paired_product_ids() -> set[int]:
     """Ids of shop products the stored pairing links to a POHODA code."""
-    return {pid for (pid,) in Pairing.select(Pairing.product_id).where(_linked()).tuples()}
+    query = Pairing.select(Pairing.product_id).where(_linked())
+    return {pid for (pid,) in cast(Iterable[tuple[int]], query.tuples())}
 
 
 def mark_paired(product_id: int, *, code: str, card_id: int | None, name: str, ean: str, internet: bool,
@@ -82,13 +84,14 @@ def pairing_query(*, status: str = "", conflict_like: str = "", search: str = ""
             | (P.shop_ean ** like) | (P.pohoda_ean ** like)
         )
     rank = Case(P.status, (("conflict", 0), ("eshop_only", 1), ("pohoda_only", 2)), 3)
-    return query.order_by(rank, P.sku, P.pohoda_code, P.id)
+    return query.order_by(rank, P.sku, P.pohoda_code, P._meta.primary_key)
 
 
 def pairing_status_counts() -> dict[str, int]:
     """Rows per status (only the statuses present)."""
     P = Pairing
-    return {str(s): int(n) for s, n in P.select(P.status, fn.COUNT(P.id)).group_by(P.status).tuples()}
+    query = P.select(P.status, fn.COUNT(P._meta.primary_key)).group_by(P.status)
+    return {str(s): int(n) for s, n in cast(Iterable[tuple[str, int]], query.tuples())}
 
 
 def conflict_count(like: str) -> int:

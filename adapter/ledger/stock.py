@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 from adapter.ledger import Entry
 
@@ -15,24 +16,23 @@ def stock_hashes(keys: Iterable[str] | None = None) -> dict[str, tuple[str, str]
     """key → (payload hash, state) of the stock ledger rows (all, or the given keys)."""
     E = Entry
     if keys is None:
-        query = E.select(E.key, E.payload_hash, E.state).where(E.agenda == AGENDA).tuples()
-        return {k: (h, s) for k, h, s in query}
+        rows = cast(Iterable[tuple[str, str, str]], E.select(E.key, E.payload_hash, E.state).where(E.agenda == AGENDA).tuples())
+        return {k: (h, s) for k, h, s in rows}
     out: dict[str, tuple[str, str]] = {}
     key_list = list(dict.fromkeys(keys))
     for i in range(0, len(key_list), CHUNK):
-        query = E.select(E.key, E.payload_hash, E.state).where(
-            (E.agenda == AGENDA) & E.key.in_(key_list[i : i + CHUNK])).tuples()
-        out.update({k: (h, s) for k, h, s in query})
+        query = E.select(E.key, E.payload_hash, E.state).where((E.agenda == AGENDA) & E.key.in_(key_list[i : i + CHUNK]))
+        out.update({k: (h, s) for k, h, s in cast(Iterable[tuple[str, str, str]], query.tuples())})
     return out
 
 
 def stock_ok_product_ids() -> set[int]:
     """Shop product ids whose last push went through."""
-    query = Entry.select(Entry.key).where((Entry.agenda == AGENDA) & (Entry.state == "ok")).tuples()
-    return {int(k) for (k,) in query if k.isdigit()}
+    query = Entry.select(Entry.key).where((Entry.agenda == AGENDA) & (Entry.state == "ok"))
+    return {int(k) for (k,) in cast(Iterable[tuple[str]], query.tuples()) if k.isdigit()}
 
 
 def stock_error_keys() -> list[str]:
     """Keys (shop product ids) whose last push failed."""
-    query = Entry.select(Entry.key).where((Entry.agenda == AGENDA) & (Entry.state == "error")).tuples()
-    return [k for (k,) in query]
+    query = Entry.select(Entry.key).where((Entry.agenda == AGENDA) & (Entry.state == "error"))
+    return [k for (k,) in cast(Iterable[tuple[str]], query.tuples())]

@@ -305,4 +305,6 @@ def push_answer(*, ok: bool, note: str, pack_id: str) -> bytes:
         "note": note,
         "programVersion": "POHODA adaptér",
     })
-    return XML_DECLARATION + etree.tostring(pack, encoding=ENCODING, xml_declaration=False)
+    body = etree.tostring(pack, encoding=ENCODING, xml_declaration=False)
+    assert isinstance(body, bytes)  # an encoding other than "unicode" gives bytes
+    return XML_DECLARATION + body

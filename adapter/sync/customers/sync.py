@@ -96,11 +96,11 @@ class Sync:
                     ctx.advance()
                 self.io.save_ok_rows(rows)
         ctx.progress(phase="Zapisuji do e-shopu")
-        for job in plan.to_eshop:
+        for write in plan.to_eshop:
             ctx.check_cancel()
-            result = self.io.write_to_shop(job)
+            result = self.io.write_to_shop(write)
             if result is not None:
-                self.after_write(job.pair, job.resolves)
+                self.after_write(write.pair, write.resolves)
             elif not ctx.dry_run:
                 self.pohoda_failed = True
             ctx.advance()

@@ -82,8 +82,8 @@ class PairingResult:
 
     def counts(self) -> dict[str, int]:
         """How many rows of each status."""
-        c = Counter(r.status for r in self.rows)
-        return {s: c.get(s, 0) for s in STATUS_TITLES}
+        c: Counter[str] = Counter(r.status for r in self.rows)
+        return {s: c[s] for s in STATUS_TITLES}
 
     def code_for(self, *, sku: str = "", product_id: int | None = None) -> str | None:
         """The POHODA code for a product id or SKU, or None when unpaired."""

@@ -72,7 +72,7 @@ def conflict_counts() -> dict[str, int]:
 def held_orders() -> dict[str, list[str]]:
     """Shop SKU → numbers of the orders it holds back (empty until the orders job provides it)."""
     try:
-        from adapter.sync.orders import held_skus  # type: ignore[attr-defined]
+        from adapter.sync.orders import held_skus  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
         return {}
     try:

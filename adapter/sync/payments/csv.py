@@ -29,6 +29,7 @@ every row is kept and the plan (:mod:`adapter.sync.payments.matching`) decides p
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -82,9 +83,9 @@ class PaymentRow:
     line: int  #: 1-based line number in the file (0 = not from a file)
     order_number: str  #: e-shop order number as written in "Občj" (stripped)
     to_pay: Decimal  #: "K likvidaci": amount left to pay in CZK
-    date: date | None  #: invoice date ("Datum")
+    date: dt.date | None  #: invoice date ("Datum")
     invoice_number: str = ""  #: "Číslo", if the column is present
-    paid_date: date | None = None  #: "Datum likvidace", if present and filled
+    paid_date: dt.date | None = None  #: "Datum likvidace", if present and filled
     total: Decimal | None = None  #: "Celkem", if present and filled
     variable_symbol: str = ""  #: "Var.sym.", if present
 

@@ -38,9 +38,9 @@ Rules
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -93,8 +93,8 @@ class PaymentMatch:
     to_pay: Decimal  #: left to pay in CZK, summed over the order's invoices
     paid: Decimal | None  #: paid so far in CZK, when the total is known
     total: Decimal | None  #: invoiced total in CZK (file) or the shop total for CZK orders
-    date: date | None  #: invoice date (latest of the order's invoices)
-    paid_date: date | None  #: payment date from POHODA (latest), if any
+    date: dt.date | None  #: invoice date (latest of the order's invoices)
+    paid_date: dt.date | None  #: payment date from POHODA (latest), if any
     shop_status: str = ""  #: e-shop status, "" when unknown
     shop_total: Decimal | None = None
     currency: str = ""  #: the shop order's currency, "" when unknown
@@ -102,7 +102,7 @@ class PaymentMatch:
     lines: tuple[int, ...] = ()  #: file lines it came from (empty for mServer)
 
     @property
-    def paid_on(self) -> date | None:
+    def paid_on(self) -> dt.date | None:
         """The date to record as the payment date: POHODA's, else the invoice date."""
         return self.paid_date or self.date
 
@@ -266,7 +266,7 @@ def _classify(
     if len(group) == 1:  # the usual case, kept cheap for large files
         to_pay, settled, any_settled = first.to_pay, first.to_pay <= tolerance, first.to_pay <= tolerance
         invoice_date, paid_date, invoices = first.date, first.paid_date, first.invoice_number
-        lines = (first.line,) if first.line else ()
+        lines: tuple[int, ...] = (first.line,) if first.line else ()
     else:
         to_pay = sum((row.to_pay for row in group), Decimal(0))
         flags = [row.to_pay <= tolerance for row in group]
