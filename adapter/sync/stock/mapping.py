@@ -125,11 +125,6 @@ def counts(card: StockCard, opts: StockSettings) -> bool:
     return not (opts.stores and card.store and card.store not in opts.stores)
 
 
-def eligible(cards: Iterable[StockCard], opts: StockSettings) -> list[StockCard]:
-    """The cards that count: only chosen warehouses (when known) and only Internet cards if asked."""
-    return [card for card in cards if counts(card, opts)]
-
-
 @dataclass(slots=True)
 class CodeStock:
     """The cards of one code that count, folded one by one (so a listing need not be kept)."""
