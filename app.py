@@ -225,7 +225,7 @@ def main(argv: Sequence[str] | None = None, *, jobs: Mapping[str, JobFn] | None 
 
 def cmd_import_payments(data: Path, file: Path, *, apply: bool, connections: Connections | None = None) -> int:
     """``import-payments FILE [--apply]``: preview (or apply) POHODA's CSV export of issued invoices."""
-    from adapter.sync.payments import import_payments_cli
+    from adapter.sync.payments.cli import import_payments_cli
 
     settings, _errors = config.load_settings(data)
     return import_payments_cli(settings, file, apply=apply, out=sys.stdout, connections=connections)

@@ -9,7 +9,7 @@ import pytest
 from adapter import ledger
 from adapter.config import SettingsStore
 from adapter.sync.connections import default_connections
-from adapter.sync.payments import import_payments_cli
+from adapter.sync.payments.cli import import_payments_cli
 from adapter.sync.runner import JobRunner
 
 

@@ -31,10 +31,10 @@ from lxml import etree
 from adapter import config
 from adapter.errors import EshopError, ImportFileError, PohodaError
 from adapter.eshop.base import EshopConnection, TransferMark, connect
-from adapter.payments_csv import DEFAULT_MAX_BYTES, read_payments_csv
 from adapter.pohoda import addressbook, envelope, invoices, orders, stock
 from adapter.pohoda.client import MServerClient
 from adapter.records import NewCustomer, NewProduct, StockUpdate
+from adapter.sync.payments.csv import DEFAULT_MAX_BYTES, read_payments_csv
 
 FUZZ = settings(max_examples=120, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,

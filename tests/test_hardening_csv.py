@@ -11,7 +11,7 @@ import pytest
 
 from adapter import ledger
 from adapter.csv_safe import safe_cell, safe_row
-from adapter.sync.pairing_store import ReportFilter, iter_csv
+from adapter.sync.pairing.queries import ReportFilter, iter_csv
 
 EVIL = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)",
         "\t=1+1", "\r=1+1", "\uff1d1+1"]

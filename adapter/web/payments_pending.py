@@ -23,8 +23,8 @@ from flask import Blueprint, Flask, abort, current_app, redirect, render_templat
 
 from adapter import ledger
 from adapter.errors import AdapterError, ImportFileError
-from adapter.sync import payments as sync_payments
-from adapter.sync.payments_store import Upload
+from adapter.sync.payments import preview as sync_payments
+from adapter.sync.payments.store import Upload
 from adapter.web.extension import get_ext
 
 bp = Blueprint("payments_pending", __name__, url_prefix="/payments/pending")
