@@ -14,11 +14,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from adapter import ledger
-from adapter.sync import payments as sync_payments
+from adapter.sync.payments import preview as sync_payments
 from adapter.web import payments as payments_web
 from adapter.web import payments_pending
 from tests.fixtures_app import CsrfClient, connections_for_tests
-from tests.test_sync_payments import Env, build_env, csv_bytes
+from tests.sync.payments.test_job import Env, build_env, csv_bytes
 
 
 @pytest.fixture
