@@ -33,10 +33,11 @@ from flask_wtf.csrf import CSRFProtect
 
 from adapter import config, ledger
 from adapter.config import AGENDAS, Settings, SettingsStore
+from adapter.demo import DemoInfo
 from adapter.sync.runner import JobFn, JobRunner, tune_threads
 from adapter.web import accounts, security
 from adapter.web.auth import is_loopback
-from adapter.web.extension import EXTENSION_KEY, AdapterExtension, DemoInfo
+from adapter.web.extension import EXTENSION_KEY, AdapterExtension
 
 if TYPE_CHECKING:
     from adapter.sync.context import Connections
@@ -290,7 +291,7 @@ def cmd_serve(data: Path, host: str, port: int, *, open_tab: bool = True, jobs: 
 
 def cmd_demo(port: int, *, open_tab: bool = True, jobs: Mapping[str, JobFn] | None = None) -> int:
     """Start both emulators, a configured throwaway data folder and the app."""
-    from adapter.web.demo import start_demo
+    from adapter.demo import start_demo
 
     demo = start_demo()
     try:
