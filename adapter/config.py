@@ -16,7 +16,7 @@ import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -38,6 +38,8 @@ AGENDAS: dict[str, str] = {
 }
 
 VAT_CODES = ("none", "low", "high", "third")
+#: most requests the adapter sends to the e-shop at once (``[eshop] parallel_requests``)
+PARALLEL_REQUESTS_MAX = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +65,7 @@ class PohodaSettings:
 
     url: str = ""  #: mServer base address, e.g. http://127.0.0.1:444 (a trailing /xml is accepted)
     user: str = ""
-    password: str = ""
+    password: str = field(default="", repr=False)
     ico: str = ""
     application: str = "POHODA adaptér"
     connect_timeout: float = 5.0
@@ -71,7 +73,7 @@ class PohodaSettings:
     #: HTTP Basic credentials POHODA uses when it pulls orders / pushes stock
     #: ("Obecný internetový obchod"); empty user = those endpoints are off
     pull_user: str = ""
-    pull_password: str = ""
+    pull_password: str = field(default="", repr=False)
 
     @property
     def base_url(self) -> str:
@@ -86,12 +88,16 @@ class EshopSettings:
 
     platform: str = "woocommerce"
     url: str = ""
-    consumer_key: str = ""
-    consumer_secret: str = ""
+    consumer_key: str = field(default="", repr=False)
+    consumer_secret: str = field(default="", repr=False)
     verify_tls: bool = True
+    #: send the keys in the query string when the server strips the Authorization header (HTTPS only)
     query_string_auth: bool = False
-    timeout: float = 60.0
-    parallel_requests: int = 4  #: requests to the shop at once during big reads and stock pushes (1 = one at a time)
+    timeout: float = 60.0  #: seconds one answer of the shop may take
+    #: requests sent to the shop at the same time where their order does not matter (variations of
+    #: many products, stock batches); 1 = one after another. WooCommerce on ordinary hosting serves
+    #: a few parallel requests fine; lower it for a very weak host.
+    parallel_requests: int = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,8 +353,8 @@ def _check(section: str, key: str, value: Any) -> str | None:
             return "sazba DPH v POHODĚ musí být none, low, high nebo third (chybně: " + ", ".join(bad) + ")"
     if key == "batch_size" and not 1 <= value <= 500:
         return "velikost dávky musí být 1 až 500"
-    if key == "parallel_requests" and not 1 <= value <= 16:
-        return "počet souběžných požadavků musí být 1 až 16"
+    if key == "parallel_requests" and not 1 <= value <= PARALLEL_REQUESTS_MAX:
+        return f"počet souběžných požadavků musí být 1 až {PARALLEL_REQUESTS_MAX}"
     if key == "nightly_hour" and not 0 <= value <= 23:
         return "hodina musí být 0 až 23"
     if key == "schedule_minutes" and value and value < 1:
@@ -436,7 +442,7 @@ def save_settings(data_dir: Path, changes: Mapping[str, Mapping[str, Any]]) -> N
             doc[section] = tomlkit.table()
         table = doc[section]
         for key, value in values.items():
-            table[key] = to_toml_value(value)  # type: ignore[index]
+            table[key] = to_toml_value(value)
     text = tomlkit.dumps(doc)
     fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".toml", dir=data_dir)
     try:
@@ -463,9 +469,6 @@ def default_data_dir(environ: Mapping[str, str] = os.environ) -> Path:
     if env:
         return Path(env)
     return Path(__file__).resolve().parents[1] / "instance"
-
-
-SettingsProvider = Callable[[], Settings]
 
 
 class SettingsStore:
