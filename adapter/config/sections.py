@@ -227,11 +227,6 @@ class Settings:
         return value
 
     @property
-    def settings_path(self) -> Path:
-        """Where ``settings.toml`` lives."""
-        return self.data_dir / SETTINGS_FILE
-
-    @property
     def pohoda_configured(self) -> bool:
         """True when the mServer connection is filled in."""
         return bool(self.pohoda.url and self.pohoda.user and self.pohoda.ico)
