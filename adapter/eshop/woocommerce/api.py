@@ -190,6 +190,7 @@ class WooApi:
                 outcomes.append(item)
         return outcomes
 
+    # ------------------------------------------------------------------ shop
 
     def _settings(self, group: str) -> dict[str, str]:
         """A settings group as id → value; empty when the key may not read settings."""
@@ -199,11 +200,10 @@ class WooApi:
             return {}
         return {s.text("id"): s.text("value") for s in as_list(data, f"/settings/{group}") if s.has("id")}
 
-    # ------------------------------------------------------------------ products
+    # ------------------------------------------------------------------ orders
 
     def _order(self, obj: JsonObject) -> Order:
         return checked(f"objednávka {obj.raw('id')}", wmap.order, obj.data)
-
 
     def _put_order(self, order_id: int, body: dict[str, object]) -> Order:
         data = self._http.call("PUT", f"{API}/orders/{int(order_id)}", body=body).data

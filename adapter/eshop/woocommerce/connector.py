@@ -23,7 +23,7 @@ from adapter.eshop._json import JsonObject, as_list, checked, guard
 from adapter.eshop.base import EshopPartialFailure, TransferMark, ready_for_transfer
 from adapter.eshop.woocommerce import mapping as wmap
 from adapter.eshop.woocommerce.api import API, PER_PAGE, WooApi, log
-from adapter.eshop.woocommerce.marks import Marking
+from adapter.eshop.woocommerce.marks import Marking, transfer_note
 from adapter.records import (
     Customer,
     NewCustomer,
@@ -74,7 +74,6 @@ def _czech_date(day: date) -> str:
     return f"{day.day}. {day.month}. {day.year}"
 
 
-
 # --------------------------------------------------------------------------- the connector
 
 
@@ -86,8 +85,6 @@ class WooCommerce(WooApi):
     #: WooCommerce's default ``woocommerce_rest_batch_items_limit``
     batch_size = 100
     orders_sorted = True
-
-    # ------------------------------------------------------------------ shop
 
     # ------------------------------------------------------------------ shop
 
@@ -108,7 +105,6 @@ class WooCommerce(WooApi):
             currency=general.get("woocommerce_currency", ""),
             prices_include_tax=tax.get("woocommerce_prices_include_tax", "yes") == "yes",
         )
-
 
     # ------------------------------------------------------------------ products
 
@@ -186,8 +182,6 @@ class WooCommerce(WooApi):
 
     # ------------------------------------------------------------------ orders
 
-    # ------------------------------------------------------------------ orders
-
     @_guarded
     def iter_orders_for_transfer(self, *, since: datetime | None) -> Iterator[Order]:
         """Orders marked for transfer (status, or meta flag with any status), modified since ``since`` − overlap."""
@@ -248,7 +242,7 @@ class WooCommerce(WooApi):
         """
         target = self.connection.orders.transferred_status if status is None else status
         key = self.connection.pohoda_number_meta_key
-        text = note or f"Přeneseno do POHODY jako objednávka {pohoda_number}."
+        text = transfer_note(pohoda_number, note)
         current = self.get_order(order_id)
         if current.meta_value(key) == pohoda_number and (not target or current.status == target):
             self._ensure_note(order_id, text, pohoda_number)
@@ -258,7 +252,6 @@ class WooCommerce(WooApi):
             body["status"] = target
         self._put_order(order_id, body)
         self._add_note(order_id, text)
-
 
     @_guarded
     def mark_transferred_many(self, marks: Sequence[TransferMark]) -> dict[int, str]:
@@ -303,7 +296,6 @@ class WooCommerce(WooApi):
         updated = self._put_order(order_id, body)
         self._add_note(order_id, note)
         return updated.status
-
 
     # ------------------------------------------------------------------ customers
 

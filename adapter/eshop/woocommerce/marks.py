@@ -36,9 +36,9 @@ R = TypeVar("R")
 Pending = tuple[int, dict[str, object], str, str]
 
 
-def transfer_note(mark: TransferMark) -> str:
-    """The private note a transferred order gets."""
-    return mark.note or f"Přeneseno do POHODY jako objednávka {mark.pohoda_number}."
+def transfer_note(pohoda_number: str, note: str = "") -> str:
+    """The private note a transferred order gets: ``note``, else a standard one naming the POHODA number."""
+    return note or f"Přeneseno do POHODY jako objednávka {pohoda_number}."
 
 
 def batch_mark_problem(outcome: JsonObject | str, target: str) -> str:
@@ -99,7 +99,7 @@ class Marking:
                 continue
             current = currents[oid]
             target = self.shop.connection.orders.transferred_status if mark.status is None else mark.status
-            text = transfer_note(mark)
+            text = transfer_note(mark.pohoda_number, mark.note)
             if current.meta_value(key) == mark.pohoda_number and (not target or current.status == target):
                 self.notes.append((oid, functools.partial(self.shop._ensure_note, oid, text, mark.pohoda_number)))
                 continue
