@@ -261,7 +261,7 @@ class WooCommerce(WooApi):
         the Czech reason; nothing raises for one order. A repeated order id is
         marked once.
         """
-        return Marking(self, marks).run()
+        return Marking(self, marks, self.get_order).run()
 
     @_guarded
     def mark_paid(self, order_id: int, *, invoice_number: str, paid_on: date) -> str:

@@ -15,15 +15,13 @@ import functools
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from adapter.errors import EshopAuthError, EshopError, EshopUnavailable
 from adapter.eshop._json import JsonObject
 from adapter.eshop.base import TransferMark
+from adapter.eshop.woocommerce.api import WooApi
 from adapter.records import Order
-
-if TYPE_CHECKING:
-    from adapter.eshop.woocommerce.connector import WooCommerce
 
 log = logging.getLogger("adapter.eshop.woocommerce")
 
@@ -55,9 +53,11 @@ def batch_mark_problem(outcome: JsonObject | str, target: str) -> str:
 class Marking:
     """One ``mark_transferred_many`` call: the answers so far, the stop reason and the notes to add."""
 
-    def __init__(self, shop: WooCommerce, marks: Sequence[TransferMark]) -> None:
+    def __init__(self, shop: WooApi, marks: Sequence[TransferMark], read: Callable[[int], Order]) -> None:
         self.shop = shop
         self.marks = marks
+        #: reads one order (the connector's guarded ``get_order``)
+        self.read_order = read
         self.unique: dict[int, TransferMark] = {}
         for mark in marks:
             self.unique.setdefault(int(mark.order_id), mark)
@@ -82,7 +82,7 @@ class Marking:
         """The orders as they are now: given by the caller, else read (a failed read is answered)."""
         currents = {oid: m.current for oid, m in self.unique.items() if m.current is not None}
         to_read = [oid for oid in self.unique if oid not in currents]
-        reads = self.each([(oid, functools.partial(self.shop.get_order, oid)) for oid in to_read])
+        reads = self.each([(oid, functools.partial(self.read_order, oid)) for oid in to_read])
         for oid, (order, reason) in zip(to_read, reads, strict=True):
             if order is None:
                 self.answers[oid] = reason
