@@ -34,10 +34,11 @@ from flask_wtf.csrf import CSRFProtect
 from adapter import config, ledger, tls_front
 from adapter.config import AGENDAS, Settings, SettingsStore
 from adapter.datadir import storage_errors_exit
+from adapter.demo import DemoInfo
 from adapter.sync.runner import JobFn, JobRunner, tune_threads
 from adapter.web import accounts, security, throttle
 from adapter.web.auth import is_loopback
-from adapter.web.extension import EXTENSION_KEY, AdapterExtension, DemoInfo
+from adapter.web.extension import EXTENSION_KEY, AdapterExtension
 
 if TYPE_CHECKING:
     from adapter.sync.context import Connections
@@ -296,7 +297,7 @@ def cmd_serve(data: Path, host: str, port: int, *, open_tab: bool = True, jobs: 
 
 def cmd_demo(port: int, *, open_tab: bool = True, jobs: Mapping[str, JobFn] | None = None) -> int:
     """Start both emulators, a configured throwaway data folder and the app."""
-    from adapter.web.demo import start_demo
+    from adapter.demo import start_demo
 
     demo = start_demo()
     try:

@@ -15,7 +15,7 @@ from adapter.sync.runner import JobRunner
 
 @pytest.mark.slow
 def test_every_agenda_works_in_demo_mode(tmp_path):
-    from adapter.web.demo import start_demo
+    from adapter.demo import start_demo
 
     demo = start_demo(tmp_path / "demo")
     try:

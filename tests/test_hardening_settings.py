@@ -13,7 +13,7 @@ import pytest
 
 from adapter import ledger
 from adapter.config import load_settings, save_settings, settings_from_mapping
-from adapter.settings_bounds import NUMBER_BOUNDS, STRICT_MESSAGE, check_value
+from adapter.config.bounds import NUMBER_BOUNDS, STRICT_MESSAGE, check_value
 from adapter.web import accounts
 from tests.fixtures_app import ADMIN, CsrfClient, connections_for_tests, login
 

@@ -10,10 +10,10 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from adapter.conntest import ConnResult, check_eshop, check_pohoda
+from adapter.conntest_guard import saved_secret_to_new_address
 from adapter.tls import current_fingerprint
 from adapter.web.auth import admin_required
-from adapter.web.conntest import ConnResult, check_eshop, check_pohoda
-from adapter.web.conntest_guard import saved_secret_to_new_address
 from adapter.web.extension import get_ext
 from adapter.web.labels import PAGES, SECTION_TITLES
 from adapter.web.settings_form import apply_changes, build_fields, general_errors, parse_form

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from adapter import ledger
+from adapter.eshop.base import ready_for_transfer
 from adapter.ledger import orders as rows
 from adapter.pohoda.orders import order_item
 from adapter.records import Order
@@ -23,7 +24,6 @@ from adapter.sync.orders.mapping import (
     label_of,
     local_date,
     map_order,
-    ready_for_transfer,
 )
 
 #: an order ready to send
@@ -68,7 +68,7 @@ def evaluate(ctx: JobContext, order: Order, entry: ledger.Entry | None, resolver
     if state == "sending":
         ctx.skipped(key, "Objednávku si stáhla POHODA; čeká na potvrzení přenosu.", label=label, record=True)
         return None
-    if not ready_for_transfer(order, ctx.settings):
+    if not ready_for_transfer(order, ctx.settings.orders):
         if state in ("held", "pending", "error") and not ctx.dry_run:
             rows.set_aside(key, f"Objednávka už není označena k přenosu (stav „{order.status}“).", ctx.run_id)
         ctx.skipped(key, f"Není označena k přenosu (stav „{order.status}“).", label=label, record=True)

@@ -16,7 +16,7 @@ or ``login_on_loopback`` is invalid, the app asks for a login on this PC too
 Saving over an unreadable file keeps a copy of it and starts a new one that
 states the stricter choice.
 
-No import of :mod:`adapter.config` here: config calls into this module.
+Only :mod:`adapter.config.sections` is imported (late): the parser calls into this module.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
 if TYPE_CHECKING:
-    from adapter.config import FieldError, Settings
+    from adapter.config.sections import FieldError, Settings
 
 Number = int | float | Decimal
 
@@ -102,7 +102,7 @@ def fail_closed(settings: Settings, errors: list[FieldError]) -> tuple[Settings,
     """``settings`` with ``login_on_loopback`` on when the file or that setting is broken."""
     if not any((e.section, e.key) in SECURITY_KEYS for e in errors):
         return settings, errors
-    from adapter.config import FieldError
+    from adapter.config.sections import FieldError
 
     strict = replace(settings, app=replace(settings.app, login_on_loopback=True))
     return strict, [*errors, FieldError("app", "login_on_loopback", STRICT_MESSAGE)]

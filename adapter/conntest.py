@@ -1,4 +1,4 @@
-"""The "Test připojení" buttons: ask POHODA / the e-shop who they are (no Flask here)."""
+"""The "Test připojení" buttons: ask POHODA / the e-shop who they are (the settings page shows the result)."""
 
 from __future__ import annotations
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import inspect
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from adapter.config import OrdersSettings, settings_from_mapping
 from adapter.errors import EshopRejected, SettingsError
 from adapter.eshop.base import (
     PLATFORMS,
@@ -14,19 +19,20 @@ from adapter.eshop.base import (
     EshopObjectNotFound,
     EshopPartialFailure,
     connect,
+    ready_for_transfer,
 )
 from adapter.eshop.woocommerce import WooCommerce
-from adapter.records import Product
+from adapter.records import Address, Order, Product
+from adapter.sync.connections import eshop_connection
+from tests.eshop.helpers import connection
 
 
-def _conn(**kw: object) -> EshopConnection:
-    base: dict[str, object] = {
-        "platform": "woocommerce",
-        "url": "https://shop.example.cz",
-        "consumer_key": "ck_abc",
-        "consumer_secret": "cs_def",
-    }
-    return EshopConnection(**{**base, **kw})  # type: ignore[arg-type]
+def _conn(**kw: Any) -> EshopConnection:
+    base: dict[str, Any] = {"url": "https://shop.example.cz", "key": "ck_abc", "secret": "cs_def"}
+    merged = {**base, **kw}
+    if "consumer_secret" in merged:
+        merged["secret"] = merged.pop("consumer_secret")
+    return connection(merged.pop("url"), merged.pop("key"), merged.pop("secret"), **merged)
 
 
 def test_woocommerce_satisfies_the_protocol() -> None:
@@ -112,11 +118,56 @@ def test_good_settings_have_no_problems() -> None:
 def test_connection_repr_hides_the_keys_and_defaults_match_the_brief() -> None:
     conn = _conn()
     assert "ck_abc" not in repr(conn) and "cs_def" not in repr(conn)
-    assert conn.transfer_statuses == ("completed",)
-    assert conn.paid_status == "processing"
-    assert conn.awaiting_payment_statuses == ("pending", "on-hold")
-    assert conn.verify_tls is True and conn.query_string_auth is False
-    assert conn.transferred_status == "" and conn.transfer_meta_key == ""
+    assert conn.orders.transfer_statuses == ("completed",)
+    assert conn.payments.paid_status == "processing"
+    assert conn.payments.awaiting_statuses == ("pending", "on-hold")
+    assert conn.shop.verify_tls is True and conn.shop.query_string_auth is False
+    assert conn.orders.transferred_status == "" and conn.orders.transfer_meta_key == ""
+
+
+def test_the_connection_carries_the_settings_sections_themselves(tmp_path: Path) -> None:
+    settings, errors = settings_from_mapping(tmp_path, {
+        "eshop": {"url": "https://shop.example.cz", "consumer_key": "ck_abc", "consumer_secret": "cs_def",
+                  "timeout": 30, "parallel_requests": 2},
+        "orders": {"transfer_statuses": ["processing"], "overlap_minutes": 3},
+        "payments": {"paid_status": "completed"},
+    })
+    assert errors == []
+    conn = eshop_connection(settings)
+    assert conn.shop is settings.eshop and conn.orders is settings.orders and conn.payments is settings.payments
+    assert conn.timeout_read == 30.0 and conn.order_overlap_seconds == 180
+    shop = connect(conn)
+    try:
+        assert shop.parallel_requests == 2
+    finally:
+        shop.close()
+
+
+def test_parallel_requests_is_part_of_the_interface() -> None:
+    assert "parallel_requests" in Eshop.__annotations__
+    shop = connect(_conn(parallel_requests=3))
+    try:
+        assert shop.parallel_requests == 3
+    finally:
+        shop.close()
+    assert any("1 až 16" in p for p in _conn(parallel_requests=17).problems())
+
+
+def _order(status: str, meta: tuple[tuple[str, str], ...] = ()) -> Order:
+    when = datetime(2026, 1, 5, tzinfo=UTC)
+    return Order(id=1, number="1", status=status, currency="CZK", created=when, modified=when, total=Decimal(0),
+                 total_tax=Decimal(0), prices_include_tax=True, lines=(), billing=Address(), shipping=Address(),
+                 meta=meta)
+
+
+def test_ready_for_transfer_by_status_or_by_meta_flag() -> None:
+    by_status = OrdersSettings(transfer_statuses=("completed", "processing"))
+    assert ready_for_transfer(_order("processing"), by_status)
+    assert not ready_for_transfer(_order("on-hold"), by_status)
+    by_flag = OrdersSettings(transfer_meta_key="_to_pohoda")
+    assert ready_for_transfer(_order("on-hold", (("_to_pohoda", "1"),)), by_flag)
+    assert not ready_for_transfer(_order("completed", (("_to_pohoda", "no"),)), by_flag)
+    assert not ready_for_transfer(_order("completed"), by_flag)
 
 
 def test_tls_verify_value() -> None:

@@ -87,13 +87,6 @@ def per_unit(amount: Decimal, quantity: Decimal) -> Decimal:
     return value.quantize(_Q2) if value == value.quantize(_Q2) else value
 
 
-def truthy(value: str | None) -> bool:
-    """Whether a meta value means "yes" ("1", "yes", "true", a date …)."""
-    if value is None:
-        return False
-    return value.strip().lower() not in ("", "0", "no", "false", "off", "ne", "n", "null")
-
-
 def meta_pairs(obj: JsonObject) -> tuple[tuple[str, str], ...]:
     """``meta_data`` as (key, text) pairs."""
     return tuple((m.text("key"), meta_text(m.raw("value"))) for m in obj.children("meta_data"))

@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 
 from adapter.emulators.woocommerce import WooEmulator
-from adapter.eshop import _woo_map as wmap
 from adapter.eshop._json import JsonObject
-from adapter.eshop.base import Eshop, EshopConnection, TransferMark
+from adapter.eshop.base import Eshop, TransferMark
 from adapter.eshop.woocommerce import WooCommerce
+from adapter.eshop.woocommerce import mapping as wmap
 from adapter.records import Order
+from tests.eshop.helpers import connection
 
 META_KEY = "pohoda_number"
 
@@ -28,7 +29,7 @@ def on(emu: Any, naps: list[float] | None = None, **kw: Any) -> WooCommerce:
     """A connector for a started emulator; sleeps are recorded, not slept."""
     settings: dict[str, Any] = {"attempts": 3, "timeout_connect": 2.0, "timeout_read": 10.0,
                                 "pohoda_number_meta_key": META_KEY, **kw}
-    conn = EshopConnection("woocommerce", emu.url, "ck_test", "cs_test", **settings)
+    conn = connection(emu.url, "ck_test", "cs_test", **settings)
     return WooCommerce(conn, sleep=(naps if naps is not None else []).append)
 
 

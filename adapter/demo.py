@@ -19,7 +19,6 @@ from typing import Any
 import tomlkit
 
 from adapter.config import SETTINGS_FILE
-from adapter.web.extension import DemoInfo
 
 SEED = 1
 STOCK_CARDS = 300
@@ -28,6 +27,14 @@ ICO = "12345678"
 MSERVER_USER, MSERVER_PASSWORD = "admin", "heslo"
 SHOP_KEY, SHOP_SECRET = "ck_demo", "cs_demo"
 PULL_USER, PULL_PASSWORD = "pohoda", "demo-pohoda"
+
+
+@dataclass
+class DemoInfo:
+    """What demo mode started (shown in the DEMO badge and on the console)."""
+
+    mserver_url: str = ""
+    eshop_url: str = ""
 
 
 @dataclass

@@ -1,52 +1,13 @@
-"""Typed records that cross module boundaries.
-
-Money and quantities are always ``Decimal``; datetimes are timezone-aware.
-The POHODA side (``adapter.pohoda``) and the e-shop side (``adapter.eshop``)
-both speak only these records, so neither ever sees the other's raw data.
-The sync jobs (``adapter.sync``) translate e-shop records into POHODA
-documents (``OrderDoc``, ``InvoiceDoc`` …) and POHODA list records into
-e-shop updates (``StockUpdate``).
-"""
+"""POHODA's side: the documents the adapter sends and what it reads back from mServer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+import datetime as dt
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
-from typing import Literal
 
-ZERO = Decimal(0)
-
-#: POHODA VAT rate codes (typ:vatRateType) used by the adapter.
-VatRate = Literal["none", "low", "high", "third"]
-#: What a POHODA answer says about one item or one detail.
-ItemState = Literal["ok", "warning", "error"]
-
-
-# --------------------------------------------------------------------------- shared
-
-
-@dataclass(frozen=True, slots=True)
-class Address:
-    """A postal address with contact data, as both systems know it."""
-
-    company: str = ""
-    name: str = ""
-    street: str = ""
-    city: str = ""
-    zip: str = ""
-    country: str = ""  #: ISO 3166-1 alpha-2, e.g. "CZ"
-    email: str = ""
-    phone: str = ""
-    ico: str = ""  #: Czech company id (IČO)
-    dic: str = ""  #: VAT id (DIČ)
-
-    def is_empty(self) -> bool:
-        """True when no field carries a value."""
-        return not any(
-            (self.company, self.name, self.street, self.city, self.zip, self.email, self.phone, self.ico)
-        )
-
+from adapter.records.common import ZERO, Address, ItemState, VatRate
 
 # --------------------------------------------------------------------------- POHODA: documents we send
 
@@ -78,7 +39,7 @@ class OrderDoc:
 
     key: str  #: natural key (e-shop order id) → dataPackItem id and extId
     number_order: str  #: the e-shop's order number (ord:numberOrder)
-    date: date
+    date: dt.date
     partner: Address
     lines: tuple[DocLine, ...]
     ship_to: Address | None = None
@@ -108,13 +69,13 @@ class InvoiceDoc:
     """
 
     key: str
-    date: date
+    date: dt.date
     partner: Address
     lines: tuple[DocLine, ...] = ()
     number_order: str = ""
-    date_order: date | None = None
-    date_tax: date | None = None
-    date_due: date | None = None
+    date_order: dt.date | None = None
+    date_tax: dt.date | None = None
+    date_due: dt.date | None = None
     link_order_number: str | None = None  #: number of the received order in POHODA
     link_order_id: int | None = None
     number_requested: str | None = None
@@ -156,7 +117,7 @@ class ReceiptDoc:
     """A stock receipt (příjemka) that raises quantities in POHODA."""
 
     key: str
-    date: date
+    date: dt.date
     lines: tuple[DocLine, ...]
     text: str = ""
     note: str = ""
@@ -171,7 +132,6 @@ class AddressBookDoc:
     ext_id: str = ""
     ext_system: str = ""
     note: str = ""
-
 
 # --------------------------------------------------------------------------- POHODA: what we read back
 
@@ -295,7 +255,7 @@ class PohodaOrder:
     id: int
     number: str
     number_order: str = ""
-    date: date | None = None
+    date: dt.date | None = None
     ext_id: str = ""
     partner_name: str = ""
     total: Decimal = ZERO
@@ -309,13 +269,13 @@ class PohodaInvoice:
     id: int
     number: str
     number_order: str = ""
-    date: date | None = None
+    date: dt.date | None = None
     symbol_variable: str = ""
     total: Decimal = ZERO
     #: amount still to pay in CZK (inv:liquidation/typ:amountHome; absent → 0)
     to_pay: Decimal = ZERO
     #: date of the last liquidation (payment), if any
-    paid_date: date | None = None
+    paid_date: dt.date | None = None
     ext_id: str = ""
     partner_name: str = ""
     #: False when the answer carried no inv:liquidation at all (rights, old
@@ -345,167 +305,3 @@ class MServerStatus:
     database: str = ""
     year: str = ""
     ico: str = ""
-
-
-# --------------------------------------------------------------------------- e-shop side
-
-
-@dataclass(frozen=True, slots=True)
-class Product:
-    """An e-shop product or variation (platform-neutral)."""
-
-    id: int
-    name: str
-    sku: str = ""
-    ean: str = ""
-    parent_id: int | None = None  #: set for variations
-    kind: Literal["simple", "variable", "variation", "other"] = "simple"
-    regular_price: Decimal | None = None
-    sale_price: Decimal | None = None
-    stock_quantity: Decimal | None = None
-    manage_stock: bool = False
-    tax_class: str = ""
-    status: str = "publish"
-    modified: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StockUpdate:
-    """A stock (and optionally price) change to push to one product or variation."""
-
-    product_id: int
-    parent_id: int | None = None
-    quantity: Decimal | None = None
-    regular_price: Decimal | None = None
-    sale_price: Decimal | None = None  #: None leaves it; ``clear_sale`` removes it
-    clear_sale: bool = False
-    sku: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class UpdateResult:
-    """Outcome of one item of a bulk update."""
-
-    product_id: int
-    ok: bool
-    error: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class NewProduct:
-    """A product to create in the e-shop."""
-
-    name: str
-    sku: str
-    regular_price: Decimal | None = None
-    ean: str = ""
-    stock_quantity: Decimal | None = None
-    manage_stock: bool = True
-    tax_class: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class OrderLine:
-    """One line of an e-shop order.
-
-    ``kind`` says what it is: a product (with ids and SKU), shipping, a fee,
-    or a discount (coupon). Money is in the order's currency. ``unit_price``
-    excludes tax; ``unit_price_incl`` includes it. ``total``/``total_tax``
-    are the shop's own line totals (after discounts).
-    """
-
-    kind: Literal["product", "shipping", "fee", "discount"]
-    name: str
-    quantity: Decimal
-    unit_price: Decimal
-    unit_price_incl: Decimal
-    total: Decimal
-    total_tax: Decimal
-    tax_rate: Decimal  #: percent, e.g. Decimal("21")
-    product_id: int | None = None
-    variation_id: int | None = None
-    sku: str = ""
-    method_id: str = ""  #: shipping method id / coupon code
-
-
-@dataclass(frozen=True, slots=True)
-class Order:
-    """An e-shop order with everything the transfer needs."""
-
-    id: int
-    number: str
-    status: str
-    currency: str
-    created: datetime
-    modified: datetime
-    total: Decimal
-    total_tax: Decimal
-    prices_include_tax: bool
-    lines: tuple[OrderLine, ...]
-    billing: Address
-    shipping: Address
-    customer_note: str = ""
-    payment_method: str = ""
-    payment_method_title: str = ""
-    shipping_method: str = ""
-    customer_id: int = 0
-    paid: bool = False
-    date_paid: datetime | None = None
-    meta: tuple[tuple[str, str], ...] = ()
-
-    def meta_value(self, key: str) -> str | None:
-        """The value of an order meta key, or None."""
-        for k, v in self.meta:
-            if k == key:
-                return v
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class OrderRef:
-    """A light reference to an order (id, number, status, modified)."""
-
-    id: int
-    number: str
-    status: str
-    modified: datetime
-    total: Decimal = ZERO
-    currency: str = "CZK"
-    paid: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Customer:
-    """An e-shop customer (registered account)."""
-
-    id: int
-    email: str
-    first_name: str = ""
-    last_name: str = ""
-    billing: Address = field(default_factory=Address)
-    shipping: Address = field(default_factory=Address)
-    modified: datetime | None = None
-    username: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class NewCustomer:
-    """A customer to create or update in the e-shop (never carries a password)."""
-
-    email: str
-    first_name: str = ""
-    last_name: str = ""
-    billing: Address = field(default_factory=Address)
-    shipping: Address = field(default_factory=Address)
-
-
-@dataclass(frozen=True, slots=True)
-class ShopInfo:
-    """What a connection test found in the e-shop."""
-
-    name: str
-    url: str
-    product_count: int
-    currency: str = ""
-    prices_include_tax: bool = True
-    version: str = ""

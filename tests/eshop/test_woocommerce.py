@@ -38,12 +38,13 @@ from adapter.errors import (
     EshopServerError,
     EshopUnavailable,
 )
-from adapter.eshop import _woo_map as wmap
 from adapter.eshop._http import dumps, encode_query, retry_after_seconds
 from adapter.eshop._json import JsonObject
-from adapter.eshop.base import EshopConnection, EshopObjectNotFound, EshopPartialFailure
+from adapter.eshop.base import EshopObjectNotFound, EshopPartialFailure
 from adapter.eshop.woocommerce import WooCommerce, oauth_params, oauth_signature, shop_base_url
+from adapter.eshop.woocommerce import mapping as wmap
 from adapter.records import Address, NewCustomer, NewProduct, StockUpdate
+from tests.eshop.helpers import connection
 
 KEY, SECRET = "ck_unit_key", "cs_unit_secret"
 
@@ -143,7 +144,7 @@ def scripted() -> Iterator[Callable[..., ScriptedShop]]:
 def connector(url: str, naps: list[float] | None = None, **kw: Any) -> WooCommerce:
     """A connector with fast settings and a recording no-op sleep."""
     settings: dict[str, Any] = {"attempts": 3, "timeout_connect": 2.0, "timeout_read": 5.0, **kw}
-    conn = EshopConnection("woocommerce", url, KEY, SECRET, **settings)
+    conn = connection(url, KEY, SECRET, **settings)
     return WooCommerce(conn, sleep=(naps if naps is not None else []).append)
 
 
@@ -818,7 +819,7 @@ def on(emu: Any, naps: list[float] | None = None, **kw: Any) -> WooCommerce:
         **VISIBLE_META,
         **kw,
     }
-    conn = EshopConnection("woocommerce", emu.url, EMU_KEY, EMU_SECRET, **settings)
+    conn = connection(emu.url, EMU_KEY, EMU_SECRET, **settings)
     return WooCommerce(conn, sleep=(naps if naps is not None else []).append)
 
 
@@ -829,7 +830,7 @@ def test_emulator_info_over_oauth(woo: Any) -> None:
 
 
 def test_emulator_rejects_a_wrong_secret(woo: Any) -> None:
-    conn = EshopConnection("woocommerce", woo.url, EMU_KEY, "cs_wrong", attempts=1)
+    conn = connection(woo.url, EMU_KEY, "cs_wrong", attempts=1)
     with pytest.raises(EshopAuthError) as caught:
         WooCommerce(conn, sleep=lambda s: None).get_order(1)
     assert "cs_wrong" not in caught.value.detail
