@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from adapter import ledger, procs
+from adapter.ledger import queries as ledger_queries
 
 
 def test_the_current_process_and_a_running_child_are_alive() -> None:
@@ -36,5 +37,5 @@ def test_on_windows_no_signal_is_ever_sent(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(procs.sys, "platform", "win32")
     monkeypatch.setattr(procs, "_windows_alive", lambda pid: asked.append(pid) or pid == 4242)
     assert procs.pid_alive(4242) is True
-    assert ledger._pid_alive(4243) is False  # the ledger's stale-run check goes the same way
+    assert ledger_queries._pid_alive(4243) is False  # the ledger's stale-run check goes the same way
     assert asked == [4242, 4243]
