@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from adapter import backup, ledger
 from adapter.alerts.engine import Outcome, Sender, evaluate
@@ -67,3 +68,42 @@ class AlertWatch:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
+
+
+def print_report(report: HealthReport, outcome: Outcome, out: TextIO) -> None:
+    """The report as Czech lines for the console."""
+    marks = {"ok": "OK ", "warn": "POZOR", "down": "CHYBA"}
+    for item in report.items:
+        print(f"[{marks[item.state]}] {item.title}: {item.text}", file=out)
+        if item.state != "ok" and item.fix:
+            print(f"        Co udělat: {item.fix}", file=out)
+    for key in outcome.opened:
+        print(f"Odesláno upozornění: {key}", file=out)
+    for key in outcome.recovered:
+        print(f"Odesláno oznámení o vyřešení: {key}", file=out)
+    for key in outcome.failed:
+        print(f"Upozornění se nepodařilo odeslat: {key} (zkontrolujte Nastavení › Upozornění a e-mail)", file=out)
+
+
+def cmd_check(data: Path, *, connections: Connections | None = None, out: TextIO | None = None,
+              now: datetime | None = None, send: Sender | None = None) -> int:
+    """``app.py check``: exit 0 all green, 1 warnings, 2 something down (or the ledger is damaged)."""
+    from adapter.config import SettingsStore
+    from adapter.sync.runner import JobRunner
+
+    out = out or sys.stdout
+    try:
+        backup.check_ledger_at_start(data)
+    except backup.LedgerCorrupt as exc:
+        print(exc.message, file=out)
+        return 2
+    if connections is None:
+        from adapter.sync.connections import default_connections
+
+        connections = default_connections()
+    store = SettingsStore(data)
+    ledger.init_db(data / backup.LEDGER_FILE)
+    runner = JobRunner(store.get, connections)
+    report, outcome = run_checks(store.get(), connections, data_dir=data, next_due=runner.next_due, now=now, send=send)
+    print_report(report, outcome, out)
+    return report.exit_code

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from adapter import ledger
 from adapter.config import AGENDAS
 from adapter.ledger.alerts import UnmappedValue
+from adapter.mappings.unmapped import resolve_mapped
 
 if TYPE_CHECKING:
     from adapter.config import Settings
@@ -103,4 +104,5 @@ def _unmapped() -> list[Problem]:
 
 def detect(settings: Settings, report: HealthReport, now: datetime) -> list[Problem]:
     """Every problem that exists now (needs an open ledger connection)."""
+    resolve_mapped(settings, now)
     return [*_down(report, settings), *_runs(), *_waiting(settings, now), *_unmapped()]

@@ -12,7 +12,7 @@ class MappingsSettings:
     """``[mappings]``: the defaults used when a shop value is not mapped."""
 
     #: "hold" = the order waits until the value is mapped; "default" = sent with the defaults below
-    unmapped: str = "hold"
+    unmapped: str = "default"
     default_payment: str = ""  #: POHODA forma úhrady for unmapped payment methods (empty = none sent)
     default_carrier: str = ""  #: POHODA dopravce for unmapped shipping methods (empty = none sent)
 

@@ -37,7 +37,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -46,6 +46,7 @@ from adapter import ledger
 from adapter.config import Settings
 from adapter.errors import AdapterError, EshopError, IcoMismatch, PackError
 from adapter.eshop.base import Eshop, EshopObjectNotFound, TransferMark
+from adapter.mappings.unmapped import apply_to_order
 from adapter.pohoda import schema
 from adapter.pohoda.envelope import BuiltPack, PackItem, build_pack, parse_response
 from adapter.pohoda.orders import order_item
@@ -404,7 +405,10 @@ def evaluate(ctx: JobContext, order: Order, entry: ledger.Entry | None, resolver
                               error=f"Objednávka už není označena k přenosu (stav „{order.status}“).")
         ctx.skipped(key, f"Není označena k přenosu (stav „{order.status}“).", label=label, record=True)
         return None
+    opts, unmapped = apply_to_order(ctx.settings, order, opts, ctx.now(), record=not ctx.dry_run)
     mapped = map_with(resolver, order, opts)
+    if unmapped:
+        mapped = replace(mapped, problems=(*mapped.problems, *unmapped))
     if not mapped.ok or mapped.doc is None:
         hold(ctx, order, entry, mapped, digest, stats)
         return None
