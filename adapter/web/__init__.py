@@ -47,6 +47,9 @@ EXTRA_BLUEPRINTS: tuple[str, ...] = (
     "adapter.web.pohoda_push",
     "adapter.web.orders",
     "adapter.web.customers",
+    "adapter.web.health",
+    "adapter.web.alerts",
+    "adapter.web.mappings",
 )
 
 ERROR_MESSAGES: dict[int, str] = {
