@@ -12,7 +12,7 @@ import app as app_module
 from adapter import ledger
 from adapter.alerts.settings import AlertsSettings
 from adapter.config import EshopSettings, OrdersSettings, PohodaSettings, Settings
-from adapter.emulators.mserver import MServerEmulator
+from adapter.emulators.mserver import PROGRAM_VERSION, MServerEmulator
 from adapter.emulators.woocommerce import WooEmulator
 from adapter.ledger.alerts import AlertDelivery, UnmappedValue
 from adapter.mail import MailSettings
@@ -46,6 +46,7 @@ def test_dashboard_loads_the_panel_and_the_panel_shows_company_facts(site) -> No
     assert 'hx-get="/health/panel"' in page
     panel = client.get("/health/panel").get_data(as_text=True)
     assert 'data-key="mserver" data-state="ok"' in panel and "Novák s.r.o." in panel and "12345678" in panel
+    assert f"Verze POHODY: {PROGRAM_VERSION}" in panel
     assert 'data-key="eshop" data-state="ok"' in panel and 'data-key="backup"' in panel
 
 
