@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from adapter.config import EshopSettings, OrdersSettings, PohodaSettings, Settin
 from adapter.emulators.mserver import MServerEmulator
 from adapter.emulators.woocommerce import WooEmulator
 from adapter.ledger.alerts import UnmappedValue
+from tests.fixtures_app import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -54,6 +56,22 @@ def app(tmp_path: Path, emulators: tuple[MServerEmulator, WooEmulator]) -> Itera
     application = create_app(settings)
     yield application
     ledger.database.close()
+
+
+@pytest.fixture
+def live_server_url(app: Any) -> Iterator[str]:
+    """The app served by waitress in a thread, stopped from inside its own loop: closing the
+    server from this thread while the loop polls races (EBADF in the loop thread)."""
+    from waitress import wasyncore
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=free_port(), threads=4)
+    thread = threading.Thread(target=server.run, name="waitress-mappings", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # type: ignore[attr-defined]
+    thread.join(5)
+    server.task_dispatcher.shutdown()  # type: ignore[attr-defined]
 
 
 @pytest.fixture
