@@ -119,6 +119,9 @@ def test_mapping_screen_shows_the_new_value_on_top_and_saves(live_server_url: st
     assert page.locator("#new-values").count() == 0
     settings = app.extensions["adapter"].settings
     assert dict(settings.orders.payment_map) == {"bacs": "Příkazem", "gopay": "Platební kartou", "cod": "Dobírkou"}
+    page.get_by_role("button", name="Uložit a nepřiřazeným dát návrh").click()  # the disabled cheque gateway too
+    page.get_by_text("Mapování bylo uloženo").wait_for()
+    assert app.extensions["adapter"].settings.orders.payment_map["cheque"] == "Šekem"
     page.get_by_role("link", name="Doprava → dopravci").click()
     page.get_by_label("Zásilkovna v POHODĚ").fill("Zásilkovna")
     page.get_by_role("button", name="Uložit mapování").click()

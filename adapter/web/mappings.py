@@ -61,6 +61,11 @@ def screen(kind: str) -> Any:
     ext = get_ext()
     if request.method == "POST":
         form = request.form.to_dict()
+        if form.pop("use_suggestions", ""):
+            for name, value in list(form.items()):
+                if name.startswith("suggest.") and not form.get("map." + name[8:], "").strip():
+                    form["map." + name[8:]] = value
+        form = {k: v for k, v in form.items() if not k.startswith("suggest.")}
         problems = _problems(kind, form)
         if problems:
             for p in problems:
