@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from adapter import ledger, procs
+from adapter import procs
 from adapter.ledger import queries as ledger_queries
 
 

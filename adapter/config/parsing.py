@@ -100,7 +100,9 @@ def _check(section: str, key: str, value: Any) -> str | None:
         return "velikost dávky musí být 1 až 500"
     if key == "parallel_requests" and not 1 <= value <= PARALLEL_REQUESTS_MAX:
         return f"počet souběžných požadavků musí být 1 až {PARALLEL_REQUESTS_MAX}"
-    if key == "nightly_hour" and not 0 <= value <= 23:
+    if section == "alerts" and key == "to" and any(not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", a) for a in value):
+        return "zadejte e-mailové adresy oddělené čárkou, např. ucetni@firma.cz"
+    if key in ("nightly_hour", "digest_hour") and not 0 <= value <= 23:
         return "hodina musí být 0 až 23"
     if key == "schedule_minutes" and value and value < 1:
         return "interval musí být alespoň 1 minuta"

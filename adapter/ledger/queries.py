@@ -156,6 +156,17 @@ def last_run(agenda: str, *, finished: bool = False, real: bool = True) -> Run |
     return query.order_by(Run.id.desc()).get_or_none()
 
 
+def last_ok_run(agenda: str) -> Run | None:
+    """The newest real run of ``agenda`` that ended ok or partial (the health panel's "last successful run")."""
+    run: Run | None = (
+        Run.select()
+        .where((Run.agenda == agenda) & (Run.status.in_(("ok", "partial"))) & (Run.dry_run == False))  # noqa: E712
+        .order_by(Run.id.desc())
+        .first()
+    )
+    return run
+
+
 def runs(
     *,
     agenda: str | None = None,

@@ -36,12 +36,15 @@ ERROR_MESSAGES: dict[int, str] = {
 def blueprints() -> tuple[Blueprint, ...]:
     """Every blueprint of the app, in registration order (imported here, when the app is built)."""
     from adapter.web import (
+        alerts,
         auth,
         bookmark,
         customers,
         dashboard,
         documents,
+        health,
         jobs,
+        mappings,
         orders,
         pairing,
         payments,
@@ -71,6 +74,9 @@ def blueprints() -> tuple[Blueprint, ...]:
         pohoda_push.bp,
         orders.bp,
         customers.bp,
+        health.bp,
+        alerts.bp,
+        mappings.bp,
     )
 
 
