@@ -37,6 +37,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "adapter.web.users",
     "adapter.web.tokens",
     "adapter.web.bookmark",
+    "adapter.web.plugin",
 )
 
 #: agenda-specific blueprints of wave 2; registered only when the module exists
