@@ -43,7 +43,7 @@ from adapter.errors import (
 from adapter.eshop import _woo_map as wmap
 from adapter.eshop._http import Authorize, JsonHttp, PayloadTooLarge, encode_query
 from adapter.eshop._json import JsonObject, as_list, bad_answer, checked, guard
-from adapter.eshop.base import EshopConnection, EshopPartialFailure, TransferMark
+from adapter.eshop.base import EshopConnection, EshopObjectNotFound, EshopPartialFailure, TransferMark
 from adapter.records import (
     Customer,
     NewCustomer,
@@ -54,6 +54,7 @@ from adapter.records import (
     StockUpdate,
     UpdateResult,
 )
+from adapter.shop_plugin import STATUS_PATH, transferred_meta
 
 log = logging.getLogger(__name__)
 
@@ -557,11 +558,24 @@ class WooCommerce:
         if current.meta_value(key) == pohoda_number and (not target or current.status == target):
             self._ensure_note(order_id, text, pohoda_number)
             return
-        body: dict[str, object] = {"meta_data": [{"key": key, "value": pohoda_number}]}
+        body: dict[str, object] = {"meta_data": [{"key": key, "value": pohoda_number}, *transferred_meta(current)]}
         if target:
             body["status"] = target
         self._put_order(order_id, body)
         self._add_note(order_id, text)
+
+    @_guarded
+    def plugin_status(self) -> object:
+        """The companion plugin's status answer (``adapter.shop_plugin``); None when the shop has no such route."""
+        try:
+            return self._http.call("GET", STATUS_PATH).data
+        except (EshopNotFound, EshopObjectNotFound):
+            return None
+
+    @_guarded
+    def update_order_meta(self, order_id: int, meta: dict[str, str]) -> None:
+        """Write these order meta keys (only these) with one request."""
+        self._put_order(order_id, {"meta_data": [{"key": k, "value": v} for k, v in meta.items()]})
 
     @_guarded
     def mark_transferred_many(self, marks: Sequence[TransferMark]) -> dict[int, str]:
@@ -610,7 +624,7 @@ class WooCommerce:
                 if status_problems[target]:
                     answers[oid] = status_problems[target]
                     continue
-            meta = [{"key": key, "value": mark.pohoda_number}]
+            meta = [{"key": key, "value": mark.pohoda_number}, *transferred_meta(current)]
             payload: dict[str, object] = {"id": oid, "meta_data": meta}
             if target:
                 payload["status"] = target

@@ -62,6 +62,7 @@ from adapter.sync.order_mapping import (
 )
 from adapter.sync.orders_pohoda import CodeResolver, SentRow, find_orders, item_answers
 from adapter.sync.pipeline import Outcome, SendLane, read_ahead
+from adapter.sync.shop_feedback import report as report_to_shop
 from adapter.sync.state import next_shop_cursor, parse_utc
 
 log = logging.getLogger(__name__)
@@ -402,6 +403,7 @@ def evaluate(ctx: JobContext, order: Order, entry: ledger.Entry | None, resolver
         if state in ("held", "pending", "error") and not ctx.dry_run:
             ledger.save_entry(AGENDA, key, state="skipped", run=ctx.run_id,
                               error=f"Objednávka už není označena k přenosu (stav „{order.status}“).")
+            report_to_shop(ctx, order, "")
         ctx.skipped(key, f"Není označena k přenosu (stav „{order.status}“).", label=label, record=True)
         return None
     mapped = map_with(resolver, order, opts)
@@ -433,6 +435,7 @@ def hold(ctx: JobContext, order: Order, entry: ledger.Entry | None, mapped: Mapp
     ledger.save_entry(AGENDA, key, state="held", label=label_of(order.number), shop_id=key, error=reason,
                       payload_hash=digest, details=details, warnings=list(mapped.warnings),
                       eshop_data=snapshot(order), run=ctx.run_id)
+    report_to_shop(ctx, order, "held", reason)
 
 
 def record_error(ctx: JobContext, order: Order, digest: str, message: str, stats: RunStats) -> None:
@@ -444,6 +447,7 @@ def record_error(ctx: JobContext, order: Order, digest: str, message: str, stats
         ledger.save_entry(AGENDA, key, state="error", label=label_of(order.number), shop_id=key, error=message,
                           payload_hash=digest, details={"number": order.number}, eshop_data=snapshot(order),
                           run=ctx.run_id)
+        report_to_shop(ctx, order, "error", message)
 
 
 def flag_changed(ctx: JobContext, order: Order, entry: ledger.Entry, digest: str, stats: RunStats) -> None:
@@ -757,6 +761,7 @@ def finish_error(ctx: JobContext, p: Prepared, message: str, details: list[dict[
     info["details"] = details
     stats.error += 1
     ctx.error(p.key, message, label=label_of(p.order.number))
+    report_to_shop(ctx, p.order, "error", message)
     if advance:
         ctx.advance()
     kept = warnings or p.warnings
