@@ -264,13 +264,14 @@ def test_page_download_and_staff(client, lan_client, staff_login) -> None:
     assert "Nahrát plugin" in html and "Označit k přenosu do POHODY" in html
     assert "Nejprve vyplňte připojení k e-shopu" in html
     assert 'href="/settings/plugin/"' in client.get("/settings/connections").get_data(as_text=True)
-    got = client.get("/settings/plugin/download")
+    assert client.get("/settings/plugin/download").status_code == 405
+    got = client.post("/settings/plugin/download")
     assert got.status_code == 200 and got.mimetype == "application/zip"
     assert got.headers["Content-Disposition"] == f'attachment; filename="{shop_plugin.zip_name()}"'
     assert got.data == shop_plugin.build_zip()
     staff_login(lan_client)
     assert lan_client.get("/settings/plugin/").status_code == 403
-    assert lan_client.get("/settings/plugin/download").status_code == 403
+    assert lan_client.post("/settings/plugin/download").status_code == 403
     assert lan_client.post("/settings/plugin/marking", data={"mode": "shop"}).status_code == 403
 
 

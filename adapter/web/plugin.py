@@ -62,10 +62,10 @@ def index() -> Any:
     )
 
 
-@bp.route("/download")
+@bp.route("/download", methods=["POST"])
 @admin_required
 def download() -> Any:
-    """The installable zip."""
+    """The installable zip (a POST from the page's button: the app's GET pages are all text)."""
     try:
         data, name = shop_plugin.build_zip(), shop_plugin.zip_name()
     except shop_plugin.PluginError as exc:

@@ -215,3 +215,26 @@ def test_a_user_without_edit_shop_orders_sees_nothing(shop: RealShop, admin: Any
     got = json.loads(out)
     assert got == {"bulk": {"trash": "Trash"}, "columns": {"order_status": "Status"}, "actions": [],
                    "marked": [], "html": "", "flag": ""}
+
+
+def test_order_screen_action_marks_and_unmarks(shop: RealShop, admin: Any, tmp_path: Path) -> None:
+    install_from_zip(admin, shop, tmp_path)
+    order_id = seeded_ids(shop)[11]
+    page = admin
+
+    def act(action: str) -> str:
+        page.goto(order_screen(shop, order_id))
+        page.select_option("select[name='wc_order_action']", action)
+        page.click("button.save_order")
+        page.wait_for_load_state()
+        return str(page.locator(".pohoda-adapter-notice").all_inner_texts())
+
+    assert "adaptér ji převezme při příštím běhu" in act("pohoda_adapter_flag")
+    assert order_meta(shop, order_id)[shop_plugin.TRANSFER_META_KEY] == "yes"
+    assert page.locator("#pohoda-adapter [data-state='flagged']").count() == 1
+    assert "Objednávka už byla označena" in act("pohoda_adapter_flag")
+    assert "Označení k přenosu do POHODY bylo zrušeno" in act("pohoda_adapter_unflag")
+    assert shop_plugin.TRANSFER_META_KEY not in order_meta(shop, order_id)
+    notes = shop.php(f"echo wp_json_encode( wp_list_pluck( wc_get_order_notes( array( 'order_id' => {order_id} ) ),"
+                     " 'content' ) );")
+    assert sum("POHODY" in n for n in json.loads(notes)) == 2  # one note per change, none for the repeat
