@@ -121,7 +121,7 @@ def bulk(page: Any, shop: RealShop, ids: list[int], action: str) -> str:
 
 def order_meta(shop: RealShop, order_id: int) -> dict[str, str]:
     code = (f"$o = wc_get_order( {order_id} ); $m = array();"
-            " foreach ( $o->get_meta_data() as $d ) { $m[ $d->key ] = $d->value; } echo wp_json_encode( $m );")
+            " foreach ( $o->get_meta_data() as $d ) { $m[ $d->key ] = $d->value; } echo wp_json_encode( (object) $m );")
     return {k: str(v) for k, v in json.loads(shop.php(code) or "{}").items()}
 
 
