@@ -19,8 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
+from adapter.errors import EshopNotFound
 from adapter.eshop._json import JsonObject, as_list, checked, guard
-from adapter.eshop.base import EshopPartialFailure, TransferMark, ready_for_transfer
+from adapter.eshop.base import EshopObjectNotFound, EshopPartialFailure, TransferMark, ready_for_transfer
 from adapter.eshop.woocommerce import mapping as wmap
 from adapter.eshop.woocommerce.api import API, PER_PAGE, WooApi, log
 from adapter.eshop.woocommerce.marks import Marking, transfer_note
@@ -34,6 +35,7 @@ from adapter.records import (
     StockUpdate,
     UpdateResult,
 )
+from adapter.shop_plugin import STATUS_PATH, transferred_meta
 
 #: a full-text order search looks at no more than this many hits for an exact number
 SEARCH_LIMIT = 300
@@ -247,11 +249,24 @@ class WooCommerce(WooApi):
         if current.meta_value(key) == pohoda_number and (not target or current.status == target):
             self._ensure_note(order_id, text, pohoda_number)
             return
-        body: dict[str, object] = {"meta_data": [{"key": key, "value": pohoda_number}]}
+        body: dict[str, object] = {"meta_data": [{"key": key, "value": pohoda_number}, *transferred_meta(current)]}
         if target:
             body["status"] = target
         self._put_order(order_id, body)
         self._add_note(order_id, text)
+
+    @_guarded
+    def plugin_status(self) -> object:
+        """The companion plugin's status answer (``adapter.shop_plugin``); None when the shop has no such route."""
+        try:
+            return self._http.call("GET", STATUS_PATH).data
+        except (EshopNotFound, EshopObjectNotFound):
+            return None
+
+    @_guarded
+    def update_order_meta(self, order_id: int, meta: dict[str, str]) -> None:
+        """Write these order meta keys (only these) with one request."""
+        self._put_order(order_id, {"meta_data": [{"key": k, "value": v} for k, v in meta.items()]})
 
     @_guarded
     def mark_transferred_many(self, marks: Sequence[TransferMark]) -> dict[int, str]:

@@ -22,6 +22,7 @@ from adapter.eshop._json import JsonObject
 from adapter.eshop.base import TransferMark
 from adapter.eshop.woocommerce.api import WooApi
 from adapter.records import Order
+from adapter.shop_plugin import transferred_meta
 
 log = logging.getLogger("adapter.eshop.woocommerce")
 
@@ -107,7 +108,8 @@ class Marking:
             if problem:
                 self.answers[oid] = problem
                 continue
-            payload: dict[str, object] = {"id": oid, "meta_data": [{"key": key, "value": mark.pohoda_number}]}
+            meta = [{"key": key, "value": mark.pohoda_number}, *transferred_meta(current)]
+            payload: dict[str, object] = {"id": oid, "meta_data": meta}
             if target:
                 payload["status"] = target
             pending.append((oid, payload, target, text))
