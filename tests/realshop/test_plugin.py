@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from adapter import ledger, shop_plugin
+from adapter.config import EshopSettings
 from adapter.eshop.base import EshopConnection, connect
 from adapter.sync.connections import default_connections
 from adapter.sync.runner import JobRunner
@@ -139,8 +140,8 @@ def test_mark_in_wp_admin_transfer_and_see_pohoda_in_the_shop(
     ids = seeded_ids(shop)
     page = admin
     install_from_zip(page, shop, tmp_path)
-    found = shop_plugin.detect(connect(EshopConnection(platform="woocommerce", url=shop.site_url,
-                                                       consumer_key=shop.ck, consumer_secret=shop.cs, attempts=1)))
+    found = shop_plugin.detect(connect(EshopConnection(EshopSettings(url=shop.site_url, consumer_key=shop.ck,
+                                                                     consumer_secret=shop.cs), attempts=1)))
     assert found.status is not None and found.status.storage == shop.storage, found.problem
     assert found.status.version == shop_plugin.plugin_version()
 
