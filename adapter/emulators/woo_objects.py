@@ -80,6 +80,14 @@ _PLAIN_PRODUCT = ("name", "description", "short_description", "status", "feature
                   "purchase_note", "menu_order", "weight", "categories", "tags")
 
 
+def _batch_item(item: Any) -> Any:
+    """A batch item as ``update_item`` sees it: ``batch_items`` skips the route's argument validation,
+    so a fractional ``stock_quantity`` is not refused but truncated by ``wc_stock_amount()``."""
+    if isinstance(item, dict) and isinstance(item.get("stock_quantity"), float):
+        return {**item, "stock_quantity": int(item["stock_quantity"])}
+    return item
+
+
 class Objects:
     """The shop's objects over a ``Store``; every write stamps ``date_modified_gmt``."""
 
@@ -93,6 +101,8 @@ class Objects:
         self._on_batch = on_batch
         #: per request thread, during a batch: variable parents re-derived once at its end
         self._batch_state = threading.local()
+        #: "posts" (the legacy order storage, WooCommerce's default here) or "hpos"
+        self.order_storage = "posts"
 
     # ------------------------------------------------------------------ rendering
 
@@ -158,9 +168,15 @@ class Objects:
                     meta.append({"id": self.store.next_id("meta"), "key": str(key), "value": value})
 
     def batch(self, params: Doc, create: Callable[[Doc], Doc], update: Callable[[Doc], Doc],
-              delete: Callable[[Doc], Doc], render: Callable[[Doc], Doc], extra: Mapping[str, Any] | None = None) -> Doc:
-        """``WC_REST_Controller::batch_items``: limit check, then per-item results or errors."""
+              delete: Callable[[Doc], Doc], render: Callable[[Doc], Doc],
+              extra: Mapping[str, Any] | None = None) -> Doc | list[Any]:
+        """``WC_REST_Controller::batch_items``: limit check, then per-item results or errors.
+
+        A request with nothing to do answers ``[]`` (PHP's empty array), as WooCommerce does.
+        """
         items = {k: params[k] for k in ("create", "update", "delete") if params.get(k)}
+        if not items:
+            return []
         for name, value in items.items():
             if not isinstance(value, list):
                 raise WpError("rest_invalid_param", f"Invalid parameter(s): {name}", 400,
@@ -178,9 +194,9 @@ class Objects:
         with self.store.transaction(keep_on_error=True):
             self._batch_state.parents = set()
             try:
-                for item in items.get("create", []):
+                for item in map(_batch_item, items.get("create", [])):
                     out.setdefault("create", []).append(self._one(lambda i=item: render(create({**i, **extra})), 0))
-                for item in items.get("update", []):
+                for item in map(_batch_item, items.get("update", [])):
                     item_id = item.get("id") if isinstance(item, dict) else None
                     out.setdefault("update", []).append(
                         self._one(lambda i=item: render(update({**i, **extra})), item_id))
@@ -525,13 +541,17 @@ class Objects:
         if doc is None:
             raise invalid_id("shop_order", 400)
         p = validate(params, ORDER_SCHEMA)
+        post_fields = (doc.get("status"), doc.get("customer_note"), doc.get("parent_id"))
         self._apply_order(doc, p)
         if p.get("status"):
             self._set_status(doc, p["status"])
         needs_payment = doc["status"] in ("pending", "failed") and Decimal(doc.get("total", "0")) > 0
         if p.get("set_paid") is True and needs_payment:
             self._payment_complete(doc, p.get("transaction_id", ""))
-        self._stamp(doc)
+        # The legacy posts storage moves post_modified only with a post field (status, customer note,
+        # parent); a change of meta, addresses or line items alone leaves date_modified. HPOS always moves it.
+        if self.order_storage == "hpos" or (doc.get("status"), doc.get("customer_note"), doc.get("parent_id")) != post_fields:
+            self._stamp(doc)
         self.store.put("orders", doc)
         return doc
 

@@ -12,21 +12,21 @@ def _by_sku(side: Side, sku: str) -> dict[str, object]:
 
 
 def test_sku_lookup_finds_simple_products_and_variations(side: Side) -> None:
-    simple = _by_sku(side, "ZAH000001")
-    assert (simple["type"], simple["name"]) == ("simple", "Hrábě český 1")
+    simple = _by_sku(side, "DOM000003")
+    assert (simple["type"], simple["name"]) == ("simple", "Ručník ocelový 3")
     variation = _by_sku(side, "KUC000004")
     assert variation["type"] == "variation"
     assert variation["parent_id"]
 
 
 def test_sku_filter_ignores_letter_case(side: Side) -> None:
-    found = side.client().ok("GET", "products", sku="zah000001")
-    assert [p["sku"] for p in found] == ["ZAH000001"]
+    found = side.client().ok("GET", "products", sku="dom000003")
+    assert [p["sku"] for p in found] == ["DOM000003"]
 
 
 def test_sku_filter_takes_a_comma_list(side: Side) -> None:
-    found = side.client().ok("GET", "products", sku="ZAH000001,KUC000002")
-    assert sorted(p["sku"] for p in found) == ["KUC000002", "ZAH000001"]
+    found = side.client().ok("GET", "products", sku="DOM000003,KUC000002")
+    assert sorted(p["sku"] for p in found) == ["DOM000003", "KUC000002"]
 
 
 def test_variable_products_list_their_variations(side: Side) -> None:
@@ -42,7 +42,7 @@ def test_variable_products_list_their_variations(side: Side) -> None:
 
 def test_stock_batch_updates_and_reports_per_item(side: Side) -> None:
     client = side.client()
-    product = _by_sku(side, "ZAH000001")
+    product = _by_sku(side, "DOM000003")
     answer = client.ok("POST", "products/batch", {"update": [
         {"id": product["id"], "stock_quantity": 7, "manage_stock": True},
         {"id": 999999, "stock_quantity": 1},
@@ -64,14 +64,14 @@ def test_variation_stock_batch(side: Side) -> None:
 
 def test_fractional_stock_in_a_batch_is_truncated_not_refused(side: Side) -> None:
     client = side.client()
-    product = _by_sku(side, "ZAH000001")
+    product = _by_sku(side, "DOM000003")
     answer = client.ok("POST", "products/batch", {"update": [{"id": product["id"], "stock_quantity": 5.7}]})
     assert "error" not in answer["update"][0]
     assert client.ok("GET", f"products/{product['id']}")["stock_quantity"] == 5
 
 
 def test_fractional_stock_in_a_put_is_refused(side: Side) -> None:
-    product = _by_sku(side, "ZAH000001")
+    product = _by_sku(side, "DOM000003")
     answer = side.client().put(f"products/{product['id']}", {"stock_quantity": 6.2})
     assert answer.status_code == 400
     assert answer.json()["code"] == "rest_invalid_param"
@@ -79,7 +79,7 @@ def test_fractional_stock_in_a_put_is_refused(side: Side) -> None:
 
 def test_products_modified_after_lists_a_stock_change(side: Side) -> None:
     client = side.client()
-    product = _by_sku(side, "DOM000003")
+    product = _by_sku(side, "KUC000010")
     before = client.ok("GET", f"products/{product['id']}")["date_modified_gmt"]
     client.ok("PUT", f"products/{product['id']}", {"stock_quantity": 2})
     found = client.ok("GET", "products", modified_after=before, dates_are_gmt="true", per_page="100")
