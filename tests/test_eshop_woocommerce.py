@@ -262,7 +262,7 @@ def test_plain_http_requests_are_oauth_signed(scripted: Any) -> None:
     params = [(k, v) for k, v in seen.query if k != "oauth_signature"]
     expected = oauth_signature("GET", shop.url + seen.path, params, SECRET)
     assert seen.param("oauth_signature") == expected
-    assert seen.param("role") == "all" and seen.param("per_page") == "100"
+    assert seen.param("role") == "customer" and seen.param("per_page") == "100"
     assert SECRET not in json.dumps(seen.query)
 
 

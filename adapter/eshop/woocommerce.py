@@ -746,12 +746,14 @@ class WooCommerce:
 
     @_guarded
     def iter_customers(self, *, since: datetime | None = None) -> Iterator[Customer]:
-        """All registered users (``role=all``); ``since`` filters client-side by ``date_modified_gmt``.
+        """The shop's customers (``role=customer``); ``since`` filters client-side by ``date_modified_gmt``.
 
+        Staff accounts (administrators, shop managers, ``role=all`` lists them
+        too) are no customers and never go to the POHODA address book.
         WordPress users are not posts, so ``modified_after`` is not reliable
         for them; a customer without a modification date is always yielded.
         """
-        for obj in self._pages("/customers", [("role", "all"), ("orderby", "id"), ("order", "asc")]):
+        for obj in self._pages("/customers", [("role", "customer"), ("orderby", "id"), ("order", "asc")]):
             found = self._customer(obj.data, obj.where)
             if since is None or found.modified is None or found.modified >= since:
                 yield found
