@@ -479,6 +479,9 @@ class WooCommerce:
         else:
             params.append(("status", ",".join(self.connection.transfer_statuses)))
         after = since - timedelta(seconds=self.connection.order_overlap_seconds) if since else None
+        if after is not None and self.connection.transfer_meta_key:
+            yield from self._flagged_orders(after)
+            return
         if after is not None:
             params.append(("modified_after", wmap.wc_time(after)))
         seen: set[int] = set()
@@ -489,6 +492,31 @@ class WooCommerce:
             seen.add(order.id)
             if self._ready_for_transfer(order):
                 yield order
+
+    def _flagged_orders(self, after: datetime) -> Iterator[Order]:
+        """Orders flagged by ``transfer_meta_key`` and not yet marked transferred, or changed since ``after``.
+
+        WooCommerce's legacy posts storage does not move ``date_modified`` when only meta changes, so a
+        flag set after the last run hides from ``modified_after``: scan every order's id, modification
+        time and meta (a light page of 100), then read the candidates in full, in modification order.
+        """
+        conn = self.connection
+        stamp = wmap.wc_time(after)
+        scan = [("orderby", "id"), ("order", "asc"), ("status", "any"), ("_fields", "id,date_modified_gmt,meta_data")]
+        wanted: list[str] = []
+        for obj in self._pages("/orders", scan):
+            meta = dict(wmap.meta_pairs(obj))
+            changed = obj.text("date_modified_gmt") >= stamp
+            if wmap.truthy(meta.get(conn.transfer_meta_key)) and (changed or not meta.get(conn.pohoda_number_meta_key)):
+                wanted.append(str(obj.raw("id")))
+        found: dict[int, Order] = {}
+        for start in range(0, len(wanted), PER_PAGE):
+            ids = ",".join(wanted[start : start + PER_PAGE])
+            for obj in self._pages("/orders", [("include", ids), ("status", "any")]):
+                order = self._order(obj)
+                found[order.id] = order
+        ordered = sorted(found.values(), key=lambda order: (order.modified, order.id))
+        yield from (order for order in ordered if self._ready_for_transfer(order))
 
     @_guarded
     def get_order(self, order_id: int) -> Order:

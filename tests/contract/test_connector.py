@@ -7,7 +7,7 @@ both shops alike, through ``connect()`` as the sync jobs do.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -128,3 +128,25 @@ def test_mark_paid_moves_an_on_hold_order_to_processing(order_side: Side, order_
     again = order_shop.get_order(held["id"])
     assert again.meta_value("_pohoda_invoice_number") == "FV2025001"
     assert order_shop.mark_paid(held["id"], invoice_number="FV2025001", paid_on=date(2025, 3, 4)) == "processing"
+
+
+def test_order_flagged_by_meta_is_found_by_the_next_ordinary_run(order_side: Side) -> None:
+    """Setting the transfer flag moves no ``date_modified`` in the posts storage; the next run still finds it."""
+    shop = connector(order_side, transfer_meta_key="_pohoda_export", transfer_statuses=())
+    try:
+        every = order_side.client().ok("GET", "orders", status="any", per_page="100")
+        watermark = max(wmap_time(o["date_modified_gmt"]) for o in every)
+        assert list(shop.iter_orders_for_transfer(since=watermark)) == []
+        oldest = min(every, key=lambda o: o["date_modified_gmt"])
+        order_side.client().ok("PUT", f"orders/{oldest['id']}", {"meta_data": [{"key": "_pohoda_export", "value": "1"}]})
+        found = list(shop.iter_orders_for_transfer(since=watermark))
+        assert [o.id for o in found] == [oldest["id"]]
+        shop.mark_transferred(oldest["id"], pohoda_number="OBJ0009", note="Přeneseno do POHODA jako OBJ0009")
+        later = watermark + timedelta(hours=1)  # past the re-read overlap of the seeded orders
+        assert list(shop.iter_orders_for_transfer(since=later)) == []  # transferred and unchanged
+    finally:
+        shop.close()
+
+
+def wmap_time(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
