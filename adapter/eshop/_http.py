@@ -128,6 +128,32 @@ def _strip_tags(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
 
 
+def _denied(status: int, wp: tuple[str, str], detail: str) -> EshopError:
+    """A 401/403 WordPress error quoting the real status and the shop's own message.
+
+    WooCommerce answers 401 (not 403) to a read-only key that writes: "The API key
+    provided does not have write permissions."
+    """
+    said = f"(HTTP {status}: „{(wp[1] or wp[0])[:200]}“)"
+    if "permission" in wp[1].lower() and "write" in wp[1].lower():
+        return EshopForbidden(
+            f"Klíč API má jen oprávnění ke čtení, e-shop zápis odmítl {said}. Ve WooCommerce › Nastavení › "
+            "Pokročilé › REST API nastavte klíči oprávnění Číst/Zapisovat (nebo vytvořte nový) a vložte jej "
+            "do Nastavení › Připojení.",
+            detail=detail,
+        )
+    if status == 403 or "permission" in wp[1].lower():
+        return EshopForbidden(
+            f"Klíč API nemá potřebné oprávnění {said}. Ve WooCommerce nastavte klíči oprávnění Číst/Zapisovat.",
+            detail=detail,
+        )
+    return EshopAuthError(
+        f"E-shop odmítl klíče API {said}. Vytvořte nové klíče ve WooCommerce › Nastavení › Pokročilé › "
+        "REST API (oprávnění Číst/Zapisovat) a vložte je do Nastavení › Připojení.",
+        detail=detail,
+    )
+
+
 def _wp_error(response: requests.Response) -> tuple[str, str] | None:
     """(code, message) of a WP REST error body, or None when the body is not JSON of that shape."""
     try:
@@ -366,12 +392,12 @@ class JsonHttp:
             if wp
             else self._body_detail(response, where)
         )
+        if status in (401, 403) and wp:
+            return _denied(status, wp, detail)
         if status == 401:
-            if wp and "permission" in wp[1].lower():
-                return EshopForbidden(detail=detail)  # WooCommerce answers 401 to a read-only key that writes
             return EshopAuthError(detail=detail)
         if status == 403:
-            return EshopForbidden(detail=detail) if wp else EshopBadAnswer(detail=detail)
+            return EshopBadAnswer(detail=detail)
         if status == 404 and (wp is None or wp[0] == "rest_no_route"):
             return EshopNotFound(detail=detail)
         if status == 413:

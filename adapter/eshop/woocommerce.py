@@ -377,6 +377,15 @@ class WooCommerce:
             prices_include_tax=tax.get("woocommerce_prices_include_tax", "yes") == "yes",
         )
 
+    @_guarded
+    def check_write(self) -> None:
+        """Prove the key may write, with a call that changes nothing: an empty products batch.
+
+        WooCommerce answers 200 ``[]`` to a read/write key and 401 "The API key provided
+        does not have write permissions." to a read-only one (raised as ``EshopForbidden``).
+        """
+        self._http.call("POST", API + "/products/batch", body={})
+
     def _settings(self, group: str) -> dict[str, str]:
         """A settings group as id → value; empty when the key may not read settings."""
         try:

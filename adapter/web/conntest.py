@@ -76,6 +76,9 @@ def check_eshop(settings: Settings, connections: Connections) -> ConnResult:
     try:
         shop = connections.eshop(settings)
         info = shop.info()
+        check_write = getattr(shop, "check_write", None)  # a harmless write: a read-only key fails here
+        if check_write is not None:
+            check_write()
     except AdapterError as exc:
         return ConnResult(ok=False, error=exc.message)
     except Exception as exc:
@@ -84,6 +87,8 @@ def check_eshop(settings: Settings, connections: Connections) -> ConnResult:
         if shop is not None:
             shop.close()
     facts = [("E-shop", info.name or "bez názvu"), ("Adresa", info.url), ("Produktů", str(info.product_count))]
+    if check_write is not None:
+        facts.append(("Oprávnění klíče", "čtení i zápis"))
     if info.currency:
         facts.append(("Měna", info.currency))
     if info.version:

@@ -1,0 +1,50 @@
+"""The "Test připojení" button and the connector's errors with a read-only key, on both shops.
+
+A read-only key reads fine, so a test that only reads said "Spojení funguje" and every sync
+then failed; the check now makes a harmless write and names the cause, quoting the shop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from adapter.errors import EshopForbidden
+from adapter.records import StockUpdate
+from tests.contract.sides import Side
+from tests.contract.test_connector import connector
+from tests.test_web_settings import HX, connection_form
+
+
+def _check(client: Any, side: Side, key: str, secret: str) -> str:
+    form = connection_form(**{"eshop.url": side.site_url, "eshop.consumer_key": key, "eshop.consumer_secret": secret})
+    html: str = client.post("/settings/test/eshop", data=form, headers=HX).get_data(as_text=True)
+    return html
+
+
+def test_read_write_key_passes_the_check(client: Any, side: Side) -> None:
+    html = _check(client, side, side.ck, side.cs)
+    assert "Spojení funguje" in html, html
+    assert "čtení i zápis" in html
+
+
+def test_read_only_key_fails_the_check_in_czech(client: Any, side: Side) -> None:
+    html = _check(client, side, side.ro_ck, side.ro_cs)
+    assert "Spojení funguje" not in html
+    assert "jen oprávnění ke čtení" in html, html
+    assert "HTTP 401" in html and "does not have write permissions" in html
+    assert side.ro_cs not in html
+
+
+def test_a_write_with_a_read_only_key_quotes_the_real_status(side: Side) -> None:
+    shop = connector(side.__class__(**{**side.__dict__, "ck": side.ro_ck, "cs": side.ro_cs}))
+    try:
+        product = next(p for p in shop.iter_products() if p.sku == "DOM000003")
+        with pytest.raises(EshopForbidden) as caught:
+            shop.update_stock([StockUpdate(product.id, None, product.stock_quantity, sku=product.sku)])
+    finally:
+        shop.close()
+    message = caught.value.message
+    assert "HTTP 401" in message and "HTTP 403" not in message
+    assert "The API key provided does not have write permissions." in message
