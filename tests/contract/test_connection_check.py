@@ -18,7 +18,8 @@ from tests.test_web_settings import HX, connection_form
 
 
 def _check(client: Any, side: Side, key: str, secret: str) -> str:
-    form = connection_form(**{"eshop.url": side.site_url, "eshop.consumer_key": key, "eshop.consumer_secret": secret})
+    fields = {"eshop.url": side.site_url, "eshop.consumer_key": key, "eshop.consumer_secret": secret}
+    form = connection_form(**fields)  # type: ignore[no-untyped-call]
     html: str = client.post("/settings/test/eshop", data=form, headers=HX).get_data(as_text=True)
     return html
 
