@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from urllib3.exceptions import NameResolutionError, NewConnectionError
@@ -431,7 +431,32 @@ class JsonHttp:
     def _unavailable(self, exc: requests.ConnectionError, where: str) -> EshopError:
         return EshopUnavailable(detail=self.redact(f"{where}: {type(exc).__name__}: {exc}"))
 
+    def _answers_plain_http(self) -> bool:
+        """Whether the https address's host and port answer plain HTTP (a shop without TLS there).
+
+        A TLS handshake to a plain HTTP server fails as "wrong version number" or an early EOF, which
+        is no certificate problem; one short plain request tells the real cause.
+        """
+        parts = urlsplit(self.base_url)
+        if parts.scheme != "https":
+            return False
+        host = parts.hostname or ""
+        host = f"[{host}]" if ":" in host else host
+        plain = urlunsplit(("http", f"{host}:{parts.port or 443}", "/", "", ""))
+        try:
+            requests.head(plain, timeout=(3, 5), allow_redirects=False)
+        except requests.RequestException:
+            return False
+        return True
+
     def _tls_error(self, exc: requests.exceptions.SSLError, where: str) -> EshopError:
+        said = str(exc).lower()
+        if "certificate" not in said and self._answers_plain_http():
+            return EshopError(
+                "E-shop na této adrese nepoužívá HTTPS: odpověděl prostým HTTP. Zadejte v Nastavení › Připojení "
+                "adresu začínající http:// (nebo zapněte HTTPS na webu e-shopu).",
+                detail=self.redact(f"{where}: {exc}"),
+            )
         return EshopError(
             "Certifikát HTTPS e-shopu nelze ověřit. Zkontrolujte adresu e-shopu; používá-li e-shop vlastní "
             "certifikát, zadejte v Nastavení › Připojení soubor certifikační autority.",

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from adapter.errors import EshopForbidden
+from adapter.errors import EshopError, EshopForbidden
+from adapter.eshop.base import EshopConnection, connect
 from adapter.records import StockUpdate
 from tests.contract.sides import Side
 from tests.contract.test_connector import connector
@@ -49,3 +50,25 @@ def test_a_write_with_a_read_only_key_quotes_the_real_status(side: Side) -> None
     message = caught.value.message
     assert "HTTP 401" in message and "HTTP 403" not in message
     assert "The API key provided does not have write permissions." in message
+
+
+def test_the_api_address_pasted_whole_is_accepted(side: Side) -> None:
+    for pasted in (side.api_url, side.api_url.rstrip("/"), side.site_url + "/wp-json/"):
+        shop = connect(EshopConnection("woocommerce", pasted, side.ck, side.cs, attempts=1))
+        try:
+            assert shop.info().currency == "CZK", pasted
+        finally:
+            shop.close()
+
+
+def test_https_to_an_http_only_shop_names_the_real_cause(side: Side) -> None:
+    shop = connect(EshopConnection("woocommerce", side.site_url.replace("http://", "https://"), side.ck, side.cs,
+                                   attempts=1))
+    try:
+        with pytest.raises(EshopError) as caught:
+            shop.info()
+    finally:
+        shop.close()
+    assert "nepoužívá HTTPS" in caught.value.message
+    assert "http://" in caught.value.message
+    assert "Certifikát" not in caught.value.message
