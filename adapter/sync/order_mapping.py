@@ -188,8 +188,9 @@ def symbol_variable(number: str) -> str:
 
 
 def local_date(moment: datetime) -> date:
-    """The calendar date of an aware datetime in the PC's local time (POHODA's)."""
-    return moment.astimezone().date() if moment.tzinfo else moment.date()
+    """The calendar date of a moment in its own zone: the connector gives order dates in the shop's
+    time zone, so an order placed at 00:30 in Prague is dated that day even on a PC set to UTC."""
+    return moment.date()
 
 
 def is_foreign(currency: str) -> bool:

@@ -6,6 +6,7 @@ both shops alike, through ``connect()`` as the sync jobs do.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -14,6 +15,7 @@ import pytest
 
 from adapter.eshop.base import Eshop, EshopConnection, TransferMark, connect
 from adapter.records import Address, NewCustomer, NewProduct, StockUpdate
+from adapter.sync.order_mapping import local_date
 from tests.contract.sides import Side
 
 STAFF = {"admin@example.test", "spravce@example.test"}
@@ -150,3 +152,30 @@ def test_order_flagged_by_meta_is_found_by_the_next_ordinary_run(order_side: Sid
 
 def wmap_time(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def test_order_dates_follow_the_shops_time_zone_not_the_pcs(order_side: Side, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An order's POHODA date is its day on the shop's clock (Europe/Prague), on a PC in any zone."""
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14: most Prague times fall on another day here
+    time.tzset()
+    try:
+        if order_side.real is not None:  # an order placed at 00:30 Prague time (23:30 UTC the day before)
+            first = order_side.client().ok("GET", "orders", per_page="1", orderby="id", order="asc")[0]
+            order_side.real.php(f"$o = wc_get_order( {int(first['id'])} ); "
+                                "$o->set_date_created( strtotime( '2025-03-10T23:30:00Z' ) ); $o->save();")
+        shop = connector(order_side)
+        try:
+            orders = order_side.client().ok("GET", "orders", status="any", per_page="100")
+            for raw in orders:
+                order = shop.get_order(raw["id"])
+                assert local_date(order.created) == date.fromisoformat(raw["date_created"][:10]), raw["date_created"]
+                assert order.created == wmap_time(raw["date_created_gmt"])
+        finally:
+            shop.close()
+        if order_side.real is not None:
+            assert date.fromisoformat(first["date_created"][:10]) != date(2025, 3, 11)
+            assert "2025-03-11T00:30:00" in [o["date_created"] for o in
+                                             order_side.client().ok("GET", "orders", status="any", per_page="100")]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
