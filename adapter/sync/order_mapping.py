@@ -35,7 +35,7 @@ EXT_SYSTEM = "WooCommerce"
 ROUNDING_TEXT = "Zaokrouhlení"
 HOME_CURRENCY = "CZK"
 
-ProblemKind = Literal["unpaired", "vat", "rate", "total", "multi_store", "empty"]
+ProblemKind = Literal["unpaired", "vat", "rate", "total", "multi_store", "store", "empty"]
 
 
 def money(value: Decimal) -> Decimal:
@@ -328,12 +328,16 @@ def build_lines(
     *,
     stock_links: bool = True,
     multi_store: frozenset[str] = frozenset(),
+    elsewhere: Mapping[str, str] | None = None,
 ) -> tuple[list[DocLine], list[LineView], list[Problem]]:
     """POHODA lines for an order plus the per-line view and the problems found.
 
     ``codes`` maps a line's SKU to its POHODA code (None/absent = unpaired).
     With ``stock_links`` False (stand-alone invoices) every line is a text line.
+    ``elsewhere`` maps codes whose card is not in ``opts.store`` to the warehouses it is in:
+    POHODA would refuse such a line, so the order is held with the reason instead.
     """
+    elsewhere = elsewhere or {}
     lines: list[DocLine] = []
     views: list[LineView] = []
     problems: list[Problem] = []
@@ -354,6 +358,11 @@ def build_lines(
             elif stock_links and code is not None and code in multi_store and not opts.store:
                 problems.append(Problem("multi_store", f"Zásoba „{code}“ je v POHODĚ ve více skladech; nastavte sklad "
                                                        "pro objednávky ([orders] store).", sku=sku))
+            elif stock_links and code is not None and opts.store and code in elsewhere:
+                problems.append(Problem("store", f"Zásoba „{code}“ není v POHODĚ ve skladu „{opts.store}“ nastaveném "
+                                                 f"pro objednávky (je jen ve skladu {elsewhere[code]}). Založte ji i v "
+                                                 "tomto skladu, nebo změňte sklad ([orders] store); objednávka počká.",
+                                        sku=sku))
         quantity, unit = _unit_price(line)
         if line.kind == "product" and quantity == 0:
             continue
@@ -422,9 +431,10 @@ def map_order(
     opts: MappingOptions,
     *,
     multi_store: frozenset[str] = frozenset(),
+    elsewhere: Mapping[str, str] | None = None,
 ) -> Mapped:
     """Map one shop order to a received order, or say why it must wait."""
-    lines, views, problems = build_lines(order, codes, opts, multi_store=multi_store)
+    lines, views, problems = build_lines(order, codes, opts, multi_store=multi_store, elsewhere=elsewhere)
     if not any(v.kind == "product" for v in views):
         problems.append(Problem("empty", "Objednávka nemá žádné položky se zbožím."))
     rate: tuple[Decimal, int] | None = None
