@@ -632,6 +632,11 @@ class Objects:
             derive_stock(product)
             self._stamp(product)
             self.store.put("products", product)
+            parent = self.store.get("products", product.get("parent_id") or 0) if item["variation_id"] else None
+            if parent is not None:  # WooCommerce re-syncs and saves the variable parent: its date_modified moves
+                self._sync_parent(parent, save=False)
+                self._stamp(parent)
+                self.store.put("products", parent)
         doc["_stock_reduced"] = sign < 0
 
     # ------------------------------------------------------------------ notes
