@@ -431,6 +431,21 @@ class WooCommerce:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
+    @_guarded
+    def iter_products_changed(self, *, since: datetime) -> Iterator[Product]:
+        """Products the shop modified after ``since``, a variable one followed by its variations.
+
+        The shop lowers stock itself (orders, paid marking) and saves the product then, which moves
+        its ``date_modified`` (a variation's parent too): the stock job compares these with POHODA.
+        """
+        params = [("status", "any"), ("orderby", "id"), ("order", "asc"), ("modified_after", wmap.wc_time(since)),
+                  ("dates_are_gmt", "true"), ("_fields", PRODUCT_FIELDS)]
+        for obj in self._pages("/products", params):
+            parent = checked(obj.where, wmap.product, obj.data)
+            yield parent
+            if parent.kind == "variable":
+                yield from self._variations(parent)
+
     def _variations(self, parent: Product) -> list[Product]:
         """The variations of a variable product, in id order."""
         out = []

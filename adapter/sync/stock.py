@@ -37,7 +37,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -560,7 +560,8 @@ def _run_incremental(job: _Run) -> None:
                                  last_changes=since, listing=job.listing,
                                  on_page=_on_page(job, "Zjišťuji změny zásob v POHODĚ")))
     retry_keys = _error_keys()
-    if not changed and not retry_keys:
+    drift = _shop_drift(job, since)
+    if not changed and not retry_keys and not drift:
         _count_pohoda(job, 0)
         _finish_cursor(job, signpost)
         ctx.report = {"režim": "přírůstkově", "změněných zásob v POHODĚ": 0, "odesláno do e-shopu": 0,
@@ -570,7 +571,8 @@ def _run_incremental(job: _Run) -> None:
     targets = ps.pairing_targets()
     by_code = group_by_code(changed, case_sensitive=job.case_sensitive)
     codes_for_retry = _codes_of(retry_keys, targets)
-    plans = _plans_for_codes(job, targets, by_code, extra_codes=codes_for_retry)
+    drift_codes = _codes_of([str(pid) for pid in drift], targets)
+    plans = _plans_for_codes(job, targets, by_code, extra_codes=codes_for_retry | drift_codes, shop_now=drift)
     _count_pohoda(job, 0)
     _push(job, plans)
     _finish_cursor(job, signpost)
@@ -582,13 +584,34 @@ def _run_incremental(job: _Run) -> None:
         "beze změny": job.unchanged,
         "chyb": job.failed,
         "znovu zkoušeno po chybě": len(retry_keys),
+        "změněných produktů v e-shopu": len(drift),
     }
+
+
+def _shop_drift(job: _Run, since: datetime) -> dict[int, Product]:
+    """Products the shop changed itself since the last run (orders lower stock): id → its values now.
+
+    They are compared with POHODA in this run, so the shop never shows a count POHODA does not
+    have for longer than one run. ``since`` is POHODA's (the PC's) local time; a connector
+    without ``iter_products_changed`` reports nothing.
+    """
+    reader = getattr(job.ctx.eshop(), "iter_products_changed", None)
+    if reader is None:
+        return {}
+    job.ctx.progress(phase="Zjišťuji produkty změněné v e-shopu")
+    job.ctx.count_request("eshop")
+    return {p.id: p for p in reader(since=since.astimezone(UTC)) if p.kind != "variable"}
 
 
 def _plans_for_codes(job: _Run, targets: dict[str, list[ps.Target]], by_code: dict[str, list[StockCard]],
                      *, extra_codes: set[str] = frozenset(), only: set[int] | None = None,  # type: ignore[assignment]
-                     reread_all: bool = False) -> list[Plan]:
-    """Plans for the products paired to the changed codes, re-reading codes whose other cards matter."""
+                     reread_all: bool = False, shop_now: dict[int, Product] | None = None) -> list[Plan]:
+    """Plans for the products paired to the changed codes, re-reading codes whose other cards matter.
+
+    A product in ``shop_now`` (the shop changed it itself) goes again when the shop no longer
+    shows what POHODA has, even if the ledger says these values were pushed last.
+    """
+    shop_now = shop_now or {}
     ctx = job.ctx
     info = ps.pairing_info()
     multi = set(info.get("multi") or ())
@@ -623,7 +646,8 @@ def _plans_for_codes(job: _Run, targets: dict[str, list[ps.Target]], by_code: di
                 ctx.skipped(plan_key, "zásoba se nepočítá (není označena Internet nebo je v jiném skladu)",
                             label=f"SKU {target.sku}", record=True)
                 continue
-            if job.hashes.get(plan_key) == (desired.hash, "ok"):
+            current = shop_now.get(target.product_id)
+            if job.hashes.get(plan_key) == (desired.hash, "ok") and (current is None or shop_matches(current, desired)):
                 job.unchanged += 1
                 ctx.skipped(plan_key)
                 continue
