@@ -6,6 +6,7 @@ Both shops hold the same catalogue (SKUs = the mServer emulator's codes for ``--
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -15,9 +16,11 @@ from typing import Any
 import pytest
 
 from adapter import ledger
-from adapter.config import EshopSettings, PohodaSettings, Settings
+from adapter.config import EshopSettings, PohodaSettings, Settings, SettingsStore
 from adapter.sync.connections import DefaultConnections
+from adapter.sync.payments import import_payments_cli
 from adapter.sync.runner import JobRunner
+from adapter.web import demo
 from tests.contract.sides import Side
 
 STAFF = {"admin@example.test", "spravce@example.test"}
@@ -101,3 +104,37 @@ def test_orders_reach_pohoda_and_are_marked(env: Env) -> None:
     second = env.run("orders", settings=settings)
     assert second.status in ("ok", "warning"), second.message
     assert len(env.mserver.received_orders()) == len(received)
+
+
+def test_every_agenda_and_the_payments_csv_run_to_a_good_end(side: Side, mserver_factory: Callable[..., Any],
+                                                             tmp_path: Path) -> None:
+    """Like a new user in demo mode, but against this shop: every agenda on, then the payments CSV."""
+    mserver = mserver_factory(seed_stock=40, ico=demo.ICO, user=demo.MSERVER_USER, password=demo.MSERVER_PASSWORD)
+    values = demo.demo_settings(mserver.url, side.site_url)
+    values["eshop"].update(consumer_key=side.ck, consumer_secret=side.cs)
+    data_dir = tmp_path / "data"
+    demo.write_settings(data_dir, values)
+    store = SettingsStore(data_dir, demo=True)
+    ledger.init_db(data_dir / "ledger.db")
+    try:
+        runner = JobRunner(store.get, DefaultConnections())
+        results = {}
+        for agenda in ("stock", "orders", "invoices", "products", "customers", "payments"):
+            run, ran = runner.run_inline(agenda, "cli")
+            assert ran
+            results[agenda] = (run.status, run.message, run.ok_count)
+        for agenda, (status, message, _ok) in results.items():
+            assert status in ("ok", "warning"), (agenda, message)
+        assert results["orders"][2] > 0
+        assert len(mserver.received_orders()) == results["orders"][2]
+        assert not {a.address.email for a in mserver.addresses()} & STAFF
+        waiting = side.client().ok("GET", "orders", status="on-hold,pending", per_page="100")
+        sample = demo.write_sample_payments_csv(tmp_path / "faktury.csv", waiting)
+        assert sample is not None
+        out = io.StringIO()
+        code = import_payments_cli(store.get(), sample, apply=True, out=out)
+        assert code == 0, out.getvalue()
+        paid = {o["id"] for o in side.client().ok("GET", "orders", status="processing", per_page="100")}
+        assert paid & {o["id"] for o in waiting}, out.getvalue()  # orders awaiting payment were marked paid
+    finally:
+        ledger.database.close()
