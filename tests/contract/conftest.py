@@ -55,4 +55,7 @@ def _side(request: pytest.FixtureRequest, tmp_path: Path, kind: str) -> Iterator
             found.emulator.stop()
         return
     shop: RealShop = request.getfixturevalue("real_shop")
-    yield real_side(shop, kind.removeprefix("real-").replace("real", "posts"))
+    storage = kind.removeprefix("real-").replace("real", "posts")
+    yield real_side(shop, storage)
+    if storage != "posts":
+        shop.set_storage("posts")  # later tests expect the default storage
