@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from urllib3.exceptions import NameResolutionError, NewConnectionError
@@ -126,6 +126,32 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
 
 def _strip_tags(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
+
+
+def _denied(status: int, wp: tuple[str, str], detail: str) -> EshopError:
+    """A 401/403 WordPress error quoting the real status and the shop's own message.
+
+    WooCommerce answers 401 (not 403) to a read-only key that writes: "The API key
+    provided does not have write permissions."
+    """
+    said = f"(HTTP {status}: „{(wp[1] or wp[0])[:200]}“)"
+    if "permission" in wp[1].lower() and "write" in wp[1].lower():
+        return EshopForbidden(
+            f"Klíč API má jen oprávnění ke čtení, e-shop zápis odmítl {said}. Ve WooCommerce › Nastavení › "
+            "Pokročilé › REST API nastavte klíči oprávnění Číst/Zapisovat (nebo vytvořte nový) a vložte jej "
+            "do Nastavení › Připojení.",
+            detail=detail,
+        )
+    if status == 403 or "permission" in wp[1].lower():
+        return EshopForbidden(
+            f"Klíč API nemá potřebné oprávnění {said}. Ve WooCommerce nastavte klíči oprávnění Číst/Zapisovat.",
+            detail=detail,
+        )
+    return EshopAuthError(
+        f"E-shop odmítl klíče API {said}. Vytvořte nové klíče ve WooCommerce › Nastavení › Pokročilé › "
+        "REST API (oprávnění Číst/Zapisovat) a vložte je do Nastavení › Připojení.",
+        detail=detail,
+    )
 
 
 def _wp_error(response: requests.Response) -> tuple[str, str] | None:
@@ -367,12 +393,12 @@ class JsonHttp:
             if wp
             else self._body_detail(response, where)
         )
+        if status in (401, 403) and wp:
+            return _denied(status, wp, detail)
         if status == 401:
-            if wp and "permission" in wp[1].lower():
-                return EshopForbidden(detail=detail)  # WooCommerce answers 401 to a read-only key that writes
             return EshopAuthError(detail=detail)
         if status == 403:
-            return EshopForbidden(detail=detail) if wp else EshopBadAnswer(detail=detail)
+            return EshopBadAnswer(detail=detail)
         if status == 404 and (wp is None or wp[0] == "rest_no_route"):
             return EshopNotFound(detail=detail)
         if status == 413:
@@ -406,7 +432,32 @@ class JsonHttp:
     def _unavailable(self, exc: requests.ConnectionError, where: str) -> EshopError:
         return EshopUnavailable(detail=self.redact(f"{where}: {type(exc).__name__}: {exc}"))
 
+    def _answers_plain_http(self) -> bool:
+        """Whether the https address's host and port answer plain HTTP (a shop without TLS there).
+
+        A TLS handshake to a plain HTTP server fails as "wrong version number" or an early EOF, which
+        is no certificate problem; one short plain request tells the real cause.
+        """
+        parts = urlsplit(self.base_url)
+        if parts.scheme != "https":
+            return False
+        host = parts.hostname or ""
+        host = f"[{host}]" if ":" in host else host
+        plain = urlunsplit(("http", f"{host}:{parts.port or 443}", "/", "", ""))
+        try:
+            requests.head(plain, timeout=(3, 5), allow_redirects=False)
+        except requests.RequestException:
+            return False
+        return True
+
     def _tls_error(self, exc: requests.exceptions.SSLError, where: str) -> EshopError:
+        said = str(exc).lower()
+        if "certificate" not in said and self._answers_plain_http():
+            return EshopError(
+                "E-shop na této adrese nepoužívá HTTPS: odpověděl prostým HTTP. Zadejte v Nastavení › Připojení "
+                "adresu začínající http:// (nebo zapněte HTTPS na webu e-shopu).",
+                detail=self.redact(f"{where}: {exc}"),
+            )
         return EshopError(
             "Certifikát HTTPS e-shopu nelze ověřit. Zkontrolujte adresu e-shopu; používá-li e-shop vlastní "
             "certifikát, zadejte v Nastavení › Připojení soubor certifikační autority.",

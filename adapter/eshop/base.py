@@ -89,8 +89,16 @@ class Eshop(Protocol):
         """Test the connection and describe the shop (name, product count, currency)."""
         ...
 
+    def check_write(self) -> None:
+        """Prove the key may write with a call that changes nothing (raises ``EshopForbidden`` when read-only)."""
+        ...
+
     def iter_products(self) -> Iterator[Product]:
         """Yield every product: simple ones, variable parents and their variations."""
+        ...
+
+    def iter_products_changed(self, *, since: datetime) -> Iterator[Product]:
+        """Products the shop modified after ``since`` (it lowers stock itself), each variable one with its variations."""
         ...
 
     def update_stock(self, updates: Sequence[StockUpdate]) -> list[UpdateResult]:

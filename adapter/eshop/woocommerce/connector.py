@@ -34,6 +34,7 @@ from adapter.records import (
     ShopInfo,
     StockUpdate,
     UpdateResult,
+    truthy,
 )
 from adapter.shop_plugin import STATUS_PATH, transferred_meta
 
@@ -108,6 +109,15 @@ class WooCommerce(WooApi):
             prices_include_tax=tax.get("woocommerce_prices_include_tax", "yes") == "yes",
         )
 
+    @_guarded
+    def check_write(self) -> None:
+        """Prove the key may write, with a call that changes nothing: an empty products batch.
+
+        WooCommerce answers 200 ``[]`` to a read/write key and 401 "The API key provided
+        does not have write permissions." to a read-only one (raised as ``EshopForbidden``).
+        """
+        self._http.call("POST", API + "/products/batch", body={})
+
     # ------------------------------------------------------------------ products
 
     @_guarded
@@ -137,6 +147,21 @@ class WooCommerce(WooApi):
                         yield from variations.pop(parent.id).result()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+    @_guarded
+    def iter_products_changed(self, *, since: datetime) -> Iterator[Product]:
+        """Products the shop modified after ``since``, a variable one followed by its variations.
+
+        The shop lowers stock itself (orders, paid marking) and saves the product then, which moves
+        its ``date_modified`` (a variation's parent too): the stock job compares these with POHODA.
+        """
+        params = [("status", "any"), ("orderby", "id"), ("order", "asc"), ("modified_after", wmap.wc_time(since)),
+                  ("dates_are_gmt", "true"), ("_fields", PRODUCT_FIELDS)]
+        for obj in self._pages("/products", params):
+            parent = checked(obj.where, wmap.product, obj.data)
+            yield parent
+            if parent.kind == "variable":
+                yield from self._variations(parent)
 
     def _variations(self, parent: Product) -> list[Product]:
         """The variations of a variable product, in id order."""
@@ -194,6 +219,9 @@ class WooCommerce(WooApi):
         else:
             params.append(("status", ",".join(rules.transfer_statuses)))
         after = since - timedelta(seconds=self.connection.order_overlap_seconds) if since else None
+        if after is not None and rules.transfer_meta_key:
+            yield from self._flagged_orders(after)
+            return
         if after is not None:
             params.append(("modified_after", wmap.wc_time(after)))
         seen: set[int] = set()
@@ -204,6 +232,31 @@ class WooCommerce(WooApi):
             seen.add(order.id)
             if ready_for_transfer(order, rules):
                 yield order
+
+    def _flagged_orders(self, after: datetime) -> Iterator[Order]:
+        """Orders flagged by ``transfer_meta_key`` and not yet marked transferred, or changed since ``after``.
+
+        WooCommerce's legacy posts storage does not move ``date_modified`` when only meta changes, so a
+        flag set after the last run hides from ``modified_after``: scan every order's id, modification
+        time and meta (a light page of 100), then read the candidates in full, in modification order.
+        """
+        rules, number_key = self.connection.orders, self.connection.pohoda_number_meta_key
+        stamp = wmap.wc_time(after)
+        scan = [("orderby", "id"), ("order", "asc"), ("status", "any"), ("_fields", "id,date_modified_gmt,meta_data")]
+        wanted: list[str] = []
+        for obj in self._pages("/orders", scan):
+            meta = dict(wmap.meta_pairs(obj))
+            changed = obj.text("date_modified_gmt") >= stamp
+            if truthy(meta.get(rules.transfer_meta_key)) and (changed or not meta.get(number_key)):
+                wanted.append(str(obj.raw("id")))
+        found: dict[int, Order] = {}
+        for start in range(0, len(wanted), PER_PAGE):
+            ids = ",".join(wanted[start : start + PER_PAGE])
+            for obj in self._pages("/orders", [("include", ids), ("status", "any")]):
+                order = self._order(obj)
+                found[order.id] = order
+        ordered = sorted(found.values(), key=lambda order: (order.modified, order.id))
+        yield from (order for order in ordered if ready_for_transfer(order, rules))
 
     @_guarded
     def get_order(self, order_id: int) -> Order:
@@ -319,12 +372,14 @@ class WooCommerce(WooApi):
 
     @_guarded
     def iter_customers(self, *, since: datetime | None = None) -> Iterator[Customer]:
-        """All registered users (``role=all``); ``since`` filters client-side by ``date_modified_gmt``.
+        """The shop's customers (``role=customer``); ``since`` filters client-side by ``date_modified_gmt``.
 
+        Staff accounts (administrators, shop managers, ``role=all`` lists them
+        too) are no customers and never go to the POHODA address book.
         WordPress users are not posts, so ``modified_after`` is not reliable
         for them; a customer without a modification date is always yielded.
         """
-        for obj in self._pages("/customers", [("role", "all"), ("orderby", "id"), ("order", "asc")]):
+        for obj in self._pages("/customers", [("role", "customer"), ("orderby", "id"), ("order", "asc")]):
             found = self._customer(obj.data, obj.where)
             if since is None or found.modified is None or found.modified >= since:
                 yield found

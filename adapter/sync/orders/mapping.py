@@ -37,7 +37,7 @@ EXT_SYSTEM = "WooCommerce"
 ROUNDING_TEXT = "Zaokrouhlení"
 HOME_CURRENCY = "CZK"
 
-ProblemKind = Literal["unpaired", "vat", "rate", "total", "multi_store", "empty", "unmapped"]
+ProblemKind = Literal["unpaired", "vat", "rate", "total", "multi_store", "store", "empty", "unmapped"]
 
 
 def money(value: Decimal) -> Decimal:
@@ -190,8 +190,9 @@ def symbol_variable(number: str) -> str:
 
 
 def local_date(moment: datetime) -> date:
-    """The calendar date of an aware datetime in the PC's local time (POHODA's)."""
-    return moment.astimezone().date() if moment.tzinfo else moment.date()
+    """The calendar date of a moment in its own zone: the connector gives order dates in the shop's
+    time zone, so an order placed at 00:30 in Prague is dated that day even on a PC set to UTC."""
+    return moment.date()
 
 
 def is_foreign(currency: str) -> bool:
@@ -257,12 +258,16 @@ def build_lines(
     *,
     stock_links: bool = True,
     multi_store: frozenset[str] = frozenset(),
+    elsewhere: Mapping[str, str] | None = None,
 ) -> tuple[list[DocLine], list[LineView], list[Problem]]:
     """POHODA lines for an order plus the per-line view and the problems found.
 
     ``codes`` maps a line's SKU to its POHODA code (None/absent = unpaired).
     With ``stock_links`` False (stand-alone invoices) every line is a text line.
+    ``elsewhere`` maps codes whose card is not in ``opts.store`` to the warehouses it is in:
+    POHODA would refuse such a line, so the order is held with the reason instead.
     """
+    elsewhere = elsewhere or {}
     lines: list[DocLine] = []
     views: list[LineView] = []
     problems: list[Problem] = []
@@ -283,6 +288,11 @@ def build_lines(
             elif stock_links and code is not None and code in multi_store and not opts.store:
                 problems.append(Problem("multi_store", f"Zásoba „{code}“ je v POHODĚ ve více skladech; nastavte sklad "
                                                        "pro objednávky ([orders] store).", sku=sku))
+            elif stock_links and code is not None and opts.store and code in elsewhere:
+                problems.append(Problem("store", f"Zásoba „{code}“ není v POHODĚ ve skladu „{opts.store}“ nastaveném "
+                                                 f"pro objednávky (je jen ve skladu {elsewhere[code]}). Založte ji i v "
+                                                 "tomto skladu, nebo změňte sklad ([orders] store); objednávka počká.",
+                                        sku=sku))
         quantity, unit = _unit_price(line)
         if line.kind == "product" and quantity == 0:
             continue
@@ -351,9 +361,10 @@ def map_order(
     opts: MappingOptions,
     *,
     multi_store: frozenset[str] = frozenset(),
+    elsewhere: Mapping[str, str] | None = None,
 ) -> Mapped:
     """Map one shop order to a received order, or say why it must wait."""
-    lines, views, problems = build_lines(order, codes, opts, multi_store=multi_store)
+    lines, views, problems = build_lines(order, codes, opts, multi_store=multi_store, elsewhere=elsewhere)
     if not any(v.kind == "product" for v in views):
         problems.append(Problem("empty", "Objednávka nemá žádné položky se zbožím."))
     rate: tuple[Decimal, int] | None = None

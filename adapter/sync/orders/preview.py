@@ -89,7 +89,7 @@ def preview_order(settings: Settings, connections: Any, order_id: int) -> OrderP
         resolver = _resolver(settings, pohoda)
         codes = resolver.resolve(line.sku for line in out.order.lines if line.kind == "product")
         out.mapped = map_order(out.order, codes, mapping_options(settings),
-                               multi_store=frozenset(resolver.multi_store))
+                               multi_store=frozenset(resolver.multi_store), elsewhere=resolver.elsewhere)
         if out.mapped.doc is not None:
             item = order_item(out.mapped.doc)
             out.xml = single_xml(settings, item)
