@@ -44,6 +44,7 @@ from adapter.eshop import _woo_map as wmap
 from adapter.eshop._http import Authorize, JsonHttp, PayloadTooLarge, encode_query
 from adapter.eshop._json import JsonObject, as_list, bad_answer, checked, guard
 from adapter.eshop.base import EshopConnection, EshopPartialFailure, TransferMark
+from adapter.eshop.refunds import OrderChange, ShopRefund, read_order_changes, read_refunds
 from adapter.records import (
     Customer,
     NewCustomer,
@@ -539,6 +540,24 @@ class WooCommerce:
         ):
             return
         self._add_note(order_id, note)
+
+    # ------------------------------------------------------------------ refunds (read in adapter.eshop.refunds)
+
+    @_guarded
+    def iter_order_changes(self, *, since: datetime | None, statuses: Sequence[str] = ()) -> Iterator[OrderChange]:
+        """Orders of ``statuses`` (empty: any) changed since ``since``, with their refund ids."""
+        yield from read_order_changes(self._pages, since=since, statuses=statuses,
+                                      overlap_seconds=self.connection.order_overlap_seconds)
+
+    @_guarded
+    def get_refunds(self, order_id: int) -> list[ShopRefund]:
+        """Every refund of one order, oldest first."""
+        return read_refunds(self._pages, order_id)
+
+    @_guarded
+    def add_private_note(self, order_id: int, note: str, *, marker: str) -> None:
+        """A private order note, unless a note mentioning ``marker`` is there already."""
+        self._ensure_note(order_id, note, marker)
 
     @_guarded
     def mark_transferred(
