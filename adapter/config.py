@@ -35,6 +35,7 @@ AGENDAS: dict[str, str] = {
     "products": "Produkty do POHODY",
     "customers": "Adresář",
     "payments": "Zaplacené objednávky",
+    "refunds": "Dobropisy a storna",
 }
 
 VAT_CODES = ("none", "low", "high", "third")
@@ -202,6 +203,25 @@ class PaymentsSettings(AgendaBase):
 
 
 @dataclass(frozen=True, slots=True)
+class RefundsSettings(AgendaBase):
+    """``[refunds]``: shop refunds → POHODA credit notes; cancelled orders → deleted or listed (issue 19).
+
+    ``enabled`` follows ``[invoices] enabled`` unless the file sets it; ``link_mode`` and ``sign_mode`` switch
+    our best readings of POHODA (see :mod:`adapter.pohoda.credit_notes`).
+    """
+
+    cancel_statuses: tuple[str, ...] = ("cancelled", "failed")  #: shop statuses meaning cancelled ("trash" too)
+    on_cancel: str = "delete"  #: "delete" the received order while not invoiced/executed, or only "list" it
+    number_series: str = ""  #: POHODA číselná řada of credit notes (typ:ids)
+    accounting: str = ""  #: předkontace (typ:ids)
+    text: str = "Dobropis k objednávce z e-shopu č. {number}"  #: {number} = the shop order number
+    return_store: str = ""  #: warehouse the returned goods go back to; empty = no stock movement
+    batch_size: int = 50
+    link_mode: str = "corrective"  #: "corrective" (inv:correctiveDocument) or "text" (number in symPar only)
+    sign_mode: str = "quantity"  #: minus on the "quantity" or on the unit "price"
+
+
+@dataclass(frozen=True, slots=True)
 class AppSettings:
     """``[app]``: the web app itself."""
 
@@ -223,6 +243,7 @@ class Settings:
     products: ProductsSettings = field(default_factory=ProductsSettings)
     customers: CustomersSettings = field(default_factory=CustomersSettings)
     payments: PaymentsSettings = field(default_factory=PaymentsSettings)
+    refunds: RefundsSettings = field(default_factory=RefundsSettings)
     app: AppSettings = field(default_factory=AppSettings)
     demo: bool = False
 
@@ -258,6 +279,7 @@ SECTIONS: dict[str, type] = {
     "products": ProductsSettings,
     "customers": CustomersSettings,
     "payments": PaymentsSettings,
+    "refunds": RefundsSettings,
     "app": AppSettings,
 }
 
@@ -271,6 +293,9 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("invoices", "mode"): ("linked", "standalone"),
     ("stock", "quantity"): ("available", "physical"),
     ("customers", "master"): ("pohoda", "eshop"),
+    ("refunds", "on_cancel"): ("delete", "list"),
+    ("refunds", "link_mode"): ("corrective", "text"),
+    ("refunds", "sign_mode"): ("quantity", "price"),
 }
 
 
@@ -398,6 +423,8 @@ def settings_from_mapping(data_dir: Path, raw: Mapping[str, Any], *, demo: bool 
         if name not in SECTIONS and name != "demo":
             errors.append(FieldError(name, "", f"neznámá sekce [{name}] (bude ignorována)"))
     demo = demo or bool(raw.get("demo", False))
+    if "enabled" not in (raw.get("refunds") or {}):  # [refunds] enabled defaults to [invoices] enabled
+        parts["refunds"] = replace(parts["refunds"], enabled=parts["invoices"].enabled)
     return Settings(data_dir=data_dir, demo=demo, **parts), errors
 
 

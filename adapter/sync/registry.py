@@ -26,6 +26,7 @@ JOBS: dict[str, str] = {
     "products": "adapter.sync.products",
     "customers": "adapter.sync.customers",
     "payments": "adapter.sync.payments",
+    "refunds": "adapter.sync.refunds.job:RefundsJob",
 }
 
 
