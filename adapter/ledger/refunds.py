@@ -86,3 +86,17 @@ def summary() -> dict[str, int]:
         name = f"{entry.agenda}_{entry.state}"
         out[name] = out.get(name, 0) + 1
     return out
+
+
+def open_rows(agenda: str, limit: int = 200) -> list[Entry]:
+    """Rows of ``agenda`` waiting for a person or failed (held, error), newest first."""
+    query = (Entry.select().where((Entry.agenda == agenda) & (Entry.state.in_(["held", "error"])))
+             .order_by(Entry.updated_at.desc()).limit(limit))
+    return list(query)
+
+
+def recent_ok(agenda: str, limit: int = 20) -> list[Entry]:
+    """The newest finished rows of ``agenda``."""
+    query = (Entry.select().where((Entry.agenda == agenda) & (Entry.state == "ok"))
+             .order_by(Entry.updated_at.desc()).limit(limit))
+    return list(query)
