@@ -153,3 +153,25 @@ def test_preview_sends_nothing_and_keeps_the_valid_xml(env: Env) -> None:
     assert run.status == "ok" and env.ms.credit_notes() == []
     (row,) = run.report_dict()["náhled"]
     assert row["XML"] == "platné" and "issuedCreditNotice" in row["xml"]
+
+
+def test_cli_exit_codes_ok_partial_failed(env: Env, capsys: Any) -> None:
+    import app as app_module
+    from tests.sync.orders.test_crash import write_settings
+
+    pools = sku_pools(env)
+    good = transferred(env, [(pools["single"][9], 2)])
+    write_settings(env)
+    assert app_module.main(["sync", "refunds", "--data", str(env.data_dir)]) == 0  # nothing to do
+    env.woo.add_refund(good["id"], amount="5.00")
+    bad = transferred(env, [(pools["single"][10], 1)])
+    env.woo.add_refund(bad["id"], amount="7.00")
+    ledger.save_entry("invoices", str(bad["id"]), pohoda_number="26FV99999")  # POHODA will not find the invoice
+    assert app_module.main(["sync", "refunds", "--data", str(env.data_dir)]) == 1  # one credit note, one error
+    out = capsys.readouterr().out
+    assert "Dobropisy a storna: partial" in out
+    ledger.init_db(env.data_dir / "ledger.db")
+    other = transferred(env, [(pools["single"][11], 1)])
+    env.woo.add_refund(other["id"], amount="3.00")
+    ledger.save_entry("invoices", str(other["id"]), pohoda_number="26FV99998")
+    assert app_module.main(["sync", "refunds", "--data", str(env.data_dir), "--full"]) == 2  # only errors
