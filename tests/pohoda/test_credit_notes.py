@@ -88,7 +88,7 @@ def test_order_delete_by_id_or_number_is_schema_valid() -> None:
     assert [f.get("agenda") for f in filters] == ["prijate_objednavky"] * 2
     assert filters[0].findtext("ftr:id", namespaces=NS) == "4"
     assert filters[1].findtext("ftr:number", namespaces=NS) == "26OP0003"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="chybí její ID i číslo"):
         order_delete_item("11")
 
 
