@@ -39,6 +39,7 @@ from adapter.config.sections import (
     PaymentsSettings,
     PohodaSettings,
     ProductsSettings,
+    RefundsSettings,
     Settings,
     StockSettings,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "PaymentsSettings",
     "PohodaSettings",
     "ProductsSettings",
+    "RefundsSettings",
     "Settings",
     "SettingsStore",
     "StockSettings",

@@ -151,6 +151,8 @@ def settings_from_mapping(data_dir: Path, raw: Mapping[str, Any], *, demo: bool 
         if name not in SECTIONS and name != "demo":
             errors.append(FieldError(name, "", f"neznámá sekce [{name}] (bude ignorována)"))
     demo = demo or bool(raw.get("demo", False))
+    if "enabled" not in (raw.get("refunds") or {}):  # [refunds] enabled defaults to [invoices] enabled
+        parts["refunds"] = replace(parts["refunds"], enabled=parts["invoices"].enabled)
     return Settings(data_dir=data_dir, demo=demo, **parts), errors
 
 

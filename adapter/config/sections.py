@@ -28,6 +28,7 @@ AGENDAS: dict[str, str] = {
     "products": "Produkty do POHODY",
     "customers": "Adresář",
     "payments": "Zaplacené objednávky",
+    "refunds": "Dobropisy a storna",
 }
 
 VAT_CODES = ("none", "low", "high", "third")
@@ -201,6 +202,25 @@ class PaymentsSettings(AgendaBase):
 
 
 @dataclass(frozen=True, slots=True)
+class RefundsSettings(AgendaBase):
+    """``[refunds]``: shop refunds → POHODA credit notes; cancelled orders → deleted or listed (issue 19).
+
+    ``enabled`` follows ``[invoices] enabled`` unless the file sets it; ``link_mode`` and ``sign_mode`` switch
+    our best readings of POHODA (see :mod:`adapter.pohoda.credit_notes`).
+    """
+
+    cancel_statuses: tuple[str, ...] = ("cancelled", "failed")  #: shop statuses meaning cancelled ("trash" too)
+    on_cancel: str = "delete"  #: "delete" the received order while not invoiced/executed, or only "list" it
+    number_series: str = ""  #: POHODA číselná řada of credit notes (typ:ids)
+    accounting: str = ""  #: předkontace (typ:ids)
+    text: str = "Dobropis k objednávce z e-shopu č. {number}"  #: {number} = the shop order number
+    return_store: str = ""  #: warehouse the returned goods go back to; empty = no stock movement
+    batch_size: int = 50
+    link_mode: str = "corrective"  #: "corrective" (inv:correctiveDocument) or "text" (number in symPar only)
+    sign_mode: str = "quantity"  #: minus on the "quantity" or on the unit "price"
+
+
+@dataclass(frozen=True, slots=True)
 class AppSettings:
     """``[app]``: the web app itself."""
 
@@ -225,6 +245,7 @@ class Settings:
     products: ProductsSettings = field(default_factory=ProductsSettings)
     customers: CustomersSettings = field(default_factory=CustomersSettings)
     payments: PaymentsSettings = field(default_factory=PaymentsSettings)
+    refunds: RefundsSettings = field(default_factory=RefundsSettings)
     app: AppSettings = field(default_factory=AppSettings)
     mail: MailSettings = field(default_factory=MailSettings)
     alerts: AlertsSettings = field(default_factory=AlertsSettings)
@@ -259,6 +280,7 @@ SECTIONS: dict[str, type] = {
     "products": ProductsSettings,
     "customers": CustomersSettings,
     "payments": PaymentsSettings,
+    "refunds": RefundsSettings,
     "app": AppSettings,
     "mail": MailSettings,
     "alerts": AlertsSettings,
@@ -277,6 +299,9 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("invoices", "mode"): ("linked", "standalone"),
     ("stock", "quantity"): ("available", "physical"),
     ("customers", "master"): ("pohoda", "eshop"),
+    ("refunds", "on_cancel"): ("delete", "list"),
+    ("refunds", "link_mode"): ("corrective", "text"),
+    ("refunds", "sign_mode"): ("quantity", "price"),
     ("mail", "security"): SECURITY_CHOICES,
     ("mappings", "unmapped"): UNMAPPED_CHOICES,
 }

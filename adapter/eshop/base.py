@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from adapter.config import PARALLEL_REQUESTS_MAX, EshopSettings, OrdersSettings, PaymentsSettings
 from adapter.errors import EshopRejected, SettingsError
+from adapter.eshop.refunds import OrderChange, ShopRefund
 from adapter.records import (
     Customer,
     NewCustomer,
@@ -145,6 +146,18 @@ class Eshop(Protocol):
 
         One order's failure never raises; every mark gets an answer.
         """
+        ...
+
+    def iter_order_changes(self, *, since: datetime | None, statuses: Sequence[str] = ()) -> Iterator[OrderChange]:
+        """Yield orders of ``statuses`` (empty: any) changed since ``since`` (None → all), with their refund ids."""
+        ...
+
+    def get_refunds(self, order_id: int) -> list[ShopRefund]:
+        """Every refund of one order, oldest first (amounts positive)."""
+        ...
+
+    def add_private_note(self, order_id: int, note: str, *, marker: str) -> None:
+        """Add a private note to the order unless one mentioning ``marker`` is there already."""
         ...
 
     def mark_paid(self, order_id: int, *, invoice_number: str, paid_on: date) -> str:

@@ -26,6 +26,7 @@ JOBS: dict[str, str] = {
     "products": "adapter.sync.products.job:ProductsJob",
     "customers": "adapter.sync.customers.job:CustomersJob",
     "payments": "adapter.sync.payments.job:PaymentsJob",
+    "refunds": "adapter.sync.refunds.job:RefundsJob",
 }
 
 

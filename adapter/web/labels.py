@@ -161,6 +161,16 @@ FIELDS: dict[tuple[str, str], tuple[str, str]] = {
     ("payments", "awaiting_statuses"): ("Stavy čekající na platbu", "Jen objednávky v těchto stavech se označí jako zaplacené."),
     ("payments", "max_upload_mb"): ("Největší nahrávaný soubor (MB)", "Limit pro nahrání exportu faktur z POHODY."),
     ("payments", "overlap_minutes"): ("Překryv (minuty)", "Přírůstkový běh se vrací o tolik minut zpět."),
+    # refunds (Dobropisy a storna)
+    ("refunds", "cancel_statuses"): ("Stavy zrušené objednávky", "Stavy WooCommerce oddělené čárkou, které znamenají zrušení (např. cancelled, failed, trash)."),
+    ("refunds", "on_cancel"): ("Zrušená objednávka v POHODĚ", "Smazat přijatou objednávku, dokud není vyfakturovaná ani vyřízená, nebo ji jen vypsat k ručnímu vyřízení."),
+    ("refunds", "number_series"): ("Číselná řada dobropisů", "Zkratka číselné řady dobropisů (opravných daňových dokladů) v POHODĚ; prázdné = výchozí."),
+    ("refunds", "accounting"): ("Předkontace", "Zkratka předkontace dobropisu v POHODĚ; prázdné = výchozí."),
+    ("refunds", "text"): ("Text dobropisu", "{number} = číslo objednávky z e-shopu."),
+    ("refunds", "return_store"): ("Sklad pro vrácené zboží", "Vyplněno: položky dobropisu jsou skladové a POHODA vrácené zboží naskladní do tohoto skladu. Prázdné: textové položky, zásoby se nepohnou."),
+    ("refunds", "batch_size"): ("Velikost dávky", "Kolik dobropisů poslat v jednom požadavku (1–500)."),
+    ("refunds", "link_mode"): ("Vazba na fakturu", "Opravný doklad k faktuře (inv:correctiveDocument), nebo jen číslo faktury jako párový symbol."),
+    ("refunds", "sign_mode"): ("Znaménko dobropisu", "Záporné množství (výchozí), nebo záporná cena položky."),
 }
 
 #: fields every agenda has
@@ -178,6 +188,9 @@ CHOICE_LABELS: dict[tuple[str, str], dict[str, str]] = {
     ("customers", "master"): {"pohoda": "POHODA", "eshop": "e-shop"},
     ("mail", "security"): {"starttls": "STARTTLS (port 587)", "tls": "TLS (port 465)", "none": "bez šifrování"},
     ("mappings", "unmapped"): {"hold": "objednávka počká", "default": "odeslat s výchozí hodnotou"},
+    ("refunds", "on_cancel"): {"delete": "smazat, dokud to jde (jinak vypsat)", "list": "jen vypsat"},
+    ("refunds", "link_mode"): {"corrective": "opravný doklad k faktuře", "text": "číslo faktury jako párový symbol"},
+    ("refunds", "sign_mode"): {"quantity": "záporné množství", "price": "záporná cena"},
 }
 FIELDS.update({**MAIL_LABELS, **ALERTS_LABELS, **BACKUP_LABELS, **MAPPINGS_LABELS})
 

@@ -55,6 +55,7 @@ LEDGER_AGENDAS: dict[str, str] = {
     "customers_in": "Adresář → e-shop",
     "customers_conflict": "Adresář – konflikty",
     "products_receipt": "Příjemky počátečních stavů",
+    "cancels": "Zrušené objednávky",
 }
 TRIGGERS: dict[str, str] = {
     "button": "tlačítko",
@@ -74,6 +75,7 @@ AGENDA_INFO: dict[str, tuple[str, tuple[str, ...]]] = {
     "products": ("E-shop → POHODA", ("sync", "preview")),
     "customers": ("E-shop ⇄ POHODA", ("sync", "preview", "full")),
     "payments": ("POHODA → e-shop", ("sync", "preview", "full")),
+    "refunds": ("E-shop → POHODA", ("sync", "preview", "full")),
 }
 ACTIONS: dict[str, tuple[str, str]] = {
     "sync": ("Synchronizovat", "Přenést změny"),

@@ -90,10 +90,21 @@ CREATE TABLE IF NOT EXISTS duplicity (
     number TEXT NOT NULL DEFAULT '', created TEXT NOT NULL, PRIMARY KEY (pack_id, item_id)
 );
 CREATE TABLE IF NOT EXISTS series (prefix TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS credit_note (
+    id INTEGER PRIMARY KEY, number TEXT NOT NULL UNIQUE, invoice_id INTEGER, invoice_number TEXT NOT NULL DEFAULT '',
+    date TEXT NOT NULL, text TEXT NOT NULL DEFAULT '', number_order TEXT NOT NULL DEFAULT '',
+    sym_var TEXT NOT NULL DEFAULT '', accounting TEXT NOT NULL DEFAULT '',
+    currency TEXT NOT NULL DEFAULT '', rate TEXT NOT NULL DEFAULT '', amount INTEGER NOT NULL DEFAULT 1,
+    total TEXT NOT NULL DEFAULT '0', total_foreign TEXT NOT NULL DEFAULT '',
+    ext_ids TEXT NOT NULL DEFAULT '', ext_system TEXT NOT NULL DEFAULT '', created TEXT NOT NULL, changed TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deleted_order (
+    id INTEGER PRIMARY KEY, number TEXT NOT NULL, number_order TEXT NOT NULL DEFAULT '', deleted TEXT NOT NULL
+);
 """
 
 TABLES = ("stock", "price_level", "address", "received_order", "issued_invoice", "payment", "receipt",
-          "doc_item", "duplicity", "series")
+          "doc_item", "duplicity", "series", "credit_note", "deleted_order")
 
 
 def now_text(moment: datetime | None = None) -> str:

@@ -40,6 +40,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from adapter.emulators import catalogue
+from adapter.emulators.mserver import credit_notes as credit_notes_
 from adapter.emulators.mserver import inspection as inspect_
 from adapter.emulators.mserver.db import MServerStore
 from adapter.emulators.mserver.pack import PackOptions, PackProcessor
@@ -258,6 +259,14 @@ class MServerEmulator:
     def issued_invoices(self) -> list[inspect_.EmuInvoice]:
         """All issued invoices with lines and liquidation state."""
         return inspect_.issued_invoices(self.store)
+
+    def credit_notes(self) -> list[credit_notes_.EmuCreditNote]:
+        """All issued credit notes with lines."""
+        return credit_notes_.credit_notes(self.store)
+
+    def deleted_orders(self) -> list[tuple[str, str]]:
+        """(number, numberOrder) of the received orders deleted over XML."""
+        return credit_notes_.deleted_orders(self.store)
 
     def addresses(self) -> list[AddressBookEntry]:
         """All address book records as ``records.AddressBookEntry``."""

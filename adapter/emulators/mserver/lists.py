@@ -407,6 +407,12 @@ def order_xml(ctx: ItemContext, row: Any, restriction: etree._Element | None, ex
 
 def list_invoices(ctx: ItemContext, el: etree._Element) -> Iterator[str]:
     """``lst:listInvoiceRequest`` → ``lst:listInvoice`` (only issued invoices exist here)."""
+    if el.get("invoiceType") == "issuedCreditNotice":
+        from adapter.emulators.mserver.credit_notes import (
+            list_credit_notes,  # credit_notes imports this module
+        )
+
+        return list_credit_notes(ctx, el)
     ext_system = el.get("extSystem") or ""
     queries = doc_queries(el, "requestInvoice", "invoice", "issued_invoice")
     if el.get("invoiceType") != "issuedInvoice":

@@ -84,6 +84,9 @@ class WooApi:
              {("GET",): ("list", o.list_notes), ("POST",): ("create", o.create_note)}),
             (r"/wc/v3/orders/(?P<order_id>\d+)/notes/(?P<id>\d+)/?",
              {("GET",): ("read", o.get_note), ("DELETE",): ("delete", o.delete_note)}),
+            (r"/wc/v3/orders/(?P<order_id>\d+)/refunds/?",
+             {("GET",): ("list", o.list_refunds), ("POST",): ("create", o.create_refund)}),
+            (r"/wc/v3/orders/(?P<order_id>\d+)/refunds/(?P<id>\d+)/?", {("GET",): ("read", o.get_refund)}),
             (r"/wc/v3/customers/?", {("GET",): ("list", o.list_customers), ("POST",): ("create", o.create_customer)}),
             (r"/wc/v3/customers/batch/?", {EDITABLE: ("batch", o.batch_customers)}),
             (r"/wc/v3/customers/(?P<id>\d+)/?", {("GET",): ("read", o.get_customer),
@@ -311,6 +314,22 @@ class WooApi:
         if p["type"] != "any":
             notes = [n for n in notes if n["customer_note"] == (p["type"] == "customer")]
         return json_response(notes)
+
+    def list_refunds(self, req: Request, url: dict[str, str]) -> Response:
+        """GET /orders/{id}/refunds (newest first, one page: an order has few refunds)."""
+        order = self.objects.order(int(url["order_id"]))
+        refunds = [self.objects.render_refund(r) for r in self.objects.refunds_of(order)]
+        return json_response(refunds, headers=[("X-WP-Total", str(len(refunds))), ("X-WP-TotalPages", "1")])
+
+    def get_refund(self, req: Request, url: dict[str, str]) -> Response:
+        """GET /orders/{oid}/refunds/{id}."""
+        order = self.objects.order(int(url["order_id"]))
+        return json_response(self.objects.render_refund(self.objects.refund(order, int(url["id"]))))
+
+    def create_refund(self, req: Request, url: dict[str, str]) -> Response:
+        """POST /orders/{oid}/refunds."""
+        return json_response(self.objects.render_refund(self.objects.create_refund(int(url["order_id"]), req.params)),
+                             201)
 
     # ------------------------------------------------------------------ single objects
 

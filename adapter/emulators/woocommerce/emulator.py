@@ -267,6 +267,23 @@ class WooEmulator:
         """An order's notes, newest first."""
         return self.objects.notes_of(order_id)
 
+    def add_refund(self, order_id: int, **params: Any) -> Doc:
+        """Refund (part of) an order as the shop admin would, never moving money (``api_refund`` false).
+
+        ``params`` are the REST fields: ``amount``, ``reason``, ``line_items``
+        (``id``, ``quantity``, ``refund_total``, ``refund_tax``); a refusal raises ValueError.
+        """
+        try:
+            doc = self.objects.create_refund(order_id, {"api_refund": False, **params})
+        except WpError as err:
+            raise ValueError(f"{err.code}: {err.message}") from err
+        return self.objects.render_refund(doc)
+
+    def refunds(self, order_id: int) -> list[Doc]:
+        """An order's refunds (WooCommerce JSON), newest first."""
+        doc = self._store.get("orders", order_id)
+        return [self.objects.render_refund(r) for r in self.objects.refunds_of(doc)] if doc else []
+
     def customers(self) -> list[Doc]:
         """Every shop customer (WooCommerce JSON, role "customer"), by id; staff accounts are left out."""
         docs, _ = self._store.find("customers")

@@ -22,9 +22,11 @@ from typing import Any, TypeVar
 from adapter.errors import EshopNotFound
 from adapter.eshop._json import JsonObject, as_list, checked, guard
 from adapter.eshop.base import EshopObjectNotFound, EshopPartialFailure, TransferMark, ready_for_transfer
+from adapter.eshop.refunds import OrderChange, ShopRefund
 from adapter.eshop.woocommerce import mapping as wmap
 from adapter.eshop.woocommerce.api import API, PER_PAGE, WooApi, log
 from adapter.eshop.woocommerce.marks import Marking, transfer_note
+from adapter.eshop.woocommerce.refunds import read_order_changes, read_refunds
 from adapter.records import (
     Customer,
     NewCustomer,
@@ -307,6 +309,24 @@ class WooCommerce(WooApi):
             body["status"] = target
         self._put_order(order_id, body)
         self._add_note(order_id, text)
+
+    # ------------------------------------------------------------------ refunds (read in adapter.eshop.refunds)
+
+    @_guarded
+    def iter_order_changes(self, *, since: datetime | None, statuses: Sequence[str] = ()) -> Iterator[OrderChange]:
+        """Orders of ``statuses`` (empty: any) changed since ``since``, with their refund ids."""
+        yield from read_order_changes(self._pages, since=since, statuses=statuses,
+                                      overlap_seconds=self.connection.order_overlap_seconds)
+
+    @_guarded
+    def get_refunds(self, order_id: int) -> list[ShopRefund]:
+        """Every refund of one order, oldest first."""
+        return read_refunds(self._pages, order_id)
+
+    @_guarded
+    def add_private_note(self, order_id: int, note: str, *, marker: str) -> None:
+        """A private order note, unless a note mentioning ``marker`` is there already."""
+        self._ensure_note(order_id, note, marker)
 
     @_guarded
     def plugin_status(self) -> object:
