@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from woocommerce import API  # type: ignore[import-untyped]
 
 from adapter import ledger
