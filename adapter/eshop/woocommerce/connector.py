@@ -183,7 +183,8 @@ class WooCommerce(WooApi):
         results: list[UpdateResult | None] = [None] * len(updates)
         for parent_id, indexes in groups.items():
             path = "/products/batch" if parent_id is None else f"/products/{parent_id}/variations/batch"
-            outcomes = self._batch(path, "update", [wmap.stock_payload(updates[i]) for i in indexes])
+            payloads = [wmap.stock_payload(updates[i]) for i in indexes]
+            outcomes = self._batch(path, "update", payloads, fields=("id", "error"))
             for i, outcome in zip(indexes, outcomes, strict=True):
                 ok = isinstance(outcome, JsonObject)
                 results[i] = UpdateResult(updates[i].product_id, ok, "" if ok else str(outcome))
