@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from adapter.config.eu import EU_CHOICES, AdvancesSettings, CurrencySettings, VatSettings
+
 SETTINGS_FILE = "settings.toml"
 DATA_DIR_ENV = "POHODA_ADAPTER_DATA"
 
@@ -221,6 +223,9 @@ class Settings:
     customers: CustomersSettings = field(default_factory=CustomersSettings)
     payments: PaymentsSettings = field(default_factory=PaymentsSettings)
     app: AppSettings = field(default_factory=AppSettings)
+    vat: VatSettings = field(default_factory=VatSettings)
+    currency: CurrencySettings = field(default_factory=CurrencySettings)
+    advances: AdvancesSettings = field(default_factory=AdvancesSettings)
     demo: bool = False
 
     def agenda(self, name: str) -> AgendaBase:
@@ -251,6 +256,9 @@ SECTIONS: dict[str, type] = {
     "customers": CustomersSettings,
     "payments": PaymentsSettings,
     "app": AppSettings,
+    "vat": VatSettings,
+    "currency": CurrencySettings,
+    "advances": AdvancesSettings,
 }
 
 #: fields never rendered back into a page or a log line
@@ -263,6 +271,7 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("invoices", "mode"): ("linked", "standalone"),
     ("stock", "quantity"): ("available", "physical"),
     ("customers", "master"): ("pohoda", "eshop"),
+    **EU_CHOICES,
 }
 
 

@@ -24,6 +24,7 @@ from adapter.pohoda.envelope import (
 )
 from adapter.pohoda.lists import ListResult, docs_filter, limit, parse_list, request_id, summary_total
 from adapter.pohoda.orders import doc_lines, foreign_summary, is_foreign, number_element
+from adapter.pohoda.vat import vat_header, vat_note
 from adapter.records import ZERO, InvoiceDoc, PohodaInvoice
 
 __all__ = ["ListResult", "invoice_item", "list_invoices_request", "parse_list_invoices"]
@@ -64,7 +65,8 @@ def invoice_item(doc: InvoiceDoc) -> PackItem:
         sub(header, "inv:dateOrder", xml_date(doc.date_order))
     if doc.payment_type:
         f.text(sub(header, "inv:paymentType"), "typ:ids", doc.payment_type, "paymentType", "string32")
-    f.text(header, "inv:note", doc.note, "note")
+    f.text(header, "inv:note", vat_note(doc.note, doc.vat), "note")
+    vat_header(header, "inv", doc.vat, f)
     foreign = is_foreign(doc.currency)
     if not doc.lines and not (doc.link_order_number or doc.link_order_id is not None):
         f.warn("Faktura nemá položky ani vazbu na objednávku: POHODA vytvoří prázdný doklad.")

@@ -7,6 +7,7 @@ and a new option needs one line here (a test checks that every field has one).
 from __future__ import annotations
 
 from adapter.config import AGENDAS
+from adapter.web.labels_eu import EU_CHOICE_LABELS, EU_FIELDS, EU_PAGE, EU_TITLES
 
 #: section → Czech heading
 SECTION_TITLES: dict[str, str] = {
@@ -15,6 +16,7 @@ SECTION_TITLES: dict[str, str] = {
     "pairing": "Párování produktů se zásobami",
     "app": "Aplikace",
     **AGENDAS,
+    **EU_TITLES,
 }
 
 #: settings page → (Czech title, sections on it)
@@ -22,6 +24,7 @@ PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "connections": ("Připojení", ("pohoda", "eshop")),
     **{agenda: (title, (agenda,)) for agenda, title in AGENDAS.items()},
     "other": ("Párování a aplikace", ("pairing", "app")),
+    "eu": EU_PAGE,
 }
 
 #: (section, key) → (label, help)
@@ -152,6 +155,7 @@ FIELDS: dict[tuple[str, str], tuple[str, str]] = {
     ("payments", "awaiting_statuses"): ("Stavy čekající na platbu", "Jen objednávky v těchto stavech se označí jako zaplacené."),
     ("payments", "max_upload_mb"): ("Největší nahrávaný soubor (MB)", "Limit pro nahrání exportu faktur z POHODY."),
     ("payments", "overlap_minutes"): ("Překryv (minuty)", "Přírůstkový běh se vrací o tolik minut zpět."),
+    **EU_FIELDS,
 }
 
 #: fields every agenda has
@@ -167,6 +171,7 @@ CHOICE_LABELS: dict[tuple[str, str], dict[str, str]] = {
     ("invoices", "mode"): {"linked": "z přenesené objednávky (pohyb zásob)", "standalone": "samostatně, textové položky"},
     ("stock", "quantity"): {"available": "dostupné (stav − rezervace)", "physical": "fyzický stav"},
     ("customers", "master"): {"pohoda": "POHODA", "eshop": "e-shop"},
+    **EU_CHOICE_LABELS,
 }
 
 

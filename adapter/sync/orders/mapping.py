@@ -28,6 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Literal
 
 from adapter.records import ZERO, Address, DocLine, Order, OrderDoc, OrderLine, VatRate
+from adapter.sync.vat.regime import Regime, VatPolicy, doc_vat, line_rate, policy_from, regime_for_order
 
 if TYPE_CHECKING:
     from adapter.config import Settings
@@ -75,6 +76,7 @@ class MappingOptions:
     currency_rates: Mapping[str, str] = field(default_factory=dict)
     rate_meta_key: str = ""
     ext_system: str = EXT_SYSTEM
+    vat: VatPolicy | None = None  #: ``[vat]``; None = every order domestic (no regime decision)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,7 @@ class LineView:
     vat_rate: str  #: POHODA rate code or "" when unmapped
     unit_price: Decimal  #: unit price with VAT as sent
     pohoda_total: Decimal  #: what POHODA computes for the line
+    vat_reason: str = ""  #: why the line got its rate (non-domestic regimes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,7 @@ class Mapped:
     doc_total: Decimal = ZERO  #: POHODA's computed total in the order currency (incl. rounding)
     rounding: Decimal = ZERO
     currency: str = HOME_CURRENCY
+    regime: Regime | None = None  #: the VAT regime decided (None = domestic without a decision)
 
     @property
     def ok(self) -> bool:
@@ -257,6 +261,7 @@ def build_lines(
     *,
     stock_links: bool = True,
     multi_store: frozenset[str] = frozenset(),
+    regime: Regime | None = None,
 ) -> tuple[list[DocLine], list[LineView], list[Problem]]:
     """POHODA lines for an order plus the per-line view and the problems found.
 
@@ -268,6 +273,12 @@ def build_lines(
     problems: list[Problem] = []
     for line in order.lines:
         vat = vat_code(line.tax_rate, opts.vat_rates)
+        reason = ""
+        if regime is not None and regime.kind != "domestic" and opts.vat is not None:
+            chosen = line_rate(regime, line.tax_rate, vat, opts.vat)
+            vat, reason = chosen.code, chosen.reason
+            if chosen.problem:
+                problems.append(Problem("vat", chosen.problem))
         if vat is None:
             problems.append(Problem("vat", f"Sazba DPH {rate_key(line.tax_rate)} % (řádek „{line.name}“) nemá "
                                            "v nastavení [orders] vat_rates přiřazenou sazbu POHODY."))
@@ -299,7 +310,7 @@ def build_lines(
         lines.append(doc_line)
         views.append(LineView(kind=line.kind, name=line.name, sku=line.sku, quantity=quantity,
                               shop_total=_line_gross(line), code=code, vat_rate=vat or "",
-                              unit_price=unit, pohoda_total=pohoda_line_total(quantity, unit)))
+                              unit_price=unit, pohoda_total=pohoda_line_total(quantity, unit), vat_reason=reason))
     return lines, views, problems
 
 
@@ -353,7 +364,8 @@ def map_order(
     multi_store: frozenset[str] = frozenset(),
 ) -> Mapped:
     """Map one shop order to a received order, or say why it must wait."""
-    lines, views, problems = build_lines(order, codes, opts, multi_store=multi_store)
+    regime = regime_for_order(order, opts.vat) if opts.vat is not None else None
+    lines, views, problems = build_lines(order, codes, opts, multi_store=multi_store, regime=regime)
     if not any(v.kind == "product" for v in views):
         problems.append(Problem("empty", "Objednávka nemá žádné položky se zbožím."))
     rate: tuple[Decimal, int] | None = None
@@ -366,9 +378,10 @@ def map_order(
     if gap is not None:
         problems.append(gap)
     payment, carrier, warnings = method_warnings(order, opts)
+    warnings += list(regime.warnings) if regime is not None else []
     common = {"problems": tuple(problems), "warnings": tuple(warnings), "lines": tuple(views),
               "shop_total": order.total, "doc_total": document_total(lines), "rounding": rounding,
-              "currency": order.currency or HOME_CURRENCY}
+              "currency": order.currency or HOME_CURRENCY, "regime": regime}
     if problems:
         return Mapped(doc=None, **common)  # type: ignore[arg-type]
     doc = OrderDoc(
@@ -392,6 +405,7 @@ def map_order(
         ext_id=str(order.id),
         ext_system=opts.ext_system,
         numbering_series=opts.numbering_series or None,
+        vat=doc_vat(regime, order, local_date(order.created), opts.vat) if regime and opts.vat else None,
     )
     return Mapped(doc=doc, **common)  # type: ignore[arg-type]
 
@@ -418,6 +432,7 @@ def mapping_options(settings: Settings) -> MappingOptions:
         vat_rates=o.vat_rates, payment_map=o.payment_map, carrier_map=o.carrier_map, store=o.store,
         reserve_stock=o.reserve_stock, numbering=o.numbering, numbering_series=o.numbering_series,
         currency_rates=o.currency_rates, rate_meta_key=o.rate_meta_key, ext_system=EXT_SYSTEM,
+        vat=policy_from(settings.vat),
     )
 
 
