@@ -90,10 +90,15 @@ CREATE TABLE IF NOT EXISTS duplicity (
     number TEXT NOT NULL DEFAULT '', created TEXT NOT NULL, PRIMARY KEY (pack_id, item_id)
 );
 CREATE TABLE IF NOT EXISTS series (prefix TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS doc_vat (
+    agenda TEXT NOT NULL, doc_id INTEGER NOT NULL, moss TEXT NOT NULL DEFAULT '', evidence TEXT NOT NULL DEFAULT '[]',
+    period TEXT NOT NULL DEFAULT '', classification TEXT NOT NULL DEFAULT '', summary TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (agenda, doc_id)
+);
 """
 
 TABLES = ("stock", "price_level", "address", "received_order", "issued_invoice", "payment", "receipt",
-          "doc_item", "duplicity", "series")
+          "doc_item", "duplicity", "series", "doc_vat")
 
 
 def now_text(moment: datetime | None = None) -> str:

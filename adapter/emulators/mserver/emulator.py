@@ -40,6 +40,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from adapter.emulators import catalogue
+from adapter.emulators.mserver import eu
 from adapter.emulators.mserver import inspection as inspect_
 from adapter.emulators.mserver.db import MServerStore
 from adapter.emulators.mserver.pack import PackOptions, PackProcessor
@@ -258,6 +259,10 @@ class MServerEmulator:
     def issued_invoices(self) -> list[inspect_.EmuInvoice]:
         """All issued invoices with lines and liquidation state."""
         return inspect_.issued_invoices(self.store)
+
+    def document_vat(self, agenda: str, number: str) -> dict[str, Any] | None:
+        """OSS country, evidence, period, členění DPH and the rebuilt VAT summary of one document."""
+        return eu.document_vat(self.store, agenda, number)
 
     def addresses(self) -> list[AddressBookEntry]:
         """All address book records as ``records.AddressBookEntry``."""
