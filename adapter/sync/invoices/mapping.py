@@ -24,6 +24,7 @@ from adapter.sync.orders.mapping import (
     local_date,
     method_warnings,
     pohoda_address,
+    rate_problem,
     symbol_variable,
 )
 from adapter.sync.vat.regime import doc_vat, regime_for_order
@@ -75,10 +76,9 @@ def map_invoice(
     lines, _views, problems = build_lines(order, {}, opts, stock_links=False, regime=regime)
     rate: tuple[Decimal, int] | None = None
     if is_foreign(order.currency):
-        rate = currency_rate(order, opts)
+        rate = currency_rate(order, opts, issued)
         if rate is None:
-            problems.append(Problem("rate", f"Objednávka je v měně {order.currency}, chybí kurz: zadejte jej "
-                                            "v nastavení [orders] currency_rates (nebo rate_meta_key)."))
+            problems.append(rate_problem(order.currency))
     lines, _rounding, gap = balance(order, lines)
     if gap is not None:
         problems.append(gap)

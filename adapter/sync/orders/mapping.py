@@ -21,7 +21,7 @@ contains something the lines do not (e.g. a refund) and the order is held.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -77,6 +77,8 @@ class MappingOptions:
     rate_meta_key: str = ""
     ext_system: str = EXT_SYSTEM
     vat: VatPolicy | None = None  #: ``[vat]``; None = every order domestic (no regime decision)
+    #: ``[currency]``: (currency, document date) → (CZK rate, amount) — ČNB or fixed; None = only the fields above
+    rate_lookup: Callable[[str, date], tuple[Decimal, int] | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,8 +178,8 @@ def parse_rate(text: str | None) -> tuple[Decimal, int] | None:
     return rate, units
 
 
-def currency_rate(order: Order, opts: MappingOptions) -> tuple[Decimal, int] | None:
-    """The CZK rate of a foreign-currency order: order meta first, then the fixed rate setting."""
+def currency_rate(order: Order, opts: MappingOptions, day: date | None = None) -> tuple[Decimal, int] | None:
+    """The CZK rate of a foreign-currency order: order meta, ``[orders]`` fixed rate, then ``[currency]`` for ``day``."""
     if opts.rate_meta_key:
         found = parse_rate(order.meta_value(opts.rate_meta_key))
         if found is not None:
@@ -185,7 +187,16 @@ def currency_rate(order: Order, opts: MappingOptions) -> tuple[Decimal, int] | N
     for cur, text in opts.currency_rates.items():
         if cur.strip().upper() == order.currency.upper():
             return parse_rate(text)
+    if opts.rate_lookup is not None:
+        return opts.rate_lookup(order.currency.upper(), day or local_date(order.created))
     return None
+
+
+def rate_problem(currency: str) -> Problem:
+    """The hold reason of a foreign-currency document without a rate."""
+    return Problem("rate", f"Objednávka je v měně {currency}, chybí kurz (kurz ČNB není k dispozici): zadejte "
+                           "pevný kurz v nastavení [currency] fixed_rates nebo [orders] currency_rates "
+                           "(nebo rate_meta_key).")
 
 
 def symbol_variable(number: str) -> str:
@@ -372,8 +383,7 @@ def map_order(
     if is_foreign(order.currency):
         rate = currency_rate(order, opts)
         if rate is None:
-            problems.append(Problem("rate", f"Objednávka je v měně {order.currency}, chybí kurz: zadejte jej "
-                                            "v nastavení [orders] currency_rates (nebo rate_meta_key)."))
+            problems.append(rate_problem(order.currency))
     lines, rounding, gap = balance(order, lines)
     if gap is not None:
         problems.append(gap)
@@ -432,8 +442,14 @@ def mapping_options(settings: Settings) -> MappingOptions:
         vat_rates=o.vat_rates, payment_map=o.payment_map, carrier_map=o.carrier_map, store=o.store,
         reserve_stock=o.reserve_stock, numbering=o.numbering, numbering_series=o.numbering_series,
         currency_rates=o.currency_rates, rate_meta_key=o.rate_meta_key, ext_system=EXT_SYSTEM,
-        vat=policy_from(settings.vat),
+        vat=policy_from(settings.vat), rate_lookup=_rate_book(settings),
     )
+
+
+def _rate_book(settings: Settings) -> Callable[[str, date], tuple[Decimal, int] | None]:
+    from adapter.sync.currency.book import RateBook  # the book reads the ledger and ČNB; mapping stays pure
+
+    return RateBook(settings.currency)
 
 
 def label_of(number: str) -> str:
