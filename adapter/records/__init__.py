@@ -37,6 +37,7 @@ from adapter.records.eshop import (
 from adapter.records.pohoda import (
     AddressBookDoc,
     AddressBookEntry,
+    AdvanceDeduction,
     DocLine,
     DocVat,
     Duplicity,
@@ -60,6 +61,7 @@ __all__ = [
     "Address",
     "AddressBookDoc",
     "AddressBookEntry",
+    "AdvanceDeduction",
     "Customer",
     "DocLine",
     "DocVat",

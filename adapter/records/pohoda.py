@@ -49,6 +49,20 @@ class DocVat:
 
 
 @dataclass(frozen=True, slots=True)
+class AdvanceDeduction:
+    """A paid advance invoice deducted on a final invoice (``inv:invoiceAdvancePaymentItem``).
+
+    ``amount`` is positive, in the document's currency; it is sent negative.
+    ``vat_rate`` "none" = deducted without VAT (no tax document for the payment).
+    """
+
+    number: str  #: the advance invoice's number in POHODA (sourceDocument/number)
+    amount: Decimal
+    vat_rate: VatRate = "none"
+    text: str = "Odpočet zálohy"
+
+
+@dataclass(frozen=True, slots=True)
 class OrderDoc:
     """A received order (objednávka přijatá) to create in POHODA."""
 
@@ -107,6 +121,8 @@ class InvoiceDoc:
     ext_id: str = ""
     ext_system: str = ""
     vat: DocVat | None = None  #: OSS / reverse charge / export elements; None = domestic
+    invoice_type: str = "issuedInvoice"  #: or "issuedAdvanceInvoice" (zálohová faktura)
+    deductions: tuple[AdvanceDeduction, ...] = ()  #: paid advances deducted on this invoice
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,10 +95,13 @@ CREATE TABLE IF NOT EXISTS doc_vat (
     period TEXT NOT NULL DEFAULT '', classification TEXT NOT NULL DEFAULT '', summary TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (agenda, doc_id)
 );
+CREATE TABLE IF NOT EXISTS invoice_kind (
+    id INTEGER PRIMARY KEY, kind TEXT NOT NULL DEFAULT 'issuedInvoice', deducted TEXT NOT NULL DEFAULT '0'
+);
 """
 
 TABLES = ("stock", "price_level", "address", "received_order", "issued_invoice", "payment", "receipt",
-          "doc_item", "duplicity", "series", "doc_vat")
+          "doc_item", "duplicity", "series", "doc_vat", "invoice_kind")
 
 
 def now_text(moment: datetime | None = None) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from lxml import etree
 
+from adapter.emulators.mserver import advances
 from adapter.emulators.mserver.common import (
     ZERO,
     Currency,
@@ -417,19 +418,19 @@ def import_invoice(ctx: ItemContext, el: etree._Element) -> Produced:
     header = find(el, "inv:invoiceHeader")
     if header is None:
         raise ItemError("Chybí inv:invoiceHeader.", el)
-    invoice_type = text(header, "inv:invoiceType")
-    if invoice_type != "issuedInvoice":
-        raise ItemError(f"Typ faktury '{invoice_type}' emulátor nepodporuje; jen issuedInvoice.",
-                        find(header, "inv:invoiceType"))
+    invoice_type = advances.check_type(text(header, "inv:invoiceType"), header)
     order = linked_order(ctx, find(el, "inv:links"))
     currency = order_currency(order) if order is not None else parse_currency(find(el, "inv:invoiceSummary"), "inv")
     vat = parse_vat(ctx, header, "inv", load_vat(ctx, "order", order["id"]) if order is not None else None)
     lines = order_lines(ctx, order, currency, vat.percents) if order is not None else []
     lines += parse_lines(ctx, find(el, "inv:invoiceDetail"), "inv:invoiceItem", "inv", currency, vat.percents)
+    deductions, used = advances.parse_deductions(ctx, find(el, "inv:invoiceDetail"), currency)
+    lines += deductions
     partner_id, partner = parse_partner(ctx, find(header, "inv:partnerIdentity"))
     if order is not None and not partner:
         partner_id, partner = order["partner_id"], json.loads(order["partner"])
-    number = resolve_number(ctx, header, "inv:number", "issued_invoice", f"{ctx.year_prefix}FV")
+    series = "ZF" if invoice_type == "issuedAdvanceInvoice" else "FV"
+    number = resolve_number(ctx, header, "inv:number", "issued_invoice", f"{ctx.year_prefix}{series}")
     total, total_foreign = totals(lines)
     doc_date = default_date(text(header, "inv:date"), ctx.now.date())
     stamp = ctx.store.stamp()
@@ -449,6 +450,7 @@ def import_invoice(ctx: ItemContext, el: etree._Element) -> Produced:
     )
     store_lines(ctx, "invoice", invoice_id, lines)
     save_vat(ctx, "invoice", invoice_id, vat, lines)
+    advances.record(ctx, invoice_id, invoice_type, used)
     issue_stock(ctx, lines, order)
     if order is not None:
         ctx.store.update("received_order", order["id"], is_executed=1, changed=ctx.store.stamp())
