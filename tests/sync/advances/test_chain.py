@@ -122,3 +122,20 @@ def test_200_chains_advance_payment_final_exactly_once(env: Env) -> None:
         assert sum((li.price_sum for li in goods), Decimal(0)) == shop_total(env, order["id"])
     assert env.run("invoices").ok_count == 0
     assert len(env.ms.issued_invoices()) == 350
+
+
+def test_an_advance_left_sending_is_found_in_pohoda_not_sent_again(env: Env) -> None:
+    with_advances(env)
+    orders = add_prepaid(env, 3)
+    env.run("orders")
+    env.run("invoices")
+    numbers = {i.ext_id: i.number for i in env.ms.issued_invoices()}
+    key = advance_key(orders[0]["id"])
+    ledger.set_state("invoices", [key], "sending")
+    stats = env.ms.stats()["items"]
+    run = env.run("invoices")
+    assert run.status == "ok", run.message
+    entry = ledger.get_entry("invoices", key)
+    assert entry.state == "ok" and entry.pohoda_number == numbers[key]
+    assert "nalezena po přerušeném přenosu" in " ".join(e.message for e in ledger.run_events(run.id))
+    assert len(env.ms.issued_invoices()) == 3 and env.ms.stats()["items"] - stats <= 2  # a look-up, no import
