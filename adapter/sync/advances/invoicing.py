@@ -124,3 +124,14 @@ def deduct(ctx: JobContext, mapped: InvoiceMapped, gate: Gate) -> InvoiceMapped:
         return mapped
     doc = with_deduction(mapped.doc, gate.number, gate.amount, tax_document=ctx.settings.advances.tax_document)
     return replace(mapped, doc=doc)
+
+
+def document_numbers(order_id: int) -> list[tuple[str, str, str]]:
+    """(Czech document name, POHODA number, ledger state) of the order's advance and final invoice, when known."""
+    found = rows.rows_for([advance_key(order_id), str(order_id)])
+    out = []
+    for key, name in ((advance_key(order_id), "Zálohová faktura"), (str(order_id), "Vydaná faktura")):
+        entry = found.get(key)
+        if entry is not None:
+            out.append((name, entry.pohoda_number or "", entry.state))
+    return out

@@ -139,3 +139,17 @@ def test_an_advance_left_sending_is_found_in_pohoda_not_sent_again(env: Env) -> 
     assert entry.state == "ok" and entry.pohoda_number == numbers[key]
     assert "nalezena po přerušeném přenosu" in " ".join(e.message for e in ledger.run_events(run.id))
     assert len(env.ms.issued_invoices()) == 3 and env.ms.stats()["items"] - stats <= 2  # a look-up, no import
+
+
+def test_the_order_page_names_the_advance_invoice(env: Env) -> None:
+    from adapter.sync.connections import default_connections
+    from adapter.sync.orders.preview import preview_order
+
+    with_advances(env)
+    (order,) = add_prepaid(env, 1)
+    env.run("orders")
+    env.run("invoices")
+    (advance,) = env.ms.issued_invoices()
+    p = preview_order(env.settings, default_connections(), order["id"])
+    assert ("Zálohová faktura", advance.number, "ok") in p.documents
+    assert p.entry is not None and p.entry.pohoda_number  # the received order's number too
