@@ -9,7 +9,10 @@ Readings (the XSD and the Stormware sample show the elements, not every rule):
   confidence: medium), and may not deduct more than is left of it; without
   ``sourceDocument`` it is a manual deduction (ruční odpočet zálohy);
 * the deduction is a negative line: the final invoice's total and what is
-  left to pay drop by it.
+  left to pay drop by it. Of a foreign-currency advance the deduction's home
+  amount is the advance's own home amount pro rata, not the foreign amount at
+  the final invoice's rate (POHODA books the rate difference apart,
+  ``rateExcRateDiff``) — confidence: medium.
 """
 
 from __future__ import annotations
@@ -48,9 +51,18 @@ def _source(ctx: ItemContext, item: etree._Element) -> Any | None:
     return row
 
 
+def _home(gross: Decimal, currency: Currency, row: Any | None) -> Decimal:
+    """The home amount of a deduction: of a foreign advance, its own home amount pro rata (not at today's rate)."""
+    if not currency.foreign:
+        return gross
+    if row is not None and row["currency"] and dec(row["total_foreign"]):
+        return money(dec(row["total"]) * gross / dec(row["total_foreign"]))
+    return money(gross * currency.rate / currency.amount)
+
+
 def parse_deductions(ctx: ItemContext, detail: etree._Element | None,
                      currency: Currency) -> tuple[list[Line], list[tuple[int, Decimal]]]:
-    """Deduction lines (negative) and (advance invoice id, deducted amount) for each sourced one."""
+    """Deduction lines (negative) and (advance invoice id, deducted amount in its currency) for each sourced one."""
     lines: list[Line] = []
     used: list[tuple[int, Decimal]] = []
     for item in findall(detail, "inv:invoiceAdvancePaymentItem"):
@@ -62,21 +74,21 @@ def parse_deductions(ctx: ItemContext, detail: etree._Element | None,
             dec(text(block, "typ:price")) + dec(text(block, "typ:priceVAT")))
         if gross >= 0:
             raise ItemError("Odpočet zálohy musí být záporná částka.", block)
-        home = money(gross * currency.rate / currency.amount) if currency.foreign else gross
-        line = Line(text=kids.text("inv:note") or "Odpočet zálohy", quantity=Decimal(1), pay_vat=True,
-                    rate_vat=kids.text("inv:rateVAT") or "none", unit_price=home, price_sum=home,
-                    price=home if (kids.text("inv:rateVAT") or "none") == "none" else money(
-                        home * dec(text(block, "typ:price")) / gross), f_unit_price=gross if currency.foreign else None,
-                    f_price_sum=gross if currency.foreign else None)
-        line.price_vat = line.price_sum - line.price
         row = _source(ctx, item)
-        if row is not None:
-            left = dec(row["total"]) - dec(row["deducted"])
-            if -home > left:
-                raise ItemError(f"Odpočet {-home} převyšuje nevyčerpanou částku zálohy '{row['number']}' ({left}).",
+        if row is not None:  # compared in the advance's own currency (foreign amounts are exact, home ones rounded)
+            amount = -gross
+            left = dec(row["total_foreign"] if row["currency"] else row["total"]) - dec(row["deducted"])
+            if amount > left:
+                raise ItemError(f"Odpočet {amount} převyšuje nevyčerpanou částku zálohy '{row['number']}' ({left}).",
                                 item)
-            used.append((int(row["id"]), -home))
-        lines.append(line)
+            used.append((int(row["id"]), amount))
+        home = _home(gross, currency, row)
+        rate = kids.text("inv:rateVAT") or "none"
+        base = home if rate == "none" else money(home * dec(text(block, "typ:price")) / gross)
+        lines.append(Line(text=kids.text("inv:note") or "Odpočet zálohy", quantity=Decimal(1), pay_vat=True,
+                          rate_vat=rate, unit_price=home, price=base, price_vat=home - base, price_sum=home,
+                          f_unit_price=gross if currency.foreign else None,
+                          f_price_sum=gross if currency.foreign else None))
     return lines, used
 
 
@@ -89,10 +101,11 @@ def record(ctx: ItemContext, invoice_id: int, invoice_type: str, used: list[tupl
 
 
 def advance_state(store: Any, number: str) -> dict[str, Any] | None:
-    """Inspection: kind, total, deducted and to pay of the invoice ``number``."""
-    row = store.one("SELECT i.total, i.to_pay, k.kind, k.deducted FROM issued_invoice i "
+    """Inspection: kind, total, deducted (in the invoice's currency) and to pay of the invoice ``number``."""
+    row = store.one("SELECT i.total, i.total_foreign, i.to_pay, k.kind, k.deducted FROM issued_invoice i "
                     "LEFT JOIN invoice_kind k ON k.id = i.id WHERE i.number = ?", (number,))
     if row is None:
         return None
     return {"kind": row["kind"] or "issuedInvoice", "total": dec(row["total"]), "to_pay": dec(row["to_pay"]),
+            "total_foreign": dec(row["total_foreign"]) if row["total_foreign"] else None,
             "deducted": dec(row["deducted"] or "0")}
