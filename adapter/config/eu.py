@@ -47,6 +47,7 @@ class VatSettings:
     evidence_ip: str = "B"  #: POHODA code of the evidence "IP address"
     period_style: str = "quarter"  #: accountingPeriodMOSS as "Q4/2026" ("quarter") or "2026/12" ("month")
     vies_check: bool = False  #: the live VIES check of VAT ids (off: the format is checked only)
+    vies_url: str = "https://ec.europa.eu/taxation_customs/vies/rest-api"  #: VIES's REST service
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,6 @@ def check_eu(section: str, key: str, value: object) -> str | None:
                     "chybně: " + "; ".join(bad))
     if section == "vat" and key == "home_country" and not re.fullmatch(r"[A-Z]{2}", str(value)):
         return "zadejte kód země dvěma velkými písmeny, např. CZ"
-    if section == "currency" and key == "cnb_url" and value and not re.match(r"^https?://[^/\s]+", str(value)):
-        return "zadejte adresu souboru s kurzy ve tvaru https://…"
+    if key in ("cnb_url", "vies_url") and value and not re.match(r"^https?://[^/\s]+", str(value)):
+        return "zadejte adresu služby ve tvaru https://…"
     return None

@@ -26,6 +26,7 @@ EU_FIELDS: dict[tuple[str, str], tuple[str, str]] = {
     ("vat", "evidence_ip"): ("Důkazní prostředek – IP adresa", "Zkratka důkazního prostředku OSS „IP adresa“ v POHODĚ."),
     ("vat", "period_style"): ("Účetní období OSS", "quarter = čtvrtletí (Q4/2026), month = měsíc (2026/12)."),
     ("vat", "vies_check"): ("Ověřovat DIČ ve VIES", "Vypnuto = kontroluje se jen tvar DIČ."),
+    ("vat", "vies_url"): ("Adresa služby VIES", "REST služba Evropské komise pro ověření DIČ."),
     ("currency", "source"): ("Zdroj kurzů", "cnb = denní kurzy ČNB (jednou denně, uloženy v evidenci), fixed = jen pevné kurzy."),
     ("currency", "cnb_url"): ("Adresa kurzů ČNB", "Denní kurzový lístek ČNB v textovém formátu."),
     ("currency", "fixed_rates"): ("Pevné kurzy", "Na řádek MĚNA = Kč za jednotku (EUR = 25.30) nebo za množství (HUF = 6.45/100); "

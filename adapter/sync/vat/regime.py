@@ -11,6 +11,10 @@ Which regime (the rule, in order):
    ``[vat] oss`` off → **domestic** (sales under the EU threshold keep Czech VAT);
 4. outside the EU → **export** (rate 0 %, ``[vat] classification_export``).
 
+With ``[vat] vies_check`` on, a VAT id of a valid format is also asked in
+VIES (injected as :attr:`VatPolicy.vies`): "not valid" makes the customer a
+consumer, "unknown" (VIES unreachable) keeps the format's answer with a warning.
+
 The country is the delivery country (where the goods arrive decides for
 distance sales), the billing country when no delivery address is given.
 
@@ -22,7 +26,7 @@ always gets one answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -70,6 +74,8 @@ class VatPolicy:
     evidence_billing: str = "A"
     evidence_ip: str = "B"
     period_style: str = "quarter"
+    #: the live VIES check, ``(vat_id, country)`` → True / False / None (unknown); None = format check only
+    vies: Callable[[str, str], bool | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +125,17 @@ def decide(country: str, vat_id: str, policy: VatPolicy) -> Regime:
     if country not in EU_COUNTRIES:
         return Regime("export", country, f"země {country} není v EU: vývoz, sazba 0 %", vat_id)
     warnings: tuple[str, ...] = ()
-    if vat_id and vat_id_valid(vat_id, country):
+    live = policy.vies(vat_id, country) if (policy.vies is not None and vat_id and vat_id_valid(vat_id, country)) \
+        else None
+    if vat_id and vat_id_valid(vat_id, country) and live is not False:
+        unknown = (f"DIČ {vat_id} nešlo ověřit ve VIES (služba nedostupná); použit jen tvar DIČ.",) \
+            if policy.vies is not None and live is None else ()
         return Regime("reverse_charge", country, f"plátce DPH v {country} (DIČ {vat_id}): přenesení daňové "
-                                                 "povinnosti, sazba 0 %", vat_id)
-    if vat_id:
+                                                 "povinnosti, sazba 0 %", vat_id, unknown)
+    if live is False:
+        warnings = (f"DIČ „{vat_id}“ není podle VIES platné: zákazník je brán jako spotřebitel; ověřte DIČ "
+                    "u zákazníka a opravte je v e-shopu.",)
+    elif vat_id:
         warnings = (f"DIČ „{vat_id}“ nemá tvar DIČ země {country}: zákazník je brán jako spotřebitel; "
                     "opravte DIČ v e-shopu, má-li jít o přenesení daňové povinnosti.",)
     if policy.oss:
@@ -208,6 +221,10 @@ def doc_vat(regime: Regime, order: Order, day: date, policy: VatPolicy) -> DocVa
 
 
 def policy_from(vat: object) -> VatPolicy:
-    """A :class:`VatPolicy` from ``settings.vat`` (:class:`adapter.config.eu.VatSettings`)."""
+    """A :class:`VatPolicy` from ``settings.vat`` (:class:`adapter.config.eu.VatSettings`); VIES when switched on."""
+    from adapter.sync.vat.vies import ViesChecker  # the checker talks to VIES; the decision itself stays pure
+
     names = VatPolicy.__dataclass_fields__
-    return VatPolicy(**{name: getattr(vat, name) for name in names if hasattr(vat, name)})
+    values = {name: getattr(vat, name) for name in names if hasattr(vat, name) and name != "vies"}
+    checker = ViesChecker(str(getattr(vat, "vies_url", "") or "")) if getattr(vat, "vies_check", False) else None
+    return VatPolicy(**values, vies=checker)

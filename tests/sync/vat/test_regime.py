@@ -117,3 +117,45 @@ def test_settings_vat_section_and_policy(tmp_path) -> None:
     assert not defaults.vat.oss and not defaults.advances.enabled and defaults.advances.payment_methods == ("bacs",)
     assert defaults.currency.source == "cnb" and "cnb.cz" in defaults.currency.cnb_url
     assert parse_country_rates("25") == (Decimal(25), ()) and parse_country_rates("20 / 30") is None
+
+
+def test_vies_check_on_loopback(tmp_path) -> None:
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    from adapter.config.eu import VatSettings
+
+    asked: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            body = json.dumps({"isValid": self.path.endswith("/DE/vat/123456789")}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/vies"
+        policy = policy_from(VatSettings(oss=True, vies_check=True, vies_url=url))
+        assert decide("DE", "DE123456789", policy).kind == "reverse_charge"
+        refused = decide("DE", "DE999999999", policy)
+        assert refused.kind == "oss" and "VIES" in refused.warnings[0]
+        assert decide("DE", "DE123456789", policy).kind == "reverse_charge"
+        assert asked == ["/vies/ms/DE/vat/123456789", "/vies/ms/DE/vat/999999999"]  # memoised per run
+        assert decide("DE", "DE12", policy).kind == "oss" and len(asked) == 2  # a bad format is not asked
+    finally:
+        server.shutdown()
+        server.server_close()
+    offline = policy_from(VatSettings(oss=True, vies_check=True, vies_url=url))
+    unknown = decide("DE", "DE123456789", offline)
+    assert unknown.kind == "reverse_charge" and "nešlo ověřit" in unknown.warnings[0]
+    assert policy_from(VatSettings()).vies is None
