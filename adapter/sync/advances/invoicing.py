@@ -19,7 +19,10 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from adapter import ledger
+from adapter.errors import AdapterError
+from adapter.eshop.base import Eshop
 from adapter.ledger import invoices as rows
+from adapter.ledger import orders as order_rows
 from adapter.pohoda.invoices import invoice_item
 from adapter.records import Order
 from adapter.sync.advances.mapping import (
@@ -30,14 +33,15 @@ from adapter.sync.advances.mapping import (
     with_deduction,
 )
 from adapter.sync.context import JobContext
-from adapter.sync.documents import Prepared, payload_hash, snapshot
+from adapter.sync.documents import Prepared, details_of, payload_hash, snapshot
 from adapter.sync.invoices.mapping import InvoiceMapped
 from adapter.sync.invoices.send import send_batch
 from adapter.sync.orders.mapping import mapping_options
 
 PAYMENTS_AGENDA = "payments"  #: the payments agenda's ledger rows, keyed by the shop order number
 
-__all__ = ["ADVANCE_PREFIX", "Gate", "PreparedAdvance", "deduct", "final_gate", "send_advances"]
+__all__ = ["ADVANCE_PREFIX", "Gate", "PreparedAdvance", "deduct", "document_numbers", "final_gate", "note_numbers",
+           "send_advances"]
 
 
 @dataclass
@@ -135,3 +139,31 @@ def document_numbers(order_id: int) -> list[tuple[str, str, str]]:
         if entry is not None:
             out.append((name, entry.pohoda_number or "", entry.state))
     return out
+
+
+def note_numbers(ctx: JobContext, shop: Eshop, orders: Sequence[Order]) -> None:
+    """Write the POHODA numbers of a prepaid order's documents into a private shop note (once per change)."""
+    wanted = [o for o in orders if wants_advance(o, ctx.settings.advances)]
+    found = rows.rows_for([k for o in wanted for k in (advance_key(o.id), str(o.id))])
+    received = order_rows.rows_for([str(o.id) for o in wanted])
+    for order in wanted:
+        advance, final = found.get(advance_key(order.id)), found.get(str(order.id))
+        if advance is None or advance.state != "ok" or not advance.pohoda_number:
+            continue
+        parts = [f"objednávka přijatá {received[str(order.id)].pohoda_number}"] if str(order.id) in received else []
+        parts.append(f"zálohová faktura {advance.pohoda_number}")
+        if final is not None and final.state == "ok" and final.pohoda_number:
+            parts.append(f"faktura {final.pohoda_number}")
+        note = "Doklady v POHODĚ: " + ", ".join(parts) + "."
+        info = details_of(advance)
+        if info.get("noted") == note:
+            continue
+        try:
+            ctx.count_request("eshop")
+            shop.add_note(order.id, note, marker=note)
+        except AdapterError as exc:
+            ctx.event(advance.key, "warning", f"Poznámku s čísly dokladů nelze zapsat do e-shopu: {exc.message}",
+                      label=advance.label)
+            continue
+        info["noted"] = note
+        rows.answered(advance.key, details=info)

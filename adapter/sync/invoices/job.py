@@ -90,6 +90,8 @@ class InvoicesJob(AgendaJob):
         for start in range(0, len(ready), batch):
             ctx.check_cancel()
             send_batch(ctx, ready[start : start + batch])
+        if settings.advances.enabled and not ctx.dry_run:
+            advances.note_numbers(ctx, shop, found)
         if not ctx.dry_run and not keys:
             ledger.set_checkpoint(AGENDA, next_shop_cursor(previous, max_seen, signpost))
         ctx.report = report(ctx)

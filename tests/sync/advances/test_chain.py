@@ -122,6 +122,15 @@ def test_200_chains_advance_payment_final_exactly_once(env: Env) -> None:
         assert sum((li.price_sum for li in goods), Decimal(0)) == shop_total(env, order["id"])
     assert env.run("invoices").ok_count == 0
     assert len(env.ms.issued_invoices()) == 350
+    received = {o.ext_id: o.number for o in env.ms.received_orders()}
+    for order in orders[:5] + orders[-5:]:
+        notes = [n["note"] for n in env.woo.notes(order["id"]) if n["note"].startswith("Doklady v POHODĚ")]
+        advance = by_ext[advance_key(order["id"])][0].number
+        expected = f"objednávka přijatá {received[str(order['id'])]}, zálohová faktura {advance}"
+        if order in paid:
+            expected += f", faktura {by_ext[str(order['id'])][0].number}"
+        assert f"Doklady v POHODĚ: {expected}." in notes, notes
+        assert len(notes) == len(set(notes)) <= 2  # one note per new document, never doubled
 
 
 def test_an_advance_left_sending_is_found_in_pohoda_not_sent_again(env: Env) -> None:
