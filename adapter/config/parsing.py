@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from adapter.config.bounds import check_value, fail_closed
+from adapter.config.eu import check_eu
 from adapter.config.sections import (
     CHOICES,
     PARALLEL_REQUESTS_MAX,
@@ -83,6 +84,9 @@ def _check(section: str, key: str, value: Any) -> str | None:
     bound = check_value(section, key, value)
     if bound:
         return bound
+    eu = check_eu(section, key, value)
+    if eu:
+        return eu
     allowed = CHOICES.get((section, key))
     if allowed and value not in allowed:
         return "povolené hodnoty: " + ", ".join(allowed)

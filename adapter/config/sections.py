@@ -16,6 +16,7 @@ from adapter.alerts.settings import AlertsSettings
 from adapter.backup import BackupSettings
 from adapter.mail import SECURITY_CHOICES, MailSettings
 from adapter.mappings.settings import UNMAPPED_CHOICES, MappingsSettings
+from adapter.config.eu import EU_CHOICES, AdvancesSettings, CurrencySettings, VatSettings
 
 SETTINGS_FILE = "settings.toml"
 DATA_DIR_ENV = "POHODA_ADAPTER_DATA"
@@ -251,6 +252,9 @@ class Settings:
     alerts: AlertsSettings = field(default_factory=AlertsSettings)
     backup: BackupSettings = field(default_factory=BackupSettings)
     mappings: MappingsSettings = field(default_factory=MappingsSettings)
+    vat: VatSettings = field(default_factory=VatSettings)
+    currency: CurrencySettings = field(default_factory=CurrencySettings)
+    advances: AdvancesSettings = field(default_factory=AdvancesSettings)
     demo: bool = False
 
     def agenda(self, name: str) -> AgendaBase:
@@ -286,6 +290,9 @@ SECTIONS: dict[str, type] = {
     "alerts": AlertsSettings,
     "backup": BackupSettings,
     "mappings": MappingsSettings,
+    "vat": VatSettings,
+    "currency": CurrencySettings,
+    "advances": AdvancesSettings,
 }
 
 #: fields never rendered back into a page or a log line
@@ -304,6 +311,7 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("refunds", "sign_mode"): ("quantity", "price"),
     ("mail", "security"): SECURITY_CHOICES,
     ("mappings", "unmapped"): UNMAPPED_CHOICES,
+    **EU_CHOICES,
 }
 
 

@@ -164,6 +164,10 @@ class Eshop(Protocol):
         """Mark the order paid by POHODA invoice ``invoice_number``; return the order's resulting status."""
         ...
 
+    def add_note(self, order_id: int, note: str, *, marker: str) -> None:
+        """Add a private order note once: nothing when a note mentioning ``marker`` is there already."""
+        ...
+
     def iter_customers(self, *, since: datetime | None = None) -> Iterator[Customer]:
         """Yield registered customers, only those changed since ``since`` when given."""
         ...

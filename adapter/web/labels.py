@@ -11,6 +11,7 @@ from adapter.backup import FIELD_LABELS as BACKUP_LABELS
 from adapter.config import AGENDAS
 from adapter.mail import FIELD_LABELS as MAIL_LABELS
 from adapter.mappings.settings import FIELD_LABELS as MAPPINGS_LABELS
+from adapter.web.labels_eu import EU_CHOICE_LABELS, EU_FIELDS, EU_PAGE, EU_TITLES
 
 #: section → Czech heading
 SECTION_TITLES: dict[str, str] = {
@@ -23,6 +24,7 @@ SECTION_TITLES: dict[str, str] = {
     "backup": "Záloha evidence",
     "mappings": "Nenamapované hodnoty",
     **AGENDAS,
+    **EU_TITLES,
 }
 
 #: settings page → (Czech title, sections on it)
@@ -31,6 +33,7 @@ PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     **{agenda: (title, (agenda,)) for agenda, title in AGENDAS.items()},
     "other": ("Párování a aplikace", ("pairing", "app")),
     "alerts": ("Upozornění a e-mail", ("mail", "alerts", "backup", "mappings")),
+    "eu": EU_PAGE,
 }
 
 #: (section, key) → (label, help)
@@ -171,6 +174,7 @@ FIELDS: dict[tuple[str, str], tuple[str, str]] = {
     ("refunds", "batch_size"): ("Velikost dávky", "Kolik dobropisů poslat v jednom požadavku (1–500)."),
     ("refunds", "link_mode"): ("Vazba na fakturu", "Opravný doklad k faktuře (inv:correctiveDocument), nebo jen číslo faktury jako párový symbol."),
     ("refunds", "sign_mode"): ("Znaménko dobropisu", "Záporné množství (výchozí), nebo záporná cena položky."),
+    **EU_FIELDS,
 }
 
 #: fields every agenda has
@@ -191,6 +195,7 @@ CHOICE_LABELS: dict[tuple[str, str], dict[str, str]] = {
     ("refunds", "on_cancel"): {"delete": "smazat, dokud to jde (jinak vypsat)", "list": "jen vypsat"},
     ("refunds", "link_mode"): {"corrective": "opravný doklad k faktuře", "text": "číslo faktury jako párový symbol"},
     ("refunds", "sign_mode"): {"quantity": "záporné množství", "price": "záporná cena"},
+    **EU_CHOICE_LABELS,
 }
 FIELDS.update({**MAIL_LABELS, **ALERTS_LABELS, **BACKUP_LABELS, **MAPPINGS_LABELS})
 

@@ -101,10 +101,18 @@ CREATE TABLE IF NOT EXISTS credit_note (
 CREATE TABLE IF NOT EXISTS deleted_order (
     id INTEGER PRIMARY KEY, number TEXT NOT NULL, number_order TEXT NOT NULL DEFAULT '', deleted TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS doc_vat (
+    agenda TEXT NOT NULL, doc_id INTEGER NOT NULL, moss TEXT NOT NULL DEFAULT '', evidence TEXT NOT NULL DEFAULT '[]',
+    period TEXT NOT NULL DEFAULT '', classification TEXT NOT NULL DEFAULT '', summary TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (agenda, doc_id)
+);
+CREATE TABLE IF NOT EXISTS invoice_kind (
+    id INTEGER PRIMARY KEY, kind TEXT NOT NULL DEFAULT 'issuedInvoice', deducted TEXT NOT NULL DEFAULT '0'
+);
 """
 
 TABLES = ("stock", "price_level", "address", "received_order", "issued_invoice", "payment", "receipt",
-          "doc_item", "duplicity", "series", "credit_note", "deleted_order")
+          "doc_item", "duplicity", "series", "credit_note", "deleted_order", "doc_vat", "invoice_kind")
 
 
 def now_text(moment: datetime | None = None) -> str:

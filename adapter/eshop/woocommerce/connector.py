@@ -353,6 +353,10 @@ class WooCommerce(WooApi):
         return Marking(self, marks, self.get_order).run()
 
     @_guarded
+    def add_note(self, order_id: int, note: str, *, marker: str) -> None:
+        """A private order note, once (see :meth:`_ensure_note`)."""
+        self._ensure_note(order_id, note, marker)
+
     def mark_paid(self, order_id: int, *, invoice_number: str, paid_on: date) -> str:
         """Mark an order paid per POHODA; return its resulting status.
 
