@@ -14,9 +14,9 @@ from pathlib import Path
 
 from adapter.alerts.settings import AlertsSettings
 from adapter.backup import BackupSettings
+from adapter.config.eu import EU_CHOICES, AdvancesSettings, CurrencySettings, VatSettings
 from adapter.mail import SECURITY_CHOICES, MailSettings
 from adapter.mappings.settings import UNMAPPED_CHOICES, MappingsSettings
-from adapter.config.eu import EU_CHOICES, AdvancesSettings, CurrencySettings, VatSettings
 
 SETTINGS_FILE = "settings.toml"
 DATA_DIR_ENV = "POHODA_ADAPTER_DATA"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import logging
 import os
 import re
@@ -23,8 +22,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
@@ -52,6 +49,7 @@ from adapter.errors import (
     EshopServerError,
     EshopUnavailable,
 )
+from adapter.eshop._wire import dumps, encode_query, loads, retry_after_seconds
 from adapter.eshop.base import EshopObjectNotFound
 
 log = logging.getLogger(__name__)
@@ -81,62 +79,6 @@ class Answer:
         """An integer header (e.g. ``x-wp-totalpages``), or None when absent or garbled."""
         value = self.headers.get(name.lower(), "").strip()
         return int(value) if value.isdigit() and len(value) < 10 else None
-
-
-def encode_query(params: Sequence[tuple[str, str]]) -> str:
-    """RFC 3986 query string (``%20`` for spaces, ``~`` kept), as PHP's ``rawurlencode``."""
-    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in params)
-
-
-def dumps(payload: object) -> bytes:
-    """JSON-encode with ``Decimal`` written as an exact number (never through float)."""
-    marks: dict[str, str] = {}
-
-    def mark(value: object) -> object:
-        if isinstance(value, Decimal):
-            token = f"\x00dec{len(marks)}\x00"
-            marks[token] = format(value, "f")
-            return token
-        if isinstance(value, dict):
-            return {k: mark(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [mark(v) for v in value]
-        return value
-
-    text = json.dumps(mark(payload), ensure_ascii=False)
-    for token, number in marks.items():
-        text = text.replace(json.dumps(token), number)
-    return text.encode("utf-8")
-
-
-def loads(body: bytes) -> object:
-    """Decode JSON with floats as ``Decimal``; NaN/Infinity and absurd nesting are refused (ValueError)."""
-
-    def no_constant(name: str) -> object:
-        raise ValueError(f"JSON constant {name} not allowed")
-
-    if body.startswith(b"\xef\xbb\xbf"):
-        body = body[3:]  # some WordPress plugins emit a BOM before the JSON
-    try:
-        return json.loads(body, parse_float=Decimal, parse_constant=no_constant)
-    except RecursionError:  # e.g. 100 000 nested "[" from a broken plugin
-        raise ValueError("JSON nested too deeply") from None
-
-
-def retry_after_seconds(value: str | None, now: datetime) -> float | None:
-    """``Retry-After`` as seconds from ``now``: delta-seconds or an HTTP date; None if absent or garbled."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
 
 
 def _strip_tags(text: str) -> str:

@@ -10,7 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from adapter.eshop._http import JsonHttp, encode_query
+from adapter.eshop._http import JsonHttp
+from adapter.eshop._wire import encode_query
 
 
 class _Handler(BaseHTTPRequestHandler):

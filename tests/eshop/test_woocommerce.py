@@ -38,8 +38,8 @@ from adapter.errors import (
     EshopServerError,
     EshopUnavailable,
 )
-from adapter.eshop._http import dumps, encode_query, retry_after_seconds
 from adapter.eshop._json import JsonObject
+from adapter.eshop._wire import dumps, encode_query, retry_after_seconds
 from adapter.eshop.base import EshopObjectNotFound, EshopPartialFailure
 from adapter.eshop.woocommerce import WooCommerce, oauth_params, oauth_signature, shop_base_url
 from adapter.eshop.woocommerce import mapping as wmap

@@ -19,7 +19,8 @@ from datetime import datetime
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from adapter.config import EshopSettings
-from adapter.eshop._http import Authorize, encode_query
+from adapter.eshop._http import Authorize
+from adapter.eshop._wire import encode_query
 
 
 def _rfc3986(text: str) -> str:

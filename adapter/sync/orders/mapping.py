@@ -266,6 +266,41 @@ def _line_text(line: OrderLine) -> str:
     return name or line.sku or "Položka"
 
 
+def _line_vat(line: OrderLine, opts: MappingOptions, regime: Regime | None,
+              problems: list[Problem]) -> tuple[VatRate | None, str]:
+    """The POHODA rate code of one line and why (the VAT regime's choice outside domestic sales)."""
+    vat = vat_code(line.tax_rate, opts.vat_rates)
+    reason = ""
+    if regime is not None and regime.kind != "domestic" and opts.vat is not None:
+        chosen = line_rate(regime, line.tax_rate, vat, opts.vat)
+        vat, reason = chosen.code, chosen.reason
+        if chosen.problem:
+            problems.append(Problem("vat", chosen.problem))
+    if vat is None:
+        problems.append(Problem("vat", f"Sazba DPH {rate_key(line.tax_rate)} % (řádek „{line.name}“) nemá "
+                                       "v nastavení [orders] vat_rates přiřazenou sazbu POHODY."))
+    return vat, reason
+
+
+def _pairing_problem(line: OrderLine, code: str | None, opts: MappingOptions, multi_store: frozenset[str],
+                     elsewhere: Mapping[str, str]) -> Problem | None:
+    """Why a product line cannot become a stock line of POHODA's order (None: it can)."""
+    sku = line.sku.strip()
+    if not sku:
+        return Problem("unpaired", f"Produkt „{line.name}“ nemá v e-shopu SKU (kód), nelze jej "
+                                   "spárovat se zásobou POHODY.", sku=f"(bez SKU) {line.name}"[:80])
+    if code is None:
+        return Problem("unpaired", f"SKU „{sku}“ nemá v POHODĚ zásobu se stejným kódem.", sku=sku)
+    if code in multi_store and not opts.store:
+        return Problem("multi_store", f"Zásoba „{code}“ je v POHODĚ ve více skladech; nastavte sklad "
+                                      "pro objednávky ([orders] store).", sku=sku)
+    if opts.store and code in elsewhere:
+        return Problem("store", f"Zásoba „{code}“ není v POHODĚ ve skladu „{opts.store}“ nastaveném "
+                                f"pro objednávky (je jen ve skladu {elsewhere[code]}). Založte ji i v "
+                                "tomto skladu, nebo změňte sklad ([orders] store); objednávka počká.", sku=sku)
+    return None
+
+
 def build_lines(
     order: Order,
     codes: Mapping[str, str | None],
@@ -288,33 +323,15 @@ def build_lines(
     views: list[LineView] = []
     problems: list[Problem] = []
     for line in order.lines:
-        vat = vat_code(line.tax_rate, opts.vat_rates)
-        reason = ""
-        if regime is not None and regime.kind != "domestic" and opts.vat is not None:
-            chosen = line_rate(regime, line.tax_rate, vat, opts.vat)
-            vat, reason = chosen.code, chosen.reason
-            if chosen.problem:
-                problems.append(Problem("vat", chosen.problem))
-        if vat is None:
-            problems.append(Problem("vat", f"Sazba DPH {rate_key(line.tax_rate)} % (řádek „{line.name}“) nemá "
-                                           "v nastavení [orders] vat_rates přiřazenou sazbu POHODY."))
+        vat, reason = _line_vat(line, opts, regime, problems)
         code: str | None = None
         if line.kind == "product":
             sku = line.sku.strip()
             code = codes.get(sku) if sku else None
-            if stock_links and not sku:
-                problems.append(Problem("unpaired", f"Produkt „{line.name}“ nemá v e-shopu SKU (kód), nelze jej "
-                                                    "spárovat se zásobou POHODY.", sku=f"(bez SKU) {line.name}"[:80]))
-            elif stock_links and code is None:
-                problems.append(Problem("unpaired", f"SKU „{sku}“ nemá v POHODĚ zásobu se stejným kódem.", sku=sku))
-            elif stock_links and code is not None and code in multi_store and not opts.store:
-                problems.append(Problem("multi_store", f"Zásoba „{code}“ je v POHODĚ ve více skladech; nastavte sklad "
-                                                       "pro objednávky ([orders] store).", sku=sku))
-            elif stock_links and code is not None and opts.store and code in elsewhere:
-                problems.append(Problem("store", f"Zásoba „{code}“ není v POHODĚ ve skladu „{opts.store}“ nastaveném "
-                                                 f"pro objednávky (je jen ve skladu {elsewhere[code]}). Založte ji i v "
-                                                 "tomto skladu, nebo změňte sklad ([orders] store); objednávka počká.",
-                                        sku=sku))
+            if stock_links:
+                problem = _pairing_problem(line, code, opts, multi_store, elsewhere)
+                if problem is not None:
+                    problems.append(problem)
         quantity, unit = _unit_price(line)
         if line.kind == "product" and quantity == 0:
             continue
