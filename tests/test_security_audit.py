@@ -465,6 +465,8 @@ def walk_get_pages(app: Flask, client: FlaskClient, ids: dict[str, Any], *, toke
         for url in urls:
             response = client.get(url, headers={"Accept": "text/html"})
             assert response.status_code < 500, (url, response.status_code)
+            response.get_data()  # a streamed answer (CSV export) ends its request context once read whole
+            response.close()
             pages.append((url, response))
     return pages
 
