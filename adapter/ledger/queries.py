@@ -141,6 +141,20 @@ def get_run(run_id: int) -> Run | None:
     return Run.get_or_none(Run.id == run_id)
 
 
+def run_by_id(run_id: int) -> Run:
+    """One run that must exist (raises ``Run.DoesNotExist`` otherwise)."""
+    run: Run = Run.get_by_id(run_id)
+    return run
+
+
+def last_full_run(agenda: str) -> Run | None:
+    """The newest full (reconciliation) run of ``agenda``, whatever its outcome."""
+    run: Run | None = (
+        Run.select().where((Run.agenda == agenda) & (Run.full == True)).order_by(Run.id.desc()).first()  # noqa: E712
+    )
+    return run
+
+
 def running_run(agenda: str) -> Run | None:
     """The run now going for ``agenda``, if any."""
     return Run.get_or_none((Run.agenda == agenda) & (Run.status == "running"))

@@ -57,7 +57,7 @@ def execute(
 
     Never raises: whatever happens ends up as the run's state and message.
     """
-    run = ledger.Run.get_by_id(run_id)
+    run = ledger.run_by_id(run_id)
     ctx = JobContext(
         run_id=run_id,
         agenda=agenda,
@@ -198,7 +198,7 @@ class JobRunner:
         if not created:
             return run, False
         execute(run.id, agenda, self.get_settings(), self.connections, job, clock=self.clock)
-        return ledger.Run.get_by_id(run.id), True
+        return ledger.run_by_id(run.id), True
 
     def wait(self, agenda: str, timeout: float | None = None) -> bool:
         """Wait for this process's run of ``agenda`` to end; True if it ended."""
@@ -237,12 +237,7 @@ class JobRunner:
                 out.append((agenda, False))
         stock = settings.stock
         if stock.enabled and stock.nightly_full and now.astimezone().hour == stock.nightly_hour:
-            last_full = (
-                ledger.Run.select()
-                .where((ledger.Run.agenda == "stock") & (ledger.Run.full == True))  # noqa: E712
-                .order_by(ledger.Run.id.desc())
-                .first()
-            )
+            last_full = ledger.last_full_run("stock")
             if last_full is None or now - last_full.started_at > timedelta(hours=20):
                 out = [(a, f) for a, f in out if a != "stock"] + [("stock", True)]
         return out

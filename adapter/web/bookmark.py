@@ -73,10 +73,10 @@ def _wait_seconds() -> float:
 def wait_for(run_id: int, seconds: float) -> ledger.Run:
     """Poll the Run row until it ends or ``seconds`` pass."""
     deadline = time.monotonic() + seconds
-    run = ledger.Run.get_by_id(run_id)
+    run = ledger.run_by_id(run_id)
     while not run.finished and time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
-        run = ledger.Run.get_by_id(run_id)
+        run = ledger.run_by_id(run_id)
     return run
 
 
