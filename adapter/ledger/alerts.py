@@ -12,6 +12,7 @@ The tables are created by the ledger migration that calls :func:`create_tables`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from peewee import (
@@ -82,3 +83,26 @@ MODELS = (AlertProblem, AlertDelivery, UnmappedValue)
 def create_tables(db: SqliteDatabase) -> None:
     """Create the tables (safe to call again)."""
     db.create_tables(MODELS, safe=True)
+
+
+#: one statement per value, prepared once: the orders run notes every order's unmapped values
+_NOTE_UNMAPPED = (
+    "INSERT INTO unmapped_value (kind, value, label, orders, example, first_seen_at, last_seen_at, resolved_at) "
+    "VALUES (?, ?, ?, 1, ?, ?, ?, NULL) "
+    "ON CONFLICT (kind, value) DO UPDATE SET orders = orders + (example != excluded.example), "
+    "example = excluded.example, label = CASE WHEN excluded.label != '' THEN excluded.label ELSE label END, "
+    "last_seen_at = excluded.last_seen_at, resolved_at = NULL"
+)
+
+
+def note_unmapped(values: Sequence[tuple[str, str, str]], example: str, now: datetime) -> None:
+    """Record (or re-open) unmapped (kind, value, label) triples seen in the order ``example``.
+
+    A value seen again in another order counts one more order; seen again in the same order, it only
+    moves ``last_seen_at``. Needs an open connection.
+    """
+    stamp = UnmappedValue.last_seen_at.db_value(now)
+    db = UnmappedValue._meta.database
+    for kind, value, label in values:
+        db.execute_sql(_NOTE_UNMAPPED, (kind, value, label, example, stamp, stamp))
+

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from adapter.ledger.alerts import UnmappedValue
+from adapter.ledger.alerts import UnmappedValue, note_unmapped
 from adapter.sync.orders.mapping import MappingOptions, Problem, rate_key
 
 if TYPE_CHECKING:
@@ -63,18 +63,7 @@ def unmapped_in_order(order: Order, settings: Settings) -> list[NewValue]:
 
 def note(values: list[NewValue], example: str, now: datetime) -> None:
     """Record (or re-open) the values in the ledger; needs an open connection."""
-    for v in values:
-        row = UnmappedValue.get_or_none((UnmappedValue.kind == v.kind) & (UnmappedValue.value == v.value))
-        if row is None:
-            UnmappedValue.create(kind=v.kind, value=v.value, label=v.label, orders=1, example=example,
-                                 first_seen_at=now, last_seen_at=now)
-            continue
-        if row.example != example:
-            row.orders += 1
-            row.example = example
-        row.label = v.label or row.label
-        row.last_seen_at, row.resolved_at = now, None
-        row.save()
+    note_unmapped([(v.kind, v.value, v.label) for v in values], example, now)
 
 
 def resolve_mapped(settings: Settings, now: datetime) -> int:
