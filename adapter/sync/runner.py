@@ -20,7 +20,9 @@ from typing import Any
 from adapter import ledger
 from adapter.config import AGENDAS, Settings
 from adapter.errors import AdapterError
+from adapter.sync.base import AgendaJob
 from adapter.sync.context import Connections, JobCancelled, JobContext
+from adapter.sync.reach import check_reached
 from adapter.sync.registry import load_job
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,9 @@ def execute(
     status = "failed"
     try:
         job(ctx)
+        owner = getattr(job, "__self__", None)
+        if isinstance(owner, AgendaJob):
+            check_reached(ctx, owner.sides(ctx))
         status = ctx.final_status()
         message = ctx.message or _summary(ctx)
     except JobCancelled as exc:
