@@ -28,6 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Literal
 
 from adapter.records import ZERO, Address, DocLine, Order, OrderDoc, OrderLine, VatRate
+from adapter.sync.warehouses import CardStores, choose_store
 
 if TYPE_CHECKING:
     from adapter.config import Settings
@@ -99,6 +100,7 @@ class LineView:
     vat_rate: str  #: POHODA rate code or "" when unmapped
     unit_price: Decimal  #: unit price with VAT as sent
     pohoda_total: Decimal  #: what POHODA computes for the line
+    store: str | None = None  #: the warehouse the line goes out of (None: the card's own / not a stock line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +123,8 @@ class Mapped:
 
     @property
     def blocking_skus(self) -> tuple[str, ...]:
-        """The SKUs without a POHODA stock card."""
-        return tuple(dict.fromkeys(p.sku for p in self.problems if p.kind == "unpaired"))
+        """The SKUs that hold the order: without a POHODA stock card, or in several warehouses."""
+        return tuple(dict.fromkeys(p.sku for p in self.problems if p.kind in ("unpaired", "multi_store") and p.sku))
 
     def reason(self) -> str:
         """All problems as one Czech sentence list."""
@@ -257,12 +259,17 @@ def build_lines(
     *,
     stock_links: bool = True,
     multi_store: frozenset[str] = frozenset(),
+    card_stores: Mapping[str, CardStores] | None = None,
 ) -> tuple[list[DocLine], list[LineView], list[Problem]]:
     """POHODA lines for an order plus the per-line view and the problems found.
 
     ``codes`` maps a line's SKU to its POHODA code (None/absent = unpaired).
     With ``stock_links`` False (stand-alone invoices) every line is a text line.
+    Each stock line's warehouse follows :func:`~adapter.sync.warehouses.choose_store`.
     """
+    known = dict(card_stores or {})
+    for several in multi_store:
+        known.setdefault(several, CardStores(cards=2))
     lines: list[DocLine] = []
     views: list[LineView] = []
     problems: list[Problem] = []
@@ -280,9 +287,9 @@ def build_lines(
                                                     "spárovat se zásobou POHODY.", sku=f"(bez SKU) {line.name}"[:80]))
             elif stock_links and code is None:
                 problems.append(Problem("unpaired", f"SKU „{sku}“ nemá v POHODĚ zásobu se stejným kódem.", sku=sku))
-            elif stock_links and code is not None and code in multi_store and not opts.store:
-                problems.append(Problem("multi_store", f"Zásoba „{code}“ je v POHODĚ ve více skladech; nastavte sklad "
-                                                       "pro objednávky ([orders] store).", sku=sku))
+        store, store_problem = choose_store(code, known.get(code), opts.store) if code and stock_links else (None, "")
+        if store_problem:
+            problems.append(Problem("multi_store", store_problem, sku=line.sku.strip()))
         quantity, unit = _unit_price(line)
         if line.kind == "product" and quantity == 0:
             continue
@@ -293,13 +300,13 @@ def build_lines(
             vat_rate=vat or "none",
             unit="" if (stock_links and line.kind == "product" and code) else "ks",  # stock lines: the card's unit
             stock_code=code if (stock_links and line.kind == "product") else None,
-            store=(opts.store or None) if (stock_links and line.kind == "product" and code) else None,
+            store=store,
             note=f"SKU {line.sku}" if (line.kind == "product" and line.sku and not stock_links) else "",
         )
         lines.append(doc_line)
         views.append(LineView(kind=line.kind, name=line.name, sku=line.sku, quantity=quantity,
                               shop_total=_line_gross(line), code=code, vat_rate=vat or "",
-                              unit_price=unit, pohoda_total=pohoda_line_total(quantity, unit)))
+                              unit_price=unit, pohoda_total=pohoda_line_total(quantity, unit), store=store))
     return lines, views, problems
 
 
@@ -351,9 +358,10 @@ def map_order(
     opts: MappingOptions,
     *,
     multi_store: frozenset[str] = frozenset(),
+    card_stores: Mapping[str, CardStores] | None = None,
 ) -> Mapped:
     """Map one shop order to a received order, or say why it must wait."""
-    lines, views, problems = build_lines(order, codes, opts, multi_store=multi_store)
+    lines, views, problems = build_lines(order, codes, opts, multi_store=multi_store, card_stores=card_stores)
     if not any(v.kind == "product" for v in views):
         problems.append(Problem("empty", "Objednávka nemá žádné položky se zbožím."))
     rate: tuple[Decimal, int] | None = None

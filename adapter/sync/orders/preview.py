@@ -88,8 +88,9 @@ def preview_order(settings: Settings, connections: Any, order_id: int) -> OrderP
         pohoda = connections.pohoda(settings) if settings.pohoda_configured else None
         resolver = _resolver(settings, pohoda)
         codes = resolver.resolve(line.sku for line in out.order.lines if line.kind == "product")
+        resolver.confirm_chosen(c for c in codes.values() if c)
         out.mapped = map_order(out.order, codes, mapping_options(settings),
-                               multi_store=frozenset(resolver.multi_store))
+                               multi_store=frozenset(resolver.multi_store), card_stores=resolver.card_stores)
         if out.mapped.doc is not None:
             item = order_item(out.mapped.doc)
             out.xml = single_xml(settings, item)

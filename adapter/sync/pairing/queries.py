@@ -115,7 +115,7 @@ def _csv_row(r: ledger.Pairing, held: dict[str, list[str]]) -> tuple[Any, ...]:
         STATUS_TITLES.get(r.status, r.status), r.sku, r.product_id or "", r.parent_id or "", r.shop_name,
         r.shop_ean, r.pohoda_code, r.pohoda_id or "", r.pohoda_name, r.pohoda_ean, r.stores,
         ("ano" if r.is_internet else "ne") if r.pohoda_code else "", {"sku": "SKU", "ean": "EAN"}.get(r.matched_by, ""),
-        r.conflict, ", ".join(held.get(r.sku, [])) if r.status != "paired" else "",
+        r.conflict, ", ".join(held.get(r.sku, [])),
     )
 
 
