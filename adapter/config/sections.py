@@ -162,6 +162,8 @@ class ProductsSettings(AgendaBase):
     """``[products]``: e-shop products → POHODA stock cards."""
 
     update_existing: bool = False  #: also update cards that already exist (name, price, EAN)
+    #: a run without chosen products creates cards for every unpaired product (off: only the ticked ones)
+    create_all_unpaired: bool = False
     store: str = ""
     storage: str = ""
     #: typ ceny (stk:typePrice) of new cards, e.g. "SK"; POHODA may require it together with the storage node
