@@ -17,7 +17,7 @@ DATA_DIR_ENV = "POHODA_ADAPTER_DATA"
 
 #: agenda key → Czech title (POHODA's own terms)
 AGENDAS: dict[str, str] = {
-    "orders": "Objednávky přijaté",
+    "orders": "Přijaté objednávky",
     "invoices": "Vydané faktury",
     "stock": "Zásoby a ceny do e-shopu",
     "products": "Produkty do POHODY",

@@ -28,6 +28,7 @@ from urllib.parse import quote
 import requests
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
+from adapter.czech import shop_error
 from adapter.errors import (
     EshopAuthError,
     EshopBadAnswer,
@@ -379,7 +380,7 @@ class JsonHttp:
             return PayloadTooLarge(detail=detail)
         if wp is None:
             return EshopBadAnswer(detail=detail)
-        message = f"E-shop požadavek odmítl: {wp[1] or wp[0]} (HTTP {status})."
+        message = f"E-shop požadavek odmítl: {shop_error(wp[1] or wp[0])} (HTTP {status})."
         if status in (404, 410):
             return EshopObjectNotFound(message, detail=detail)
         return EshopRejected(message, detail=detail)

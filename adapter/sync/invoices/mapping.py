@@ -75,7 +75,7 @@ def map_invoice(
         rate = currency_rate(order, opts)
         if rate is None:
             problems.append(Problem("rate", f"Objednávka je v měně {order.currency}, chybí kurz: zadejte jej "
-                                            "v nastavení [orders] currency_rates (nebo rate_meta_key)."))
+                                            "v Nastavení › Objednávky › Kurzy cizích měn (nebo Kurz z objednávky)."))
     lines, _rounding, gap = balance(order, lines)
     if gap is not None:
         problems.append(gap)

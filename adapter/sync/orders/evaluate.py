@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from adapter import ledger
+from adapter.czech import shop_status
 from adapter.eshop.base import ready_for_transfer
 from adapter.ledger import orders as rows
 from adapter.pohoda.orders import order_item
@@ -72,8 +73,8 @@ def evaluate(ctx: JobContext, order: Order, entry: ledger.Entry | None, resolver
         return None
     if not ready_for_transfer(order, ctx.settings.orders):
         if state in ("held", "pending", "error") and not ctx.dry_run:
-            rows.set_aside(key, f"Objednávka už není označena k přenosu (stav „{order.status}“).", ctx.run_id)
-        ctx.skipped(key, f"Není označena k přenosu (stav „{order.status}“).", label=label, record=True)
+            rows.set_aside(key, f"Objednávka už není označena k přenosu (stav „{shop_status(order.status)}“).", ctx.run_id)
+        ctx.skipped(key, f"Není označena k přenosu (stav „{shop_status(order.status)}“).", label=label, record=True)
         return None
     mapped = map_with(resolver, order, opts)
     if not mapped.ok or mapped.doc is None:

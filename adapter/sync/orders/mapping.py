@@ -277,7 +277,7 @@ def build_lines(
         vat = vat_code(line.tax_rate, opts.vat_rates)
         if vat is None:
             problems.append(Problem("vat", f"Sazba DPH {rate_key(line.tax_rate)} % (řádek „{line.name}“) nemá "
-                                           "v nastavení [orders] vat_rates přiřazenou sazbu POHODY."))
+                                           "v Nastavení › Objednávky › Sazby DPH přiřazenou sazbu POHODY."))
         code: str | None = None
         if line.kind == "product":
             sku = line.sku.strip()
@@ -335,11 +335,11 @@ def method_warnings(order: Order, opts: MappingOptions) -> tuple[str | None, str
     payment = opts.payment_map.get(order.payment_method) if order.payment_method else None
     if order.payment_method and not payment:
         warnings.append(f"Platební metoda „{order.payment_method_title or order.payment_method}“ "
-                        f"({order.payment_method}) nemá v nastavení [orders] payment_map formu úhrady POHODY; "
+                        f"({order.payment_method}) nemá v Nastavení › Objednávky › Formy úhrady formu úhrady POHODY; "
                         "doklad odeslán bez formy úhrady.")
     carrier = opts.carrier_map.get(order.shipping_method) if order.shipping_method else None
     if order.shipping_method and not carrier and opts.carrier_map:
-        warnings.append(f"Způsob dopravy „{order.shipping_method}“ nemá v nastavení [orders] carrier_map dopravce "
+        warnings.append(f"Způsob dopravy „{order.shipping_method}“ nemá v Nastavení › Objednávky › Dopravci dopravce "
                         "POHODY; doklad odeslán bez dopravce.")
     return payment or None, carrier or None, warnings
 
@@ -369,7 +369,7 @@ def map_order(
         rate = currency_rate(order, opts)
         if rate is None:
             problems.append(Problem("rate", f"Objednávka je v měně {order.currency}, chybí kurz: zadejte jej "
-                                            "v nastavení [orders] currency_rates (nebo rate_meta_key)."))
+                                            "v Nastavení › Objednávky › Kurzy cizích měn (nebo Kurz z objednávky)."))
     lines, rounding, gap = balance(order, lines)
     if gap is not None:
         problems.append(gap)

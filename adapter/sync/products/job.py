@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from adapter import ledger
+from adapter.czech import plural
 from adapter.pohoda.stock import stock_item
 from adapter.records import Product, StockCard
 from adapter.sync.base import TO_POHODA, AgendaJob
@@ -126,12 +127,14 @@ def _unticked(ctx: JobContext, rows: list[PairRow]) -> list[Product]:
     unpaired = [r.product for r in rows if r.status == "eshop_only" and r.product is not None]
     chosen = [r.product for r in rows if r.status == "paired" and r.product is not None] if opts.update_existing else []
     if opts.create_all_unpaired:
-        ctx.event("scope", "warning", f"Zakládají se zásoby pro všech {len(unpaired)} nespárovaných produktů "
+        ctx.event("scope", "warning", f"Zakládají se zásoby pro nespárované produkty ({len(unpaired)}) "
                                       "(nastavení Zakládat všechny nespárované produkty). Produkt s překlepem v SKU "
                                       "tak dostane novou prázdnou zásobu; zkontrolujte je v přehledu Párování.")
         return unpaired + chosen
     if unpaired:
-        ctx.message = (f"Nezaloženo nic: {len(unpaired)} produktů bez zásoby v POHODĚ čeká na výběr. Zaškrtněte je "
+        waiting = plural(len(unpaired), "produkt bez zásoby v POHODĚ čeká", "produkty bez zásoby v POHODĚ čekají",
+                         "produktů bez zásoby v POHODĚ čeká")
+        ctx.message = (f"Nezaloženo nic: {waiting} na výběr. Zaškrtněte je "
                        "v přehledu Párování (Jen v e-shopu) a klikněte na Založit zaškrtnuté zásoby v POHODĚ.")
     return chosen
 

@@ -77,7 +77,8 @@ def test_without_ticked_products_nothing_is_created(env: StockEnv) -> None:
     run = env.run("products", settings=env.settings)
     assert run.status == "ok", run.message
     assert run.ok_count == 0 and len(env.mserver.stock_cards()) == before
-    assert run.message.startswith(f"Nezaloženo nic: {env.catalogue.expected.shop_unknown} produktů bez zásoby")
+    assert env.catalogue.expected.shop_unknown == 4
+    assert run.message.startswith("Nezaloženo nic: 4 produkty bez zásoby v POHODĚ čekají na výběr.")
     assert "Párování" in run.message and "zaškrtnuté" in run.message
     assert status_counts()["eshop_only"] == env.catalogue.expected.shop_unknown
 
@@ -89,7 +90,7 @@ def test_every_eshop_only_product_by_the_explicit_setting_with_a_warning(env: St
     assert run.status == "ok", run.message
     assert run.ok_count == cat.expected.shop_unknown
     warned = ledger.run_events(run.id, state="warning")
-    assert any("všech 4 nespárovaných produktů" in e.message and "překlepem" in e.message for e in warned)
+    assert any("nespárované produkty (4)" in e.message and "překlepem" in e.message for e in warned)
     codes = {c.code for c in env.mserver.stock_cards()}
     assert set(cat.unknown_skus) <= codes
     held = ledger.run_events(run.id, state="held")
