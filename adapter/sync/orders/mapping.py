@@ -359,8 +359,13 @@ def map_order(
     *,
     multi_store: frozenset[str] = frozenset(),
     card_stores: Mapping[str, CardStores] | None = None,
+    draft: bool = False,
 ) -> Mapped:
-    """Map one shop order to a received order, or say why it must wait."""
+    """Map one shop order to a received order, or say why it must wait.
+
+    With ``draft`` a held order still gets the document it would send as things stand (for the preview;
+    ``Mapped.ok`` stays False while there are problems).
+    """
     lines, views, problems = build_lines(order, codes, opts, multi_store=multi_store, card_stores=card_stores)
     if not any(v.kind == "product" for v in views):
         problems.append(Problem("empty", "Objednávka nemá žádné položky se zbožím."))
@@ -377,7 +382,7 @@ def map_order(
     common = {"problems": tuple(problems), "warnings": tuple(warnings), "lines": tuple(views),
               "shop_total": order.total, "doc_total": document_total(lines), "rounding": rounding,
               "currency": order.currency or HOME_CURRENCY}
-    if problems:
+    if problems and not draft:
         return Mapped(doc=None, **common)  # type: ignore[arg-type]
     doc = OrderDoc(
         key=str(order.id),
