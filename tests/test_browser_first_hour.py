@@ -119,3 +119,22 @@ def test_run_page_after_transfer_completes_by_itself(live_server_url: str, page:
         entry = ledger.get_entry("orders", str(doc["id"]))
     assert entry is not None and entry.state == "ok"
     shot(page, "run-detail.png")
+
+
+def test_a_button_that_waits_shows_that_it_works(live_server_url: str, page: Any, env: Env) -> None:
+    pools = sku_pools(env)
+    doc = env.woo.add_order([(pools["single"][2], 1)], status="completed")
+    page.goto(f"{live_server_url}/orders/preview/{doc['id']}")
+
+    # the first submit stays on the page (a listener after busy.js's cancels it), so the button can be looked at
+    page.evaluate("""() => window.addEventListener('submit', e => { if (!window.__once) { window.__once = 1;
+        e.preventDefault(); } })""")
+    button = page.get_by_role("button", name="Přenést tuto objednávku teď")
+    button.click()
+    page.wait_for_function("document.querySelector('button[aria-busy=true]') !== null", timeout=5000)
+    seen = page.evaluate("""() => { const b = document.querySelector('button[aria-busy=true]');
+        return [b.textContent.trim(), b.disabled, getComputedStyle(b, '::after').animationName]; }""")
+    assert seen == ["Přenést tuto objednávku teď", True, "busy-spin"]
+    page.evaluate("document.querySelector('button[aria-busy=true]').closest('form').submit()")
+    page.wait_for_url("**/runs/*")
+    page.locator(".run-widget[data-status='ok']").wait_for(timeout=30_000)
