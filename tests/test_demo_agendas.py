@@ -37,6 +37,7 @@ def test_every_agenda_works_in_demo_mode(tmp_path):
             assert status == "ok", (agenda, message)
             assert errors == 0, (agenda, message)
         assert results["orders"][2] > 0
+        assert results["stock"][2] > 0, "the first stock run moves stock"
         assert results["products"][2] > 0  # the ticked shop-only products became stock cards
         assert len(demo.mserver.received_orders()) == results["orders"][2]
 
