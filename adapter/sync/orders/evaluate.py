@@ -106,7 +106,8 @@ def hold(ctx: JobContext, order: Order, entry: ledger.Entry | None, mapped: Mapp
     details = details_of(entry)
     details.update(number=order.number, date=local_date(order.created).isoformat(),
                    reasons=sorted({p.kind for p in mapped.problems}), skus=list(mapped.blocking_skus),
-                   problems=[p.message for p in mapped.problems])
+                   problems=[p.message for p in mapped.problems],
+                   sku_reasons={p.sku: p.message for p in mapped.problems if p.sku in mapped.blocking_skus})
     rows.hold(key, label=label_of(order.number), reason=reason, digest=digest, details=details,
               warnings=list(mapped.warnings), eshop_data=snapshot(order), run=ctx.run_id)
 
@@ -145,7 +146,7 @@ def flag_changed(ctx: JobContext, order: Order, entry: ledger.Entry, digest: str
 def sending_details(p: PreparedOrder, route: str) -> dict[str, Any]:
     """The ledger details written with ``sending``: the earlier details without stale reasons, plus the facts."""
     details = details_of(p.entry)
-    for stale in ("reasons", "skus", "problems", "details", "changed"):
+    for stale in ("reasons", "skus", "sku_reasons", "problems", "details", "changed"):
         details.pop(stale, None)
     details.update(number=p.order.number, date=local_date(p.order.created).isoformat(), route=route)
     return details

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from adapter import ledger
-from adapter.sync.orders.queries import held_skus
-from adapter.sync.pairing.queries import ReportFilter, held_orders, iter_csv
+from adapter.sync.orders.queries import held_reasons, held_skus
+from adapter.sync.pairing.queries import ReportFilter, held_orders, held_rows, iter_csv
 from adapter.sync.warehouses import CardStores, choose_store
 from tests.sync.orders.support import (  # noqa: F401 — the fixtures are imported to be registered
     Env,
@@ -72,6 +72,8 @@ def test_several_warehouses_go_out_of_the_chosen_one_or_wait(env: Env) -> None:
     assert entry is not None and entry.state == "held"
     assert "ne ve zvoleném skladu „EXPEDICE“" in entry.error and "Objednávky › Sklad" in entry.error
     assert str(waiting["number"]) in held_skus().get(multi[0], []), "the pairing report lists the blocked order"
+    assert held_reasons()[multi[0]] == entry.error  # the orders page and the pairing report say the same
+    assert held_rows(held_orders())[0].reason == entry.error
     assert env.run("stock", options={"pairing_only": True}).status == "ok"
     report = "".join(iter_csv(ReportFilter(search=multi[0]), held_orders())).splitlines()
     assert report[0].endswith(";Blokované objednávky")
