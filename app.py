@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
-from adapter import config, ledger, tls_front
+from adapter import config, ledger, lifecycle, tls_front
 from adapter.config import AGENDAS, Settings, SettingsStore
 from adapter.datadir import storage_errors_exit
 from adapter.demo import DemoInfo
@@ -295,6 +295,10 @@ def cmd_serve(data: Path, host: str, port: int, *, open_tab: bool = True, jobs: 
             file=sys.stderr,
         )
         return 2
+    busy = lifecycle.port_problem(host, port)
+    if busy:
+        print(busy, file=sys.stderr)
+        return 2
     try:
         context = tls_front.lan_context(config.load_settings(data)[0], host)  # HTTPS for the LAN; prints the fingerprint
     except tls_front.TlsError as exc:
@@ -312,9 +316,14 @@ def cmd_serve(data: Path, host: str, port: int, *, open_tab: bool = True, jobs: 
     if open_tab:
         open_browser_tab(url)
     try:
-        tls_front.serve(app, host=host, port=port, threads=throttle.SERVER_THREADS, ident="POHODA adapter", context=context)
+        with lifecycle.stop_on_sigterm():  # SIGTERM stops as cleanly as Ctrl+C (waitress ends its loop quietly)
+            tls_front.serve(app, host=host, port=port, threads=throttle.SERVER_THREADS, ident="POHODA adapter",
+                            context=context)
+    except KeyboardInterrupt:
+        pass
     finally:
         ext.runner.shutdown()
+    print("POHODA adaptér je ukončen.", flush=True)
     return 0
 
 
@@ -322,12 +331,22 @@ def cmd_demo(port: int, *, open_tab: bool = True, jobs: Mapping[str, JobFn] | No
     """Start both emulators, a configured throwaway data folder and the app."""
     from adapter.demo import start_demo
 
-    demo = start_demo()
-    try:
-        print(demo.describe(), flush=True)
-        return cmd_serve(demo.data_dir, DEFAULT_HOST, port, open_tab=open_tab, jobs=jobs, demo=demo.info)
-    finally:
-        demo.stop()
+    busy = lifecycle.port_problem(DEFAULT_HOST, port)
+    if busy:  # before the emulators start: nothing to clean up
+        print(busy, file=sys.stderr)
+        return 2
+    with lifecycle.stop_on_sigterm():  # from here on SIGTERM, like Ctrl+C, ends in the finally below
+        try:
+            demo = start_demo()
+        except KeyboardInterrupt:
+            return 130
+        try:
+            print(demo.describe(), flush=True)
+            return cmd_serve(demo.data_dir, DEFAULT_HOST, port, open_tab=open_tab, jobs=jobs, demo=demo.info)
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            demo.stop()  # the throwaway folder goes too
 
 
 # --------------------------------------------------------------------------- sync

@@ -11,8 +11,10 @@ Extra arguments after the command go to the app (demo) or to pytest (test).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import venv
@@ -39,13 +41,29 @@ def ensure_venv(extras: str) -> Path:
         print("» Vytvářím virtuální prostředí .venv …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     target = f".[{extras}]" if extras else "."
+    stamp = VENV / ".installed"
+    wanted = install_stamp(extras)
+    if stamp.is_file() and wanted in stamp.read_text(encoding="utf-8").split():
+        return py  # nothing changed since the last install: start at once
     print(f"» Instaluji závislosti ({target}) …", flush=True)
     subprocess.run(
         [str(py), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", target],
         cwd=ROOT,
         check=True,
     )
+    with stamp.open("a", encoding="utf-8") as out:  # one line per extras installed from this pyproject.toml
+        out.write(wanted + "\n")
     return py
+
+
+def install_stamp(extras: str) -> str:
+    """What the installed environment was made from: pyproject.toml's content and the extras asked for.
+
+    Any change of the requirements (or wanting other extras) makes a new stamp, so pip runs again.
+    """
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    digest.update(f"|{','.join(sorted(e for e in extras.split(',') if e))}|{sys.version_info[:2]}".encode())
+    return digest.hexdigest()[:32]
 
 
 def ensure_chromium() -> None:
@@ -108,6 +126,19 @@ def ensure_real_shop() -> None:
         print(f"» Instalace PHP/MariaDB selhala (chybí: {', '.join(missing)}): testy se přeskočí.")
 
 
+def run_app(command: list[str]) -> int:
+    """Run the app and wait for it; the app alone handles Ctrl+C (the console sends it to both of us),
+    SIGTERM is passed on, so it stops cleanly and the demo removes its folder."""
+    proc = subprocess.Popen(command, cwd=ROOT)
+    previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous_term = signal.signal(signal.SIGTERM, lambda signum, _frame: proc.send_signal(signum))
+    try:
+        return proc.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous_int)
+        signal.signal(signal.SIGTERM, previous_term)
+
+
 def main(argv: list[str]) -> int:
     """Entry point."""
     if not argv or argv[0] not in ("demo", "test", "bench"):
@@ -116,7 +147,7 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "demo":
         py = ensure_venv("")
-        return subprocess.call([str(py), "app.py", "--demo", *rest], cwd=ROOT)
+        return run_app([str(py), "app.py", "--demo", *rest])
     if command == "bench":
         py = ensure_venv("test,bench")
         return subprocess.call([str(py), "-m", "bench", *rest], cwd=ROOT)

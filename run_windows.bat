@@ -35,7 +35,14 @@ if not exist ".venv\Scripts\python.exe" (
 )
 
 ".venv\Scripts\python.exe" app.py %*
-exit /b %errorlevel%
+set "RC=%errorlevel%"
+if not "%RC%"=="0" (
+  echo.
+  echo POHODA adapter skoncil s chybou - duvod je vypsan vyse.
+  echo Okno zustava otevrene, abyste si zpravu mohli precist.
+  pause
+)
+exit /b %RC%
 
 :fail
 echo Instalace se nezdarila. Zkontrolujte pripojeni k internetu a spustte soubor znovu.

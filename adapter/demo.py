@@ -85,7 +85,15 @@ def demo_settings(mserver_url: str, eshop_url: str) -> dict[str, Any]:
             "pull_password": PULL_PASSWORD,
         },
         "eshop": {"platform": "woocommerce", "url": eshop_url, "consumer_key": SHOP_KEY, "consumer_secret": SHOP_SECRET},
-        "orders": {"enabled": True, "transfer_statuses": ["processing", "completed"]},
+        "orders": {
+            "enabled": True,
+            "transfer_statuses": ["processing", "completed"],
+            # forms of payment, carriers, the warehouse and the EUR rate, as a real shop would set them
+            "payment_map": {"cod": "dobírkou", "bacs": "příkazem", "gopay": "plat.kartou"},
+            "carrier_map": {"flat_rate": "PPL", "free_shipping": "PPL", "local_pickup": "Osobní odběr"},
+            "store": "HLAVNI",
+            "currency_rates": {"EUR": "25"},
+        },
         "invoices": {"enabled": True},
         "stock": {"enabled": True, "push_prices": True},
         "products": {"enabled": True, "storage": "Zboží", "price_type": "SK"},
@@ -120,11 +128,26 @@ def start_demo(root: Path | None = None) -> Demo:
     except BaseException:
         mserver.stop()
         raise
+    move_some_stock(mserver)
     data_dir = root / "data"
     write_settings(data_dir, demo_settings(mserver_url, eshop_url))
     sample = write_sample_payments_csv(root / "vydane-faktury-ukazka.csv", woo.orders())
     return Demo(root=root, data_dir=data_dir, mserver=mserver, woo=woo,
                 info=DemoInfo(mserver_url=mserver_url, eshop_url=eshop_url), sample_csv=sample)
+
+
+def move_some_stock(mserver: Any, count: int = 12) -> list[str]:
+    """Change a few quantities in POHODA after seeding, so the first stock run has something to move."""
+    single: dict[str, Any] = {}
+    several: set[str] = set()
+    for card in mserver.stock_cards():
+        if card.code in single:
+            several.add(card.code)
+        single.setdefault(card.code, card)
+    codes = [code for code in single if code not in several][:count]
+    for n, code in enumerate(codes):
+        mserver.set_stock(code, single[code].count + 5 + n)
+    return codes
 
 
 def write_sample_payments_csv(path: Path, orders: list[dict[str, Any]]) -> Path | None:

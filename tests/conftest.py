@@ -3,7 +3,6 @@ files, which are loaded here as plugins."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,20 +10,17 @@ import pytest
 from adapter.pohoda import schema as pohoda_schema
 
 TESTS = Path(__file__).parent
-SHARED = pohoda_schema.PROJECT_ROOT.parent / "shared"
-SAMPLES = SHARED / "pohoda" / "samples"
+SAMPLES = TESTS / "data" / "pohoda_samples"
 
 pytest_plugins = sorted(f"tests.{p.stem}" for p in TESTS.glob("fixtures_*.py"))
 
 
 @pytest.fixture(scope="session")
 def xsd_dir() -> Path:
-    """The XSD folder; a missing folder fails loudly in CI and skips loudly elsewhere."""
+    """The XSD folder shipped in the package; a missing one fails (it is part of the app)."""
     found = pohoda_schema.find_xsd_dir()
     if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("POHODA XSD folder ../shared/pohoda/xsd is missing in CI")
-        pytest.skip("SCHEMA FOLDER MISSING: ../shared/pohoda/xsd not found — XML not validated")
+        pytest.fail("POHODA XSD folder adapter/pohoda/xsd is missing: the package is incomplete")
     return found
 
 
@@ -52,9 +48,7 @@ def assert_valid_responsepack(xsd_dir: Path):
 
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
-    """The folder of real and synthetic POHODA captures."""
+    """The folder of real and synthetic POHODA captures (kept with the tests)."""
     if not SAMPLES.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail("../shared/pohoda/samples is missing in CI")
-        pytest.skip("SAMPLES FOLDER MISSING: ../shared/pohoda/samples")
+        pytest.fail("tests/data/pohoda_samples is missing: the checkout is incomplete")
     return SAMPLES

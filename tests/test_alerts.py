@@ -172,14 +172,14 @@ def test_failed_run_alerts_once_and_recovers_with_the_next_good_run(env: Env) ->
     env.check()
     assert env.run().status == "failed"
     env.check(5)  # the shop is down too, but not yet for 15 minutes
-    assert env.subjects() == [P + "Objednávky přijaté: běh selhal"]
+    assert env.subjects() == [P + "Přijaté objednávky: běh selhal"]
     body = env.smtp.messages[0].get_content()
     assert "/runs/" in body and "Co udělat" in body
     env.woo.clear_faults()
     assert env.run().status == "ok"
     env.check(1)
     env.check(1)
-    assert env.subjects() == [P + "Objednávky přijaté: běh selhal", P + "Vyřešeno: Objednávky přijaté: běh selhal"]
+    assert env.subjects() == [P + "Přijaté objednávky: běh selhal", P + "Vyřešeno: Přijaté objednávky: běh selhal"]
 
 
 def test_failed_delivery_is_recorded_and_retried_not_lost(env: Env) -> None:

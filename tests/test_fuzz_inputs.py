@@ -41,7 +41,7 @@ FUZZ = settings(max_examples=120, deadline=None, derandomize=True, database=None
                                        HealthCheck.data_too_large, HealthCheck.large_base_example])
 FEW = settings(FUZZ, max_examples=40)
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "pohoda" / "samples"
+SAMPLES = Path(__file__).resolve().parent / "data" / "pohoda_samples"
 PASSWD_MARKERS = (b"root:", "root:")
 
 

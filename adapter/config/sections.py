@@ -23,7 +23,7 @@ DATA_DIR_ENV = "POHODA_ADAPTER_DATA"
 
 #: agenda key → Czech title (POHODA's own terms)
 AGENDAS: dict[str, str] = {
-    "orders": "Objednávky přijaté",
+    "orders": "Přijaté objednávky",
     "invoices": "Vydané faktury",
     "stock": "Zásoby a ceny do e-shopu",
     "products": "Produkty do POHODY",
@@ -169,6 +169,8 @@ class ProductsSettings(AgendaBase):
     """``[products]``: e-shop products → POHODA stock cards."""
 
     update_existing: bool = False  #: also update cards that already exist (name, price, EAN)
+    #: a run without chosen products creates cards for every unpaired product (off: only the ticked ones)
+    create_all_unpaired: bool = False
     store: str = ""
     storage: str = ""
     #: typ ceny (stk:typePrice) of new cards, e.g. "SK"; POHODA may require it together with the storage node

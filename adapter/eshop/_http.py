@@ -38,6 +38,7 @@ from urllib3.exceptions import (
 )
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
+from adapter.czech import shop_error
 from adapter.errors import (
     EshopAuthError,
     EshopBadAnswer,
@@ -400,7 +401,7 @@ class JsonHttp:
             return PayloadTooLarge(detail=detail)
         if wp is None:
             return EshopBadAnswer(detail=detail)
-        message = f"E-shop požadavek odmítl: {wp[1] or wp[0]} (HTTP {status})."
+        message = f"E-shop požadavek odmítl: {shop_error(wp[1] or wp[0])} (HTTP {status})."
         if status in (404, 410):
             return EshopObjectNotFound(message, detail=detail)
         return EshopRejected(message, detail=detail)

@@ -46,8 +46,8 @@ PAYMENT_FORMS: dict[str, tuple[str, ...]] = {
 VAT_RATES: dict[str, str] = {"high": "základní", "low": "snížená", "third": "druhá snížená", "none": "bez DPH"}
 #: shop status roles on the status screen: (section, key, Czech meaning, many values)
 STATUS_ROLES: tuple[tuple[str, str, str, bool], ...] = (
-    ("orders", "transfer_statuses", "Objednávky přijaté: přenést do POHODY ve stavu", True),
-    ("orders", "transferred_status", "Objednávky přijaté: po přenosu nastavit stav", False),
+    ("orders", "transfer_statuses", "Přijaté objednávky: přenést do POHODY ve stavu", True),
+    ("orders", "transferred_status", "Přijaté objednávky: po přenosu nastavit stav", False),
     ("invoices", "invoice_statuses", "Vydané faktury: vystavit ve stavu", True),
     ("payments", "awaiting_statuses", "Zaplacené objednávky: čekají na platbu ve stavu", True),
     ("payments", "paid_status", "Zaplacené objednávky: po zaplacení nastavit stav", False),

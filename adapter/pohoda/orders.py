@@ -1,4 +1,4 @@
-"""Received orders (Objednávky přijaté): builder, list request and list parser; shared line helpers."""
+"""Received orders (Přijaté objednávky): builder, list request and list parser; shared line helpers."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """Where Stormware's XSD set lives, and validation against it.
 
-The schema folder is looked up in this order: ``$POHODA_XSD_DIR``, then
-``../shared/pohoda/xsd`` beside the project root (the development and CI
-layout), then ``xsd/`` inside the data folder the caller names. Parsing
-never touches the network and never resolves entities.
+Stormware's schema set ships inside the package (``adapter/pohoda/xsd/``,
+origin in its ``SOURCE.md``), so previews, the mServer emulator and the tests
+validate on any PC. ``$POHODA_XSD_DIR`` overrides it (a newer set from
+Stormware); a folder the caller names is the last resort. Parsing never
+touches the network and never resolves entities.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from lxml import etree
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PACKAGED_XSD = Path(__file__).resolve().parent / "xsd"
 _lock = threading.Lock()
 
 
@@ -27,7 +29,7 @@ def find_xsd_dir(extra: Path | None = None) -> Path | None:
     env = os.environ.get("POHODA_XSD_DIR")
     if env:
         candidates.append(Path(env))
-    candidates.append(PROJECT_ROOT.parent / "shared" / "pohoda" / "xsd")
+    candidates.append(PACKAGED_XSD)
     if extra is not None:
         candidates.append(extra)
     for c in candidates:

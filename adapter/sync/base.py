@@ -54,6 +54,14 @@ class AgendaJob:
     #: documents per POHODA pack or shop batch (0: the agenda has no batches)
     batch_size: ClassVar[int] = 0
 
+    def sides(self, ctx: JobContext) -> tuple[str, ...]:
+        """The sides (``pohoda``, ``eshop``) a run must reach to end green; both by default.
+
+        The runner contacts any of them the run did not reach by itself
+        (:mod:`adapter.sync.reach`), so a run with nothing to do is never green for a dead side.
+        """
+        return ("pohoda", "eshop")
+
     def run(self, ctx: JobContext) -> None:
         """Do one run: read, decide, send, record; count through ``ctx``.
 

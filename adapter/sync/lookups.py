@@ -26,6 +26,7 @@ from adapter.pohoda.orders import list_orders_request, parse_list_orders
 from adapter.pohoda.stock import list_stock_request, parse_list_stock
 from adapter.records import PohodaOrder, StockCard
 from adapter.sync.pairing import normalise
+from adapter.sync.warehouses import CardStores, merge
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +61,8 @@ class CodeResolver:
     _eans: dict[str, str] = field(default_factory=dict)
     _cache: dict[str, str | None] = field(default_factory=dict)
     multi_store: set[str] = field(default_factory=set)  #: codes held by several cards (warehouses)
-    #: codes (from the Pairing table) whose card is not in ``store``: code → the warehouses it is in
-    elsewhere: dict[str, str] = field(default_factory=dict)
-    _elsewhere_table: dict[str, str] = field(default_factory=dict)
+    #: POHODA code → the warehouses known to hold it (for the warehouse of each order line)
+    card_stores: dict[str, CardStores] = field(default_factory=dict)
     looked_up: int = 0  #: SKUs asked of POHODA this run
     _loaded: bool = False
 
@@ -83,11 +83,10 @@ class CodeResolver:
             self._table.setdefault(key, row.pohoda_code)
             # several warehouses: named in ``stores`` when listed per warehouse, else only in the conflict text
             several = "," in (row.stores or "") or "ve více skladech" in (row.conflict or "")
+            self.card_stores[row.pohoda_code] = merge(self.card_stores.get(row.pohoda_code),
+                                                      (row.stores or "").split(","), 2 if several else 1)
             if several and not self.store:
                 self._multi_table.add(row.pohoda_code)
-            listed = [x.strip() for x in (row.stores or "").split(",") if x.strip()]
-            if self.store and listed and self.store not in listed:
-                self._elsewhere_table[row.pohoda_code] = ", ".join(listed)
 
     def resolve(self, skus: Iterable[str]) -> dict[str, str | None]:
         """Codes for the given SKUs (as written in the shop); unpaired ones map to None."""
@@ -124,8 +123,6 @@ class CodeResolver:
             out[sku] = code
             if code and code in self._multi_table:
                 self.multi_store.add(code)
-            if code and code in self._elsewhere_table:
-                self.elsewhere[code] = self._elsewhere_table[code]
         return out
 
     def _lookup(self, skus: Sequence[str]) -> None:
@@ -135,7 +132,8 @@ class CodeResolver:
             variants = [sku] if self.case_sensitive else list(dict.fromkeys([sku, sku.upper()]))
             for variant in variants:
                 if len(variant) <= 64:
-                    requests.append((sku, list_stock_request(code=variant, store=self.store or None)))
+                    # every warehouse: a card only in another one than [orders] store is still paired
+                    requests.append((sku, list_stock_request(code=variant)))
         found = self._ask(requests, by_code=True)
         self.looked_up += len(skus)
         for sku in skus:
@@ -169,9 +167,26 @@ class CodeResolver:
                     continue
                 code = cards[0].code.strip()
                 found[self._norm(sku)] = code
+                self.card_stores[code] = merge(self.card_stores.get(code), (c.store for c in cards),
+                                               len({c.id for c in cards}))
                 if len({c.id for c in cards}) > 1 and not self.store:
                     self.multi_store.add(code)
         return found
+
+    def confirm_chosen(self, codes: Iterable[str]) -> None:
+        """Ask POHODA whether codes held in several warehouses are in the chosen one (``store``), once per run."""
+        if not self.store or not self.lookups_enabled:
+            return
+        unsure = sorted({c for c in codes if c and (info := self.card_stores.get(c)) is not None and info.several
+                         and info.in_chosen is None and self.store not in info.stores})
+        if not unsure:
+            return
+        items = [(code, list_stock_request(code=code, store=self.store)) for code in unsure]
+        found = self._ask(items, by_code=True)
+        for code in unsure:
+            info = self.card_stores[code]
+            present = self._norm(code) in found
+            self.card_stores[code] = CardStores(info.stores, info.cards, present)
 
     def _matching(self, sku: str, cards: Sequence[StockCard], *, by_code: bool) -> list[StockCard]:
         if not by_code:

@@ -20,7 +20,9 @@ from typing import Any
 from adapter import ledger
 from adapter.config import AGENDAS, Settings
 from adapter.errors import AdapterError
+from adapter.sync.base import AgendaJob
 from adapter.sync.context import Connections, JobCancelled, JobContext
+from adapter.sync.reach import check_reached
 from adapter.sync.registry import load_job
 
 log = logging.getLogger(__name__)
@@ -55,8 +57,7 @@ def execute(
 ) -> str:
     """Run one job to its end and close the Run row; returns the final status.
 
-    Never raises: whatever happens ends up as the run's state and message.
-    """
+    Never raises: whatever happens (a side not reached too) ends up as the run's state and message."""
     run = ledger.run_by_id(run_id)
     ctx = JobContext(
         run_id=run_id,
@@ -72,6 +73,7 @@ def execute(
     status = "failed"
     try:
         job(ctx)
+        _check_sides(job, ctx)
         status = ctx.final_status()
         message = ctx.message or _summary(ctx)
     except JobCancelled as exc:
@@ -104,6 +106,13 @@ def execute(
         report=ctx.report_json(),
     )
     return status
+
+
+def _check_sides(job: JobFn, ctx: JobContext) -> None:
+    """Contact the sides an agenda's run needs but did not reach (a dead side is never green)."""
+    owner = getattr(job, "__self__", None)
+    if isinstance(owner, AgendaJob):
+        check_reached(ctx, owner.sides(ctx))
 
 
 def _summary(ctx: JobContext) -> str:

@@ -16,6 +16,7 @@ from flask import Blueprint, Flask, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from adapter import czech
 from adapter.config import AGENDAS
 from adapter.web import accounts, auth
 from adapter.web.extension import get_ext
@@ -153,6 +154,8 @@ def _register_template_helpers(app: Flask) -> None:
     from adapter.web.present import ACTIONS, AGENDA_INFO
 
     app.jinja_env.filters.update(dt=local_dt, state_label=state_label, duration=duration)
+    app.jinja_env.filters.update(money=czech.money, vat_name=czech.vat_name, shop_status=czech.shop_status)
+    app.jinja_env.globals.update(plural=czech.plural)
     app.jinja_env.globals.update(
         AGENDAS=AGENDAS,
         LEDGER_AGENDAS=LEDGER_AGENDAS,

@@ -7,7 +7,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request
 
 from adapter import ledger
-from adapter.web.present import details_list, make_page, page_number, pretty_json, pretty_xml
+from adapter.pohoda.readable import readable_xml
+from adapter.web.present import details_list, make_page, page_number, pretty_json
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 
@@ -40,8 +41,8 @@ def detail(entry_id: int) -> Any:
         "ledger/detail.html",
         entry=entry,
         details=details_list(entry.details_value()),
-        sent=pretty_xml(entry.sent_xml),
-        answer=pretty_xml(entry.answer_xml),
+        sent=readable_xml(entry.sent_xml, "data"),
+        answer=readable_xml(entry.answer_xml, "response"),
         eshop=pretty_json(entry.eshop_data),
     )
 

@@ -143,6 +143,11 @@ FIELDS: dict[tuple[str, str], tuple[str, str]] = {
     ("stock", "page_size"): ("Zásob v jednom požadavku", "Velikost stránky exportu zásob z mServeru."),
     # products
     ("products", "update_existing"): ("Aktualizovat existující zásoby", "Přepsat i název, cenu a EAN zásob, které už v POHODĚ jsou."),
+    ("products", "create_all_unpaired"): (
+        "Zakládat všechny nespárované produkty",
+        "Pozor: Synchronizovat pak založí zásobu pro každý produkt bez zásoby v POHODĚ, i pro překlep v SKU "
+        "(objednávka s ním pak projde na prázdnou zásobu). Vypnuto = jen produkty zaškrtnuté v Párování.",
+    ),
     ("products", "store"): ("Sklad", "Zkratka skladu pro nové zásoby."),
     ("products", "storage"): ("Členění skladu", "Volitelně uzel členění skladu pro nové zásoby."),
     ("products", "unit"): ("Měrná jednotka", "Např. ks."),

@@ -22,7 +22,8 @@ bp = Blueprint("orders", __name__, url_prefix="/orders")
 @bp.route("/")
 def index() -> Any:
     """Held orders with their blocking SKUs, orders changed after transfer, orders POHODA fetched."""
-    return render_template("orders/index.html", summary=orders_queries.summary(top=20), held=orders_queries.held_skus())
+    return render_template("orders/index.html", summary=orders_queries.summary(top=20), held=orders_queries.held_skus(),
+                           reasons=orders_queries.held_reasons())
 
 
 @bp.route("/_dashboard")

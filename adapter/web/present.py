@@ -121,7 +121,8 @@ def agenda_card(agenda: str, settings: Settings, runner: JobRunner) -> AgendaCar
     """Everything the dashboard shows about one agenda."""
     section = settings.agenda(agenda)
     direction, actions = AGENDA_INFO.get(agenda, ("", ("sync",)))
-    run = ledger.running_run(agenda) or ledger.last_run(agenda, real=False)
+    # a preview is never the agenda's state: only a running run or the last real one
+    run = ledger.running_run(agenda) or ledger.last_run(agenda, real=True)
     return AgendaCard(
         agenda=agenda,
         title=AGENDAS[agenda],

@@ -730,7 +730,8 @@ def test_create_products_partial_failure(scripted: Any) -> None:
     with pytest.raises(EshopPartialFailure) as caught:
         connector(shop.url).create_products(new)
     assert [p.id for p in caught.value.created] == [500]
-    assert caught.value.failures == {"OLD-1": "Invalid or duplicated SKU."}
+    assert caught.value.failures == {
+        "OLD-1": "SKU už v e-shopu používá jiný produkt. (e-shop: Invalid or duplicated SKU.)"}
 
 
 def test_batch_answer_with_wrong_item_count_is_bad(scripted: Any) -> None:

@@ -23,7 +23,7 @@ def test_dashboard_shows_a_card_per_agenda(client):
     page = client.get("/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    for title in ("Objednávky přijaté", "Zásoby a ceny do e-shopu", "Zaplacené objednávky", "Vydané faktury"):
+    for title in ("Přijaté objednávky", "Zásoby a ceny do e-shopu", "Zaplacené objednávky", "Vydané faktury"):
         assert title in html
     assert "vypnuto" in html  # invoices are off by default
     assert "Synchronizovat" in html and "Náhled" in html and "Úplná kontrola" in html

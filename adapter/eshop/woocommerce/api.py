@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Self
 
+from adapter.czech import shop_error
 from adapter.errors import EshopForbidden, EshopNotFound, EshopRejected
 from adapter.eshop._http import JsonHttp, PayloadTooLarge
 from adapter.eshop._json import JsonObject, as_list, bad_answer, checked
@@ -200,7 +201,7 @@ class WooApi:
         for item in items:
             if item.has("error"):
                 error = item.child("error")
-                outcomes.append(error.text("message") or error.text("code") or "neznámá chyba")
+                outcomes.append(shop_error(error.text("message") or error.text("code") or "neznámá chyba"))
             else:
                 outcomes.append(item)
         return outcomes

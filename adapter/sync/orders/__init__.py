@@ -1,1 +1,1 @@
-"""Objednávky přijaté: e-shop orders → POHODA received orders (the job is :mod:`adapter.sync.orders.job`)."""
+"""Přijaté objednávky: e-shop orders → POHODA received orders (the job is :mod:`adapter.sync.orders.job`)."""

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from adapter import ledger
+from adapter.czech import shop_status
 from adapter.eshop.base import ready_for_transfer
 from adapter.ledger import orders as rows
 from adapter.mappings.unmapped import apply_to_order
@@ -56,7 +57,9 @@ def product_skus(orders: Iterable[Order]) -> list[str]:
 def map_with(resolver: CodeResolver, order: Order, opts: MappingOptions) -> Mapped:
     """Map one order with the codes the resolver knows (``resolver.fetch`` its SKUs first)."""
     codes = resolver.known(line.sku for line in order.lines if line.kind == "product")
-    return map_order(order, codes, opts, multi_store=frozenset(resolver.multi_store), elsewhere=resolver.elsewhere)
+    resolver.confirm_chosen(c for c in codes.values() if c)
+    return map_order(order, codes, opts, multi_store=frozenset(resolver.multi_store),
+                     card_stores=resolver.card_stores)
 
 
 def evaluate(ctx: JobContext, order: Order, entry: ledger.Entry | None, resolver: CodeResolver,
@@ -73,9 +76,9 @@ def evaluate(ctx: JobContext, order: Order, entry: ledger.Entry | None, resolver
         return None
     if not ready_for_transfer(order, ctx.settings.orders):
         if state in ("held", "pending", "error") and not ctx.dry_run:
-            rows.set_aside(key, f"Objednávka už není označena k přenosu (stav „{order.status}“).", ctx.run_id)
+            rows.set_aside(key, f"Objednávka už není označena k přenosu (stav „{shop_status(order.status)}“).", ctx.run_id)
             report_to_shop(ctx, order, "")
-        ctx.skipped(key, f"Není označena k přenosu (stav „{order.status}“).", label=label, record=True)
+        ctx.skipped(key, f"Není označena k přenosu (stav „{shop_status(order.status)}“).", label=label, record=True)
         return None
     opts, unmapped = apply_to_order(ctx.settings, order, opts, ctx.now(), record=not ctx.dry_run)
     mapped = map_with(resolver, order, opts)
@@ -110,7 +113,8 @@ def hold(ctx: JobContext, order: Order, entry: ledger.Entry | None, mapped: Mapp
     details = details_of(entry)
     details.update(number=order.number, date=local_date(order.created).isoformat(),
                    reasons=sorted({p.kind for p in mapped.problems}), skus=list(mapped.blocking_skus),
-                   problems=[p.message for p in mapped.problems])
+                   problems=[p.message for p in mapped.problems],
+                   sku_reasons={p.sku: p.message for p in mapped.problems if p.sku in mapped.blocking_skus})
     rows.hold(key, label=label_of(order.number), reason=reason, digest=digest, details=details,
               warnings=list(mapped.warnings), eshop_data=snapshot(order), run=ctx.run_id)
     report_to_shop(ctx, order, "held", reason)
@@ -151,7 +155,7 @@ def flag_changed(ctx: JobContext, order: Order, entry: ledger.Entry, digest: str
 def sending_details(p: PreparedOrder, route: str) -> dict[str, Any]:
     """The ledger details written with ``sending``: the earlier details without stale reasons, plus the facts."""
     details = details_of(p.entry)
-    for stale in ("reasons", "skus", "problems", "details", "changed"):
+    for stale in ("reasons", "skus", "sku_reasons", "problems", "details", "changed"):
         details.pop(stale, None)
     details.update(number=p.order.number, date=local_date(p.order.created).isoformat(), route=route)
     return details

@@ -1,4 +1,4 @@
-"""Objednávky přijaté: e-shop orders marked for transfer → POHODA received orders, exactly once.
+"""Přijaté objednávky: e-shop orders marked for transfer → POHODA received orders, exactly once.
 
 The job (:class:`OrdersJob`):
 

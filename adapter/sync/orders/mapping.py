@@ -1,4 +1,4 @@
-"""E-shop order → POHODA received order (Objednávky přijaté) / issued invoice lines — pure mapping.
+"""E-shop order → POHODA received order (Přijaté objednávky) / issued invoice lines — pure mapping.
 
 Everything here is a pure function over :mod:`adapter.records`: no I/O, no
 clock. The job (:mod:`adapter.sync.orders.job`) gathers the facts (pairing
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Literal
 
 from adapter.records import ZERO, Address, DocLine, Order, OrderDoc, OrderLine, VatRate
 from adapter.sync.vat.regime import Regime, VatPolicy, doc_vat, line_rate, policy_from, regime_for_order
+from adapter.sync.warehouses import CardStores, choose_store
 
 if TYPE_CHECKING:
     from adapter.config import Settings
@@ -104,6 +105,7 @@ class LineView:
     unit_price: Decimal  #: unit price with VAT as sent
     pohoda_total: Decimal  #: what POHODA computes for the line
     vat_reason: str = ""  #: why the line got its rate (non-domestic regimes)
+    store: str | None = None  #: the warehouse the line goes out of (None: the card's own / not a stock line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +129,8 @@ class Mapped:
 
     @property
     def blocking_skus(self) -> tuple[str, ...]:
-        """The SKUs without a POHODA stock card."""
-        return tuple(dict.fromkeys(p.sku for p in self.problems if p.kind == "unpaired"))
+        """The SKUs that hold the order: without a POHODA stock card, or in several warehouses."""
+        return tuple(dict.fromkeys(p.sku for p in self.problems if p.kind in ("unpaired", "multi_store") and p.sku))
 
     def reason(self) -> str:
         """All problems as one Czech sentence list."""
@@ -195,8 +197,8 @@ def currency_rate(order: Order, opts: MappingOptions, day: date | None = None) -
 def rate_problem(currency: str) -> Problem:
     """The hold reason of a foreign-currency document without a rate."""
     return Problem("rate", f"Objednávka je v měně {currency}, chybí kurz (kurz ČNB není k dispozici): zadejte "
-                           "pevný kurz v nastavení [currency] fixed_rates nebo [orders] currency_rates "
-                           "(nebo rate_meta_key).")
+                           "pevný kurz v Nastavení › DPH, měny a zálohy › Pevné kurzy, nebo v Nastavení › Objednávky › "
+                           "Kurzy cizích měn (nebo Kurz z objednávky).")
 
 
 def symbol_variable(number: str) -> str:
@@ -278,26 +280,19 @@ def _line_vat(line: OrderLine, opts: MappingOptions, regime: Regime | None,
             problems.append(Problem("vat", chosen.problem))
     if vat is None:
         problems.append(Problem("vat", f"Sazba DPH {rate_key(line.tax_rate)} % (řádek „{line.name}“) nemá "
-                                       "v nastavení [orders] vat_rates přiřazenou sazbu POHODY."))
+                                       "v Nastavení › Objednávky › Sazby DPH přiřazenou sazbu POHODY."))
     return vat, reason
 
 
-def _pairing_problem(line: OrderLine, code: str | None, opts: MappingOptions, multi_store: frozenset[str],
-                     elsewhere: Mapping[str, str]) -> Problem | None:
-    """Why a product line cannot become a stock line of POHODA's order (None: it can)."""
+def _pairing_problem(line: OrderLine, code: str | None) -> Problem | None:
+    """Why a product line cannot become a stock line of POHODA's order (None: it can; the warehouse is
+    decided apart, by :func:`~adapter.sync.warehouses.choose_store`)."""
     sku = line.sku.strip()
     if not sku:
         return Problem("unpaired", f"Produkt „{line.name}“ nemá v e-shopu SKU (kód), nelze jej "
                                    "spárovat se zásobou POHODY.", sku=f"(bez SKU) {line.name}"[:80])
     if code is None:
         return Problem("unpaired", f"SKU „{sku}“ nemá v POHODĚ zásobu se stejným kódem.", sku=sku)
-    if code in multi_store and not opts.store:
-        return Problem("multi_store", f"Zásoba „{code}“ je v POHODĚ ve více skladech; nastavte sklad "
-                                      "pro objednávky ([orders] store).", sku=sku)
-    if opts.store and code in elsewhere:
-        return Problem("store", f"Zásoba „{code}“ není v POHODĚ ve skladu „{opts.store}“ nastaveném "
-                                f"pro objednávky (je jen ve skladu {elsewhere[code]}). Založte ji i v "
-                                "tomto skladu, nebo změňte sklad ([orders] store); objednávka počká.", sku=sku)
     return None
 
 
@@ -308,17 +303,18 @@ def build_lines(
     *,
     stock_links: bool = True,
     multi_store: frozenset[str] = frozenset(),
-    elsewhere: Mapping[str, str] | None = None,
+    card_stores: Mapping[str, CardStores] | None = None,
     regime: Regime | None = None,
 ) -> tuple[list[DocLine], list[LineView], list[Problem]]:
     """POHODA lines for an order plus the per-line view and the problems found.
 
     ``codes`` maps a line's SKU to its POHODA code (None/absent = unpaired).
     With ``stock_links`` False (stand-alone invoices) every line is a text line.
-    ``elsewhere`` maps codes whose card is not in ``opts.store`` to the warehouses it is in:
-    POHODA would refuse such a line, so the order is held with the reason instead.
+    Each stock line's warehouse follows :func:`~adapter.sync.warehouses.choose_store`.
     """
-    elsewhere = elsewhere or {}
+    known = dict(card_stores or {})
+    for several in multi_store:
+        known.setdefault(several, CardStores(cards=2))
     lines: list[DocLine] = []
     views: list[LineView] = []
     problems: list[Problem] = []
@@ -329,9 +325,12 @@ def build_lines(
             sku = line.sku.strip()
             code = codes.get(sku) if sku else None
             if stock_links:
-                problem = _pairing_problem(line, code, opts, multi_store, elsewhere)
+                problem = _pairing_problem(line, code)
                 if problem is not None:
                     problems.append(problem)
+        store, store_problem = choose_store(code, known.get(code), opts.store) if code and stock_links else (None, "")
+        if store_problem:
+            problems.append(Problem("multi_store", store_problem, sku=line.sku.strip()))
         quantity, unit = _unit_price(line)
         if line.kind == "product" and quantity == 0:
             continue
@@ -342,13 +341,14 @@ def build_lines(
             vat_rate=vat or "none",
             unit="" if (stock_links and line.kind == "product" and code) else "ks",  # stock lines: the card's unit
             stock_code=code if (stock_links and line.kind == "product") else None,
-            store=(opts.store or None) if (stock_links and line.kind == "product" and code) else None,
+            store=store,
             note=f"SKU {line.sku}" if (line.kind == "product" and line.sku and not stock_links) else "",
         )
         lines.append(doc_line)
         views.append(LineView(kind=line.kind, name=line.name, sku=line.sku, quantity=quantity,
                               shop_total=_line_gross(line), code=code, vat_rate=vat or "",
-                              unit_price=unit, pohoda_total=pohoda_line_total(quantity, unit), vat_reason=reason))
+                              unit_price=unit, pohoda_total=pohoda_line_total(quantity, unit), vat_reason=reason,
+                              store=store))
     return lines, views, problems
 
 
@@ -377,11 +377,11 @@ def method_warnings(order: Order, opts: MappingOptions) -> tuple[str | None, str
     payment = opts.payment_map.get(order.payment_method) if order.payment_method else None
     if order.payment_method and not payment:
         warnings.append(f"Platební metoda „{order.payment_method_title or order.payment_method}“ "
-                        f"({order.payment_method}) nemá v nastavení [orders] payment_map formu úhrady POHODY; "
+                        f"({order.payment_method}) nemá v Nastavení › Objednávky › Formy úhrady formu úhrady POHODY; "
                         "doklad odeslán bez formy úhrady.")
     carrier = opts.carrier_map.get(order.shipping_method) if order.shipping_method else None
     if order.shipping_method and not carrier and opts.carrier_map:
-        warnings.append(f"Způsob dopravy „{order.shipping_method}“ nemá v nastavení [orders] carrier_map dopravce "
+        warnings.append(f"Způsob dopravy „{order.shipping_method}“ nemá v Nastavení › Objednávky › Dopravci dopravce "
                         "POHODY; doklad odeslán bez dopravce.")
     return payment or None, carrier or None, warnings
 
@@ -400,11 +400,16 @@ def map_order(
     opts: MappingOptions,
     *,
     multi_store: frozenset[str] = frozenset(),
-    elsewhere: Mapping[str, str] | None = None,
+    card_stores: Mapping[str, CardStores] | None = None,
+    draft: bool = False,
 ) -> Mapped:
-    """Map one shop order to a received order, or say why it must wait."""
+    """Map one shop order to a received order, or say why it must wait.
+
+    With ``draft`` a held order still gets the document it would send as things stand (for the preview;
+    ``Mapped.ok`` stays False while there are problems).
+    """
     regime = regime_for_order(order, opts.vat) if opts.vat is not None else None
-    lines, views, problems = build_lines(order, codes, opts, multi_store=multi_store, elsewhere=elsewhere,
+    lines, views, problems = build_lines(order, codes, opts, multi_store=multi_store, card_stores=card_stores,
                                          regime=regime)
     if not any(v.kind == "product" for v in views):
         problems.append(Problem("empty", "Objednávka nemá žádné položky se zbožím."))
@@ -421,7 +426,7 @@ def map_order(
     common = {"problems": tuple(problems), "warnings": tuple(warnings), "lines": tuple(views),
               "shop_total": order.total, "doc_total": document_total(lines), "rounding": rounding,
               "currency": order.currency or HOME_CURRENCY, "regime": regime}
-    if problems:
+    if problems and not draft:
         return Mapped(doc=None, **common)  # type: ignore[arg-type]
     doc = OrderDoc(
         key=str(order.id),

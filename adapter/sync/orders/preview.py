@@ -19,6 +19,7 @@ from adapter.eshop.base import ready_for_transfer
 from adapter.ledger import orders as rows
 from adapter.pohoda import schema
 from adapter.pohoda.orders import order_item
+from adapter.pohoda.readable import XmlView, readable_xml
 from adapter.records import Order
 from adapter.sync.advances.invoicing import document_numbers
 from adapter.sync.lookups import CodeResolver
@@ -40,6 +41,16 @@ class OrderPreview:
     entry: ledger.Entry | None = None
     warnings: list[str] = field(default_factory=list)
     documents: list[tuple[str, str, str]] = field(default_factory=list)  #: the order's invoices: (name, number, state)
+
+    @property
+    def xml_view(self) -> XmlView | None:
+        """The XML indented, numbered and validated line by line."""
+        return readable_xml(self.xml, "data")
+
+    @property
+    def waits(self) -> bool:
+        """True when the order is held: the XML shown is what it would send once the reasons are dealt with."""
+        return self.mapped is not None and bool(self.mapped.problems)
 
     @property
     def lines(self) -> tuple[LineView, ...]:
@@ -90,8 +101,10 @@ def preview_order(settings: Settings, connections: Any, order_id: int) -> OrderP
         pohoda = connections.pohoda(settings) if settings.pohoda_configured else None
         resolver = _resolver(settings, pohoda)
         codes = resolver.resolve(line.sku for line in out.order.lines if line.kind == "product")
+        resolver.confirm_chosen(c for c in codes.values() if c)
         out.mapped = map_order(out.order, codes, mapping_options(settings),
-                               multi_store=frozenset(resolver.multi_store), elsewhere=resolver.elsewhere)
+                               multi_store=frozenset(resolver.multi_store), card_stores=resolver.card_stores,
+                               draft=True)
         if out.mapped.doc is not None:
             item = order_item(out.mapped.doc)
             out.xml = single_xml(settings, item)

@@ -37,6 +37,15 @@ def held_skus() -> dict[str, list[str]]:
     return dict(sorted(blocked.items(), key=lambda kv: (-len(kv[1]), kv[0])))
 
 
+def held_reasons() -> dict[str, str]:
+    """SKU → why it holds orders (the held order's own reason), so every page gives the same one."""
+    reasons: dict[str, str] = {}
+    for entry in rows.in_states(["held"]):
+        for sku, reason in (details_of(entry).get("sku_reasons") or {}).items():
+            reasons.setdefault(str(sku), str(reason))
+    return reasons
+
+
 @dataclass(frozen=True)
 class OrdersSummary:
     """What the dashboard card and the orders page show beyond the ledger counts."""

@@ -90,6 +90,18 @@ class HeldRow:
     product_id: int | None
     name: str
     conflict: str
+    reason: str = ""  #: why the orders wait, as the orders page says it
+
+
+def held_reasons() -> dict[str, str]:
+    """SKU → the held orders' own reason (the orders page shows the same)."""
+    from adapter.sync.orders.queries import held_reasons as reasons  # the orders agenda imports pairing
+
+    try:
+        return reasons()
+    except Exception:  # the report must render even if the orders side misbehaves
+        log.exception("held_reasons() failed")
+        return {}
 
 
 def held_rows(held: dict[str, list[str]]) -> list[HeldRow]:
@@ -97,11 +109,12 @@ def held_rows(held: dict[str, list[str]]) -> list[HeldRow]:
     if not held:
         return []
     known = pairing_queries.pairings_by_sku(list(held))
+    why = held_reasons()
     out = []
     for sku, orders in sorted(held.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         row = known.get(sku)
         out.append(HeldRow(sku, orders, row.status if row else "eshop_only", row.product_id if row else None,
-                           row.shop_name if row else "", row.conflict if row else ""))
+                           row.shop_name if row else "", row.conflict if row else "", why.get(sku, "")))
     return out
 
 
@@ -115,7 +128,7 @@ def _csv_row(r: ledger.Pairing, held: dict[str, list[str]]) -> tuple[Any, ...]:
         STATUS_TITLES.get(r.status, r.status), r.sku, r.product_id or "", r.parent_id or "", r.shop_name,
         r.shop_ean, r.pohoda_code, r.pohoda_id or "", r.pohoda_name, r.pohoda_ean, r.stores,
         ("ano" if r.is_internet else "ne") if r.pohoda_code else "", {"sku": "SKU", "ean": "EAN"}.get(r.matched_by, ""),
-        r.conflict, ", ".join(held.get(r.sku, [])) if r.status != "paired" else "",
+        r.conflict, ", ".join(held.get(r.sku, [])),
     )
 
 

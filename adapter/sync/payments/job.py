@@ -68,6 +68,10 @@ class PaymentsJob(AgendaJob):
     watermark = AGENDA
     batch_size = SHOP_BATCH
 
+    def sides(self, ctx: JobContext) -> tuple[str, ...]:
+        """An uploaded CSV needs only the shop; the mServer route needs both sides."""
+        return ("eshop",) if ctx.options.get("upload_id") else ("pohoda", "eshop")
+
     def run(self, ctx: JobContext) -> None:
         """Apply a stored upload, or read paid invoices over mServer."""
         upload_id = ctx.options.get("upload_id")

@@ -1,10 +1,12 @@
 """Produkty do POHODY: e-shop products become POHODA stock cards (Zásoby), matched by code = SKU.
 
-Scope: by default every e-shop product POHODA does not have yet (the
-pairing's *Jen v e-shopu* rows; with ``[products] update_existing`` also
-paired products whose name, EAN or price differ from the card), or exactly
-``options["keys"]`` (shop product ids, e.g. the ones ticked in the pairing
-report). The job lists both sides and refreshes the pairing first, so a card
+Scope: exactly ``options["keys"]`` (shop product ids, the ones ticked in the
+pairing report). Without keys a run creates nothing — a SKU with a typo would
+otherwise become an empty card and let its orders past the pairing gate —
+unless ``[products] create_all_unpaired`` asks for every e-shop product POHODA
+does not have yet (the pairing's *Jen v e-shopu* rows; each run then warns);
+with ``[products] update_existing`` paired products whose name, EAN or price
+differ from the card are updated either way. The job lists both sides and refreshes the pairing first, so a card
 a crashed run already created is found and never created twice.
 
 Cards are sent in packs with deterministic item ids and
@@ -20,10 +22,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from adapter import ledger
+from adapter.czech import plural
 from adapter.pohoda.stock import stock_item
 from adapter.records import Product, StockCard
 from adapter.sync.base import TO_POHODA, AgendaJob
-from adapter.sync.pairing.match import normalise
+from adapter.sync.pairing.match import PairRow, normalise
 from adapter.sync.pairing.pull import Listing, iter_cards
 from adapter.sync.pairing.store import compute_pairing, store_pairing
 from adapter.sync.products.mapping import Mode, Task, card_differs, card_doc
@@ -114,11 +117,26 @@ class ProductsJob(AgendaJob):
             for k in sorted(keys - {str(p.id) for p in chosen}):
                 ctx.skipped(k, "produkt v e-shopu nebyl nalezen", record=True)
         else:
-            rows = refreshed.result.rows
-            chosen = [r.product for r in rows if r.status == "eshop_only" and r.product is not None]
-            if settings.products.update_existing:
-                chosen += [r.product for r in rows if r.status == "paired" and r.product is not None]
+            chosen = _unticked(ctx, refreshed.result.rows)
         return _Listed(products, chosen, card_by_code, sku_counts)
+
+
+def _unticked(ctx: JobContext, rows: list[PairRow]) -> list[Product]:
+    """What a run without ticked products touches: updates if asked, new cards only by the explicit setting."""
+    opts = ctx.settings.products
+    unpaired = [r.product for r in rows if r.status == "eshop_only" and r.product is not None]
+    chosen = [r.product for r in rows if r.status == "paired" and r.product is not None] if opts.update_existing else []
+    if opts.create_all_unpaired:
+        ctx.event("scope", "warning", f"Zakládají se zásoby pro nespárované produkty ({len(unpaired)}) "
+                                      "(nastavení Zakládat všechny nespárované produkty). Produkt s překlepem v SKU "
+                                      "tak dostane novou prázdnou zásobu; zkontrolujte je v přehledu Párování.")
+        return unpaired + chosen
+    if unpaired:
+        waiting = plural(len(unpaired), "produkt bez zásoby v POHODĚ čeká", "produkty bez zásoby v POHODĚ čekají",
+                         "produktů bez zásoby v POHODĚ čeká")
+        ctx.message = (f"Nezaloženo nic: {waiting} na výběr. Zaškrtněte je "
+                       "v přehledu Párování (Jen v e-shopu) a klikněte na Založit zaškrtnuté zásoby v POHODĚ.")
+    return chosen
 
 
 def _task(ctx: JobContext, product: Product, opts: ProductsSettings, card_by_code: dict[str, StockCard],

@@ -72,7 +72,7 @@ def test_offline_falls_back_to_the_fixed_rate_then_holds(db: None, cnb_server: t
     order = _eur_order()
     held = map_order(order, {"A": "A"}, MappingOptions(rate_lookup=RateBook(CurrencySettings(cnb_url=url))))
     assert not held.ok and held.problems[0].kind == "rate" and "chybí kurz" in held.reason()
-    assert "[currency] fixed_rates" in held.reason()
+    assert "Pevné kurzy" in held.reason()
 
 
 def test_the_order_gets_the_rate_of_its_date(db: None, cnb_server: tuple[str, dict[str, Any]]) -> None:

@@ -71,11 +71,26 @@ def test_creates_exactly_the_selected_cards_and_one_receipt(env: StockEnv, asser
     assert status_counts()["eshop_only"] == cat.expected.shop_unknown - 2
 
 
-def test_default_scope_is_every_eshop_only_product(env: StockEnv) -> None:
+def test_without_ticked_products_nothing_is_created(env: StockEnv) -> None:
+    """A typo'd SKU must never become an empty card that lets its orders past the pairing gate."""
+    before = len(env.mserver.stock_cards())
+    run = env.run("products", settings=env.settings)
+    assert run.status == "ok", run.message
+    assert run.ok_count == 0 and len(env.mserver.stock_cards()) == before
+    assert env.catalogue.expected.shop_unknown == 4
+    assert run.message.startswith("Nezaloženo nic: 4 produkty bez zásoby v POHODĚ čekají na výběr.")
+    assert "Párování" in run.message and "zaškrtnuté" in run.message
+    assert status_counts()["eshop_only"] == env.catalogue.expected.shop_unknown
+
+
+def test_every_eshop_only_product_by_the_explicit_setting_with_a_warning(env: StockEnv) -> None:
     cat = env.catalogue
+    env.settings = replace(env.settings, products=replace(env.settings.products, create_all_unpaired=True))
     run = env.run("products", settings=env.settings)
     assert run.status == "ok", run.message
     assert run.ok_count == cat.expected.shop_unknown
+    warned = ledger.run_events(run.id, state="warning")
+    assert any("nespárované produkty (4)" in e.message and "překlepem" in e.message for e in warned)
     codes = {c.code for c in env.mserver.stock_cards()}
     assert set(cat.unknown_skus) <= codes
     held = ledger.run_events(run.id, state="held")

@@ -1,0 +1,111 @@
+"""Czech wording shared by messages and pages: plurals, money, VAT rates, shop statuses, shop errors.
+
+One place decides how the adapter says things to a Czech shop owner and
+accountant: ``13 662,32 Kč`` (a foreign document in its own currency),
+*základní / snížená / nulová* sazba DPH, WooCommerce statuses by the names
+the Czech WooCommerce shows, Czech plural forms, and the common English
+errors of WooCommerce translated (the original stays in the detail).
+No Flask here: the sync jobs and the web pages both use it.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+#: the space inside numbers and before the currency (no break, as Czech typography wants)
+NBSP = "\u00a0"
+
+#: POHODA's VAT rate codes by their Czech names
+VAT_NAMES: dict[str, str] = {
+    "high": "základní",
+    "low": "snížená",
+    "third": "druhá snížená",
+    "none": "nulová",
+}
+
+#: WooCommerce order statuses as the Czech WooCommerce names them
+SHOP_STATUSES: dict[str, str] = {
+    "pending": "Čeká na platbu",
+    "processing": "Zpracovává se",
+    "on-hold": "Čeká na vyřízení",
+    "completed": "Dokončeno",
+    "cancelled": "Zrušeno",
+    "refunded": "Vráceno",
+    "failed": "Nezdařilo se",
+    "checkout-draft": "Koncept",
+    "trash": "V koši",
+}
+
+#: currency codes shown by their Czech symbol
+CURRENCY_SIGNS: dict[str, str] = {"CZK": "Kč", "EUR": "€", "USD": "US$", "GBP": "£"}
+
+#: common WooCommerce/WordPress REST errors (English as WooCommerce sends it) → Czech
+SHOP_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), czech) for pattern, czech in (
+        (r"invalid or duplicated sku", "SKU už v e-shopu používá jiný produkt."),
+        (r"sorry, you cannot (list|view|edit|create|delete) resources",
+         "Klíč API nemá oprávnění k této akci (nastavte mu v WooCommerce oprávnění Číst/Zapisovat)."),
+        (r"consumer key is invalid|invalid signature|invalid consumer",
+         "E-shop odmítl klíč API (Consumer key / secret); zkontrolujte je v Nastavení › E-shop."),
+        (r"invalid id", "Záznam s tímto ID v e-shopu neexistuje."),
+        (r"no route was found", "E-shop nezná tuto adresu REST API; je WooCommerce zapnutý a aktuální?"),
+        (r"invalid parameter", "E-shop odmítl hodnotu některého pole."),
+        (r"missing parameter", "E-shopu chybí povinné pole."),
+        (r"rest api is disabled|rest_disabled", "REST API e-shopu je vypnuté."),
+        (r"too many requests", "E-shop hlásí přetížení (příliš mnoho požadavků); zkuste to za chvíli."),
+        (r"email.*(exists|registered)", "Zákazník s tímto e-mailem už v e-shopu je."),
+    )
+)
+
+
+def plural(count: int, one: str, few: str, many: str) -> str:
+    """``count`` with the Czech form: 1 objednávka, 2–4 objednávky, 0 and 5+ objednávek."""
+    n = abs(count)
+    form = one if n == 1 else few if 2 <= n <= 4 else many
+    return f"{count} {form}"
+
+
+def _grouped(whole: str) -> str:
+    head = len(whole) % 3 or 3
+    parts = [whole[:head]] + [whole[i : i + 3] for i in range(head, len(whole), 3)]
+    return NBSP.join(p for p in parts if p)
+
+
+def money(value: Decimal | int | float | str | None, currency: str = "CZK") -> str:
+    """``13 662,32 Kč``: haléře always, thousands grouped, the document's own currency."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return str(value)
+    sign = "−" if amount < 0 else ""
+    whole, _, cents = f"{abs(amount):.2f}".partition(".")
+    code = (currency or "CZK").upper()
+    return f"{sign}{_grouped(whole)},{cents}{NBSP}{CURRENCY_SIGNS.get(code, code)}"
+
+
+def vat_name(code: str) -> str:
+    """``high`` → ``základní`` (an unknown code as it is)."""
+    return VAT_NAMES.get(code, code)
+
+
+def shop_status(status: str) -> str:
+    """A WooCommerce status by its Czech name (an unknown one, e.g. a plugin's, as it is)."""
+    bare = status.removeprefix("wc-")
+    return SHOP_STATUSES.get(bare, bare)
+
+
+def shop_error(message: str) -> str:
+    """A common English error of the shop in Czech with the original beside it; Czech or unknown text unchanged."""
+    text = message.strip()
+    for pattern, czech in SHOP_ERRORS:
+        if pattern.search(text):
+            return f"{czech} (e-shop: {text})"
+    return text
+
+
+def sentence(text: str) -> str:
+    """The message with a capital first letter."""
+    return text[:1].upper() + text[1:] if text else text

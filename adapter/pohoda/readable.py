@@ -1,0 +1,86 @@
+"""XML as a person reads it: indented, numbered lines, the schema's problems marked at their line.
+
+The document is indented first and the indented text is what gets validated
+against Stormware's schema, so a problem's line number is the line shown.
+Used by the order preview and the ledger's document detail (sent XML and
+POHODA's answer).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from adapter.pohoda import schema
+from adapter.pohoda.answers import indent
+
+#: characters shown at most (the whole document stays downloadable)
+SHOW_LIMIT = 200_000
+_LINE = re.compile(r"^řádek (\d+): (.*)$", re.DOTALL)
+
+
+@dataclass
+class XmlLine:
+    """One shown line with the schema problems reported on it."""
+
+    number: int
+    text: str
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class XmlView:
+    """An XML document laid out for reading."""
+
+    lines: list[XmlLine]
+    size: int  #: bytes of the stored document
+    truncated: bool
+    checked: bool  #: validated against the schema
+    problems: list[str] = field(default_factory=list)  #: every schema problem, "řádek N: …"
+    general: list[str] = field(default_factory=list)  #: problems without a line
+
+    @property
+    def valid(self) -> bool:
+        """Checked and without problems."""
+        return self.checked and not self.problems
+
+
+def _decl_free(raw: bytes) -> bytes:
+    if raw.startswith(b"<?xml"):
+        end = raw.find(b"?>")
+        if end != -1:
+            return raw[end + 2 :].lstrip()
+    return raw
+
+
+def readable_xml(stored: str | bytes | None, kind: str | None = None) -> XmlView | None:
+    """``stored`` indented and numbered; with ``kind`` (``data``/``response``) validated line by line."""
+    if not stored:
+        return None
+    raw = stored.encode("utf-8") if isinstance(stored, str) else stored
+    if isinstance(stored, bytes):
+        try:
+            text = stored.decode("utf-8")
+        except UnicodeDecodeError:
+            text = stored.decode("cp1250", errors="replace")
+    else:
+        text = stored
+    laid_out = indent(_decl_free(text.encode("utf-8"))) if len(raw) <= 5 * SHOW_LIMIT else None
+    shown = (laid_out or text).rstrip("\n")
+    view = XmlView(lines=[], size=len(raw), truncated=len(shown) > SHOW_LIMIT, checked=False)
+    root = {"data": ":dataPack", "response": ":responsePack"}.get(kind or "", "\0")
+    if kind is not None and laid_out is not None and root in laid_out.split("\n", 1)[0].split(" ", 1)[0]:
+        found = schema.validate(laid_out.encode("utf-8"), kind)
+        if found is not None:
+            view.checked, view.problems = True, found
+    by_line: dict[int, list[str]] = {}
+    for problem in view.problems:
+        match = _LINE.match(problem)
+        if match:
+            by_line.setdefault(int(match.group(1)), []).append(match.group(2))
+        else:
+            view.general.append(problem)
+    for number, line in enumerate(shown[:SHOW_LIMIT].split("\n"), start=1):
+        view.lines.append(XmlLine(number, line, by_line.pop(number, [])))
+    view.general += [f"řádek {n}: {m}" for n, ms in sorted(by_line.items()) for m in ms]  # past the shown part
+    return view
