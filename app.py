@@ -10,6 +10,7 @@ environment, starts waitress and opens the browser.
     python app.py emulate mserver|woocommerce …
     python app.py create-user NAME --role admin|staff [--data DIR] [--password-stdin]
     python app.py users [--data DIR]
+    python app.py check [--data DIR]
 """
 
 from __future__ import annotations
@@ -94,7 +95,12 @@ def create_app(
         MAX_CONTENT_LENGTH=current.payments.max_upload_mb * MB,
     )
 
+    from adapter.backup import backup_if_due, check_ledger_at_start
+
+    check_ledger_at_start(data_dir)  # raises LedgerCorrupt with what to do
     ledger.init_db(data_dir / "ledger.db")
+    if current.backup.enabled:
+        backup_if_due(data_dir, keep=current.backup.keep)
     with ledger.database.connection_context():
         interrupted = ledger.recover_interrupted()
     if interrupted:
@@ -112,6 +118,9 @@ def create_app(
     app.extensions[EXTENSION_KEY].csrf.init_app(app)  # after the login guard: unknown users go to login first
     if start_scheduler:
         runner.start_scheduler()
+        from adapter.alerts.checks import AlertWatch
+
+        AlertWatch(store.get, connections, data_dir, runner.next_due).start()
     return app
 
 
@@ -173,6 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--data", type=Path, default=argparse.SUPPRESS, help="datová složka")
     create.add_argument("--password-stdin", action="store_true", help="heslo přečíst ze standardního vstupu")
 
+    check = sub.add_parser("check", help="zkontroluje POHODU, e-shop a data a odešle upozornění (pro Plánovač úloh)",
+                           description="Kód ukončení: 0 vše v pořádku, 1 varování, 2 něco nefunguje.")
+    check.add_argument("--data", type=Path, default=argparse.SUPPRESS, help="datová složka")
+
     users = sub.add_parser("users", help="vypíše uživatele")
     users.add_argument("--data", type=Path, default=argparse.SUPPRESS, help="datová složka")
 
@@ -213,6 +226,10 @@ def main(argv: Sequence[str] | None = None, *, jobs: Mapping[str, JobFn] | None 
         return cmd_create_user(data, args.name, args.role, password_stdin=args.password_stdin)
     if command == "users":
         return cmd_users(data)
+    if command == "check":
+        from adapter.alerts.checks import cmd_check
+
+        return cmd_check(data, connections=connections)
     if command == "import-payments":
         return cmd_import_payments(data, args.file, apply=args.apply, connections=connections)
     if args.demo:
@@ -264,6 +281,8 @@ def cmd_serve(data: Path, host: str, port: int, *, open_tab: bool = True, jobs: 
     """Serve the app with waitress until Ctrl+C."""
     import waitress
 
+    from adapter.backup import LedgerCorrupt
+
     host = DEFAULT_HOST if host == "localhost" else host
     if not is_loopback(host) and not _users_exist(data):
         print(
@@ -274,7 +293,11 @@ def cmd_serve(data: Path, host: str, port: int, *, open_tab: bool = True, jobs: 
             file=sys.stderr,
         )
         return 2
-    app = create_app(data_dir=data, jobs=jobs, connections=connections, start_scheduler=True)
+    try:
+        app = create_app(data_dir=data, jobs=jobs, connections=connections, start_scheduler=True)
+    except LedgerCorrupt as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
     ext: AdapterExtension = app.extensions[EXTENSION_KEY]
     ext.demo = demo
     url = f"http://{DEFAULT_HOST if host in ('0.0.0.0', '::') else host}:{port}/"  # noqa: S104

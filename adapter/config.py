@@ -24,6 +24,11 @@ from typing import Any
 
 import tomlkit
 
+from adapter.alerts.settings import AlertsSettings
+from adapter.backup import BackupSettings
+from adapter.mail import SECURITY_CHOICES, MailSettings
+from adapter.mappings.settings import UNMAPPED_CHOICES, MappingsSettings
+
 SETTINGS_FILE = "settings.toml"
 DATA_DIR_ENV = "POHODA_ADAPTER_DATA"
 
@@ -224,6 +229,10 @@ class Settings:
     customers: CustomersSettings = field(default_factory=CustomersSettings)
     payments: PaymentsSettings = field(default_factory=PaymentsSettings)
     app: AppSettings = field(default_factory=AppSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
+    alerts: AlertsSettings = field(default_factory=AlertsSettings)
+    backup: BackupSettings = field(default_factory=BackupSettings)
+    mappings: MappingsSettings = field(default_factory=MappingsSettings)
     demo: bool = False
 
     def agenda(self, name: str) -> AgendaBase:
@@ -259,10 +268,15 @@ SECTIONS: dict[str, type] = {
     "customers": CustomersSettings,
     "payments": PaymentsSettings,
     "app": AppSettings,
+    "mail": MailSettings,
+    "alerts": AlertsSettings,
+    "backup": BackupSettings,
+    "mappings": MappingsSettings,
 }
 
 #: fields never rendered back into a page or a log line
-SECRET_FIELDS = frozenset({("pohoda", "password"), ("pohoda", "pull_password"), ("eshop", "consumer_secret")})
+SECRET_FIELDS = frozenset({("pohoda", "password"), ("pohoda", "pull_password"), ("eshop", "consumer_secret"),
+                           ("mail", "password")})
 
 #: choices for enumerated fields: (section, key) → allowed values
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -271,6 +285,8 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("invoices", "mode"): ("linked", "standalone"),
     ("stock", "quantity"): ("available", "physical"),
     ("customers", "master"): ("pohoda", "eshop"),
+    ("mail", "security"): SECURITY_CHOICES,
+    ("mappings", "unmapped"): UNMAPPED_CHOICES,
 }
 
 

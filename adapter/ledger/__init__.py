@@ -276,8 +276,14 @@ def _m2_user_session_gen(db: SqliteDatabase) -> None:
         run_migration(SqliteMigrator(db).add_column("user", "session_gen", IntegerField(default=0)))
 
 
+def _m3_alerts(db: SqliteDatabase) -> None:
+    from adapter.ledger.alerts import create_tables
+
+    create_tables(db)
+
+
 #: migration n (1-based) brings the schema from user_version n-1 to n
-MIGRATIONS: tuple[Callable[[SqliteDatabase], None], ...] = (_m1_initial, _m2_user_session_gen)
+MIGRATIONS: tuple[Callable[[SqliteDatabase], None], ...] = (_m1_initial, _m2_user_session_gen, _m3_alerts)
 
 
 def schema_version(db: SqliteDatabase = database) -> int:

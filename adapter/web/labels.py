@@ -6,7 +6,11 @@ and a new option needs one line here (a test checks that every field has one).
 
 from __future__ import annotations
 
+from adapter.alerts.settings import FIELD_LABELS as ALERTS_LABELS
+from adapter.backup import FIELD_LABELS as BACKUP_LABELS
 from adapter.config import AGENDAS
+from adapter.mail import FIELD_LABELS as MAIL_LABELS
+from adapter.mappings.settings import FIELD_LABELS as MAPPINGS_LABELS
 
 #: section → Czech heading
 SECTION_TITLES: dict[str, str] = {
@@ -14,6 +18,10 @@ SECTION_TITLES: dict[str, str] = {
     "eshop": "E-shop",
     "pairing": "Párování produktů se zásobami",
     "app": "Aplikace",
+    "mail": "Odchozí pošta (SMTP)",
+    "alerts": "Upozornění e-mailem",
+    "backup": "Záloha evidence",
+    "mappings": "Nenamapované hodnoty",
     **AGENDAS,
 }
 
@@ -22,6 +30,7 @@ PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "connections": ("Připojení", ("pohoda", "eshop")),
     **{agenda: (title, (agenda,)) for agenda, title in AGENDAS.items()},
     "other": ("Párování a aplikace", ("pairing", "app")),
+    "alerts": ("Upozornění a e-mail", ("mail", "alerts", "backup", "mappings")),
 }
 
 #: (section, key) → (label, help)
@@ -162,7 +171,10 @@ CHOICE_LABELS: dict[tuple[str, str], dict[str, str]] = {
     ("invoices", "mode"): {"linked": "z přenesené objednávky (pohyb zásob)", "standalone": "samostatně, textové položky"},
     ("stock", "quantity"): {"available": "dostupné (stav − rezervace)", "physical": "fyzický stav"},
     ("customers", "master"): {"pohoda": "POHODA", "eshop": "e-shop"},
+    ("mail", "security"): {"starttls": "STARTTLS (port 587)", "tls": "TLS (port 465)", "none": "bez šifrování"},
+    ("mappings", "unmapped"): {"hold": "objednávka počká", "default": "odeslat s výchozí hodnotou"},
 }
+FIELDS.update({**MAIL_LABELS, **ALERTS_LABELS, **BACKUP_LABELS, **MAPPINGS_LABELS})
 
 
 def field_label(section: str, key: str) -> tuple[str, str]:

@@ -8,10 +8,12 @@ context and written through :mod:`adapter.ledger.orders`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from adapter import ledger
 from adapter.ledger import orders as rows
+from adapter.mappings.unmapped import apply_to_order
 from adapter.pohoda.orders import order_item
 from adapter.records import Order
 from adapter.sync.context import JobContext
@@ -73,7 +75,10 @@ def evaluate(ctx: JobContext, order: Order, entry: ledger.Entry | None, resolver
             rows.set_aside(key, f"Objednávka už není označena k přenosu (stav „{order.status}“).", ctx.run_id)
         ctx.skipped(key, f"Není označena k přenosu (stav „{order.status}“).", label=label, record=True)
         return None
+    opts, unmapped = apply_to_order(ctx.settings, order, opts, ctx.now(), record=not ctx.dry_run)
     mapped = map_with(resolver, order, opts)
+    if unmapped:
+        mapped = replace(mapped, problems=(*mapped.problems, *unmapped))
     if not mapped.ok or mapped.doc is None:
         hold(ctx, order, entry, mapped, digest)
         return None

@@ -37,7 +37,7 @@ EXT_SYSTEM = "WooCommerce"
 ROUNDING_TEXT = "Zaokrouhlení"
 HOME_CURRENCY = "CZK"
 
-ProblemKind = Literal["unpaired", "vat", "rate", "total", "multi_store", "empty"]
+ProblemKind = Literal["unpaired", "vat", "rate", "total", "multi_store", "empty", "unmapped"]
 
 
 def money(value: Decimal) -> Decimal:

@@ -1,0 +1,214 @@
+"""Health checks: is everything the adapter needs up, and what to do when it is not.
+
+:func:`check_all` asks mServer and the e-shop who they are, reads the ledger
+for the last successful and next scheduled run of each agenda, and looks at
+the data folder (free space, ledger size, backup age). Every item is ``ok``,
+``warn`` or ``down``; a red item carries a Czech sentence saying what to do.
+The dashboard panel, ``app.py check`` and the alerts all use the same report.
+No Flask here. Needs an open ledger connection.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from adapter import backup, ledger
+from adapter.config import AGENDAS
+
+if TYPE_CHECKING:
+    from adapter.config import Settings
+    from adapter.sync.context import Connections
+
+STATES = ("ok", "warn", "down")
+#: state → CLI exit code (``app.py check``)
+EXIT_CODES = {"ok": 0, "warn": 1, "down": 2}
+STATE_LABELS = {"ok": "v pořádku", "warn": "pozor", "down": "nefunguje"}
+
+FREE_SPACE_WARN = 1024**3  #: below 1 GB free: warn
+FREE_SPACE_DOWN = 200 * 1024**2  #: below 200 MB free: down (SQLite and the XML logs need room)
+BACKUP_WARN_AFTER = timedelta(hours=36)
+
+
+@dataclass(frozen=True, slots=True)
+class HealthItem:
+    """One line of the health panel."""
+
+    key: str  #: mserver, eshop, run:<agenda>, disk, ledger, backup
+    title: str
+    state: str  #: ok, warn, down
+    text: str = ""  #: what was found, in Czech
+    fix: str = ""  #: what to do (for warn/down), in Czech
+    link: str = ""  #: path of the page that fixes it
+    facts: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class HealthReport:
+    """Every item, and the worst state among them."""
+
+    items: list[HealthItem] = field(default_factory=list)
+    checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def state(self) -> str:
+        """The worst item state (``ok`` when there are none)."""
+        worst = max((STATES.index(i.state) for i in self.items), default=0)
+        return STATES[worst]
+
+    @property
+    def exit_code(self) -> int:
+        """0 all green, 1 warnings, 2 something down."""
+        return EXIT_CODES[self.state]
+
+    def item(self, key: str) -> HealthItem | None:
+        """The item called ``key``, if checked."""
+        return next((i for i in self.items if i.key == key), None)
+
+
+def _size(n: int) -> str:
+    for unit, step in (("GB", 1024**3), ("MB", 1024**2), ("kB", 1024)):
+        if n >= step:
+            return f"{n / step:.1f} {unit}".replace(".", ",")
+    return f"{n} B"
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return "nikdy"
+    local = value.astimezone()
+    return f"{local.day}. {local.month}. {local.year} {local:%H:%M}"
+
+
+# --------------------------------------------------------------------------- the two systems
+
+
+def check_mserver(settings: Settings, connections: Connections) -> HealthItem:
+    """mServer reachable, and the company, IČO and year it serves."""
+    from adapter.web.conntest import check_pohoda
+
+    title = "POHODA (mServer)"
+    if not settings.pohoda_configured:
+        return HealthItem("mserver", title, "warn", "Připojení k POHODĚ není nastavené.",
+                          "Vyplňte adresu mServeru, uživatele a IČO v Nastavení › Připojení.", "/settings/connections")
+    result = check_pohoda(settings, connections)
+    if not result.ok:
+        return HealthItem("mserver", title, "down", result.error,
+                          "Spusťte mServer v POHODĚ (Databáze › POHODA mServer), ověřte, že má POHODA volnou licenci, "
+                          "a zkontrolujte adresu v Nastavení › Připojení.", "/settings/connections")
+    state = "warn" if result.warnings else "ok"
+    return HealthItem("mserver", title, state, "mServer odpovídá." if state == "ok" else " ".join(result.warnings),
+                      " ".join(result.warnings), "/settings/connections", tuple(result.facts))
+
+
+def check_eshop(settings: Settings, connections: Connections) -> HealthItem:
+    """The shop reachable with the configured keys: its name, WooCommerce version, key permissions."""
+    from adapter.web.conntest import check_eshop as conn_check
+
+    title = "E-shop (WooCommerce)"
+    if not settings.eshop_configured:
+        return HealthItem("eshop", title, "warn", "Připojení k e-shopu není nastavené.",
+                          "Vyplňte adresu e-shopu a klíče API v Nastavení › Připojení.", "/settings/connections")
+    result = conn_check(settings, connections)
+    if not result.ok:
+        return HealthItem("eshop", title, "down", result.error,
+                          "Ověřte, že e-shop běží, a zkontrolujte adresu a klíče API (oprávnění Číst/Zapisovat) "
+                          "v Nastavení › Připojení.", "/settings/connections")
+    facts = list(result.facts)
+    facts.append(("Oprávnění klíče", "čtení ověřeno; zápis se ověří při prvním přenosu"))
+    state = "warn" if result.warnings else "ok"
+    return HealthItem("eshop", title, state, "E-shop odpovídá." if state == "ok" else " ".join(result.warnings),
+                      " ".join(result.warnings), "/settings/connections", tuple(facts))
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def check_agenda(settings: Settings, agenda: str, next_due: Callable[[str], datetime | None],
+                 now: datetime) -> HealthItem:
+    """Last successful run and next scheduled run of one enabled agenda."""
+    title = AGENDAS[agenda]
+    last_ok = ledger.last_ok_run(agenda)
+    last = ledger.last_run(agenda, finished=True)
+    due = next_due(agenda)
+    facts = (("Poslední úspěšný běh", _when(last_ok.finished_at if last_ok else None)),
+             ("Další plánovaný běh", _when(due) if due else "neplánuje se"))
+    link = f"/runs/?agenda={agenda}"
+    if last is not None and last.status in ("failed", "interrupted"):
+        return HealthItem(f"run:{agenda}", title, "down", f"Poslední běh skončil chybou: {last.message}",
+                          "Otevřete detail běhu, odstraňte příčinu a spusťte synchronizaci znovu.", link, facts)
+    if last is not None and last.status == "partial":
+        return HealthItem(f"run:{agenda}", title, "warn", f"Poslední běh skončil s chybami: {last.message}",
+                          "Otevřete detail běhu, opravte doklady s chybou a spusťte je znovu.", link, facts)
+    schedule = settings.agenda(agenda).schedule_minutes
+    if schedule and last_ok is not None and last_ok.finished_at is not None \
+            and now - last_ok.finished_at > timedelta(minutes=3 * schedule + 10):
+        return HealthItem(f"run:{agenda}", title, "warn", "Plánované běhy delší dobu neproběhly.",
+                          "Zkontrolujte, že adaptér běží (nebo že Plánovač úloh spouští app.py), a spusťte běh ručně.",
+                          link, facts)
+    return HealthItem(f"run:{agenda}", title, "ok", "V pořádku." if last_ok else "Zatím neproběhl žádný běh.",
+                      "", link, facts)
+
+
+# --------------------------------------------------------------------------- the data folder
+
+
+def check_disk(data_dir: Path) -> HealthItem:
+    """Free space in the data folder."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(data_dir).free
+    facts = (("Volné místo", _size(free)), ("Datová složka", str(data_dir)))
+    if free < FREE_SPACE_DOWN:
+        return HealthItem("disk", "Místo na disku", "down", f"Na disku zbývá jen {_size(free)}.",
+                          "Uvolněte místo na disku s datovou složkou, jinak adaptér nemůže zapisovat evidenci.", "", facts)
+    if free < FREE_SPACE_WARN:
+        return HealthItem("disk", "Místo na disku", "warn", f"Na disku zbývá {_size(free)}.",
+                          "Uvolněte místo na disku s datovou složkou.", "", facts)
+    return HealthItem("disk", "Místo na disku", "ok", f"Volno {_size(free)}.", "", "", facts)
+
+
+def check_ledger_size(data_dir: Path) -> HealthItem:
+    """How big the ledger is (with its WAL)."""
+    path = data_dir / backup.LEDGER_FILE
+    total = sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+    return HealthItem("ledger", "Evidence přenosů", "ok", f"Velikost {_size(total)}.", "", "",
+                      (("Soubor", str(path)), ("Velikost", _size(total))))
+
+
+def check_backup(settings: Settings, data_dir: Path, now: datetime) -> HealthItem:
+    """How old the newest ledger backup is."""
+    title = "Záloha evidence"
+    if not settings.backup.enabled:
+        return HealthItem("backup", title, "warn", "Denní záloha evidence je vypnutá.",
+                          "Zapněte ji v Nastavení › Upozornění a e-mail.", "/settings/alerts")
+    last = backup.latest_backup(data_dir)
+    if last is None:
+        return HealthItem("backup", title, "warn", "Zatím neexistuje žádná záloha.",
+                          "Záloha vznikne při startu adaptéru a pak jednou denně; nechte adaptér běžet nebo spusťte app.py check.",
+                          "", (("Složka", str(backup.backup_dir(data_dir))),))
+    facts = (("Poslední záloha", _when(last.taken_at)), ("Složka", str(last.path.parent)))
+    if now - last.taken_at > BACKUP_WARN_AFTER:
+        return HealthItem("backup", title, "warn", f"Poslední záloha je z {_when(last.taken_at)}.",
+                          "Záloha se dělá jednou denně, když adaptér běží. Spusťte adaptér nebo app.py check.", "", facts)
+    return HealthItem("backup", title, "ok", f"Poslední záloha {_when(last.taken_at)}.", "", "", facts)
+
+
+def check_all(settings: Settings, connections: Connections, *, data_dir: Path,
+              next_due: Callable[[str], datetime | None] | None = None, now: datetime | None = None) -> HealthReport:
+    """Every check, in the panel's order."""
+    now = now or datetime.now(UTC)
+    report = HealthReport(checked_at=now)
+    report.items.append(check_mserver(settings, connections))
+    report.items.append(check_eshop(settings, connections))
+    due = next_due or (lambda _agenda: None)
+    for agenda in AGENDAS:
+        if settings.agenda(agenda).enabled:
+            report.items.append(check_agenda(settings, agenda, due, now))
+    report.items.append(check_disk(data_dir))
+    report.items.append(check_ledger_size(data_dir))
+    report.items.append(check_backup(settings, data_dir, now))
+    return report
