@@ -90,10 +90,14 @@ CREATE TABLE IF NOT EXISTS duplicity (
     number TEXT NOT NULL DEFAULT '', created TEXT NOT NULL, PRIMARY KEY (pack_id, item_id)
 );
 CREATE TABLE IF NOT EXISTS series (prefix TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS order_extra (
+    order_id INTEGER PRIMARY KEY, is_delivered INTEGER NOT NULL DEFAULT 0, carrier TEXT NOT NULL DEFAULT '',
+    params TEXT NOT NULL DEFAULT '{}'
+);
 """
 
 TABLES = ("stock", "price_level", "address", "received_order", "issued_invoice", "payment", "receipt",
-          "doc_item", "duplicity", "series")
+          "doc_item", "duplicity", "series", "order_extra")
 
 
 def now_text(moment: datetime | None = None) -> str:
