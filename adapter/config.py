@@ -24,6 +24,7 @@ from typing import Any
 
 import tomlkit
 
+from adapter import writeback
 from adapter.alerts.settings import AlertsSettings
 from adapter.backup import BackupSettings
 from adapter.mail import SECURITY_CHOICES, MailSettings
@@ -40,6 +41,8 @@ AGENDAS: dict[str, str] = {
     "products": "Produkty do POHODY",
     "customers": "Adresář",
     "payments": "Zaplacené objednávky",
+    "states": "Stav objednávek do e-shopu",
+    "documents": "Faktury PDF zákazníkům",
 }
 
 VAT_CODES = ("none", "low", "high", "third")
@@ -207,6 +210,29 @@ class PaymentsSettings(AgendaBase):
 
 
 @dataclass(frozen=True, slots=True)
+class StatesSettings(AgendaBase):
+    """``[states]``: what POHODA did with a transferred order → the shop order (status, meta, note)."""
+
+    status_map: Mapping[str, str] = field(default_factory=dict)  #: POHODA state (writeback.STATE_KEYS) → shop status
+    tracking_field: str = ""  #: note, intNote, text or param:NAME; empty = no tracking number
+    tracking_url: Mapping[str, str] = field(default_factory=dict)  #: carrier → URL with {number}; "*" = any
+    customer_note: bool = False  #: the note goes to the customer (else a private note)
+    overlap_minutes: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentsSettings(AgendaBase):
+    """``[documents]``: issued invoices of transferred orders → PDF stored and e-mailed to the customer."""
+
+    report: int = 0  #: POHODA print report id; 0 = not chosen yet
+    email_customer: bool = True
+    subject: str = writeback.DEFAULT_SUBJECT
+    body: str = writeback.DEFAULT_BODY
+    shop_note: bool = True  #: a private note "Faktura … odeslána zákazníkovi" after mailing
+    overlap_minutes: int = 10
+
+
+@dataclass(frozen=True, slots=True)
 class AppSettings:
     """``[app]``: the web app itself."""
 
@@ -228,6 +254,8 @@ class Settings:
     products: ProductsSettings = field(default_factory=ProductsSettings)
     customers: CustomersSettings = field(default_factory=CustomersSettings)
     payments: PaymentsSettings = field(default_factory=PaymentsSettings)
+    states: StatesSettings = field(default_factory=StatesSettings)
+    documents: DocumentsSettings = field(default_factory=DocumentsSettings)
     app: AppSettings = field(default_factory=AppSettings)
     mail: MailSettings = field(default_factory=MailSettings)
     alerts: AlertsSettings = field(default_factory=AlertsSettings)
@@ -267,6 +295,8 @@ SECTIONS: dict[str, type] = {
     "products": ProductsSettings,
     "customers": CustomersSettings,
     "payments": PaymentsSettings,
+    "states": StatesSettings,
+    "documents": DocumentsSettings,
     "app": AppSettings,
     "mail": MailSettings,
     "alerts": AlertsSettings,
@@ -369,6 +399,8 @@ def _check(section: str, key: str, value: Any) -> str | None:
         return "hodina musí být 0 až 23"
     if key == "schedule_minutes" and value and value < 1:
         return "interval musí být alespoň 1 minuta"
+    if section in ("states", "documents"):
+        return writeback.field_problem(key, value) or None
     return None
 
 
@@ -414,6 +446,11 @@ def settings_from_mapping(data_dir: Path, raw: Mapping[str, Any], *, demo: bool 
         if name not in SECTIONS and name != "demo":
             errors.append(FieldError(name, "", f"neznámá sekce [{name}] (bude ignorována)"))
     demo = demo or bool(raw.get("demo", False))
+    loop = writeback.loop_problem(parts["states"].status_map, transfer_statuses=parts["orders"].transfer_statuses,
+                                  transfer_meta_key=parts["orders"].transfer_meta_key,
+                                  orders_enabled=parts["orders"].enabled)
+    if loop and parts["states"].enabled:
+        errors.append(FieldError("states", "status_map", loop))
     return Settings(data_dir=data_dir, demo=demo, **parts), errors
 
 

@@ -26,7 +26,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -41,6 +41,7 @@ from adapter.errors import (
     EshopUnavailable,
 )
 from adapter.eshop import _woo_map as wmap
+from adapter.eshop import woo_writeback
 from adapter.eshop._http import Authorize, JsonHttp, PayloadTooLarge, encode_query
 from adapter.eshop._json import JsonObject, as_list, bad_answer, checked, guard
 from adapter.eshop.base import EshopConnection, EshopPartialFailure, TransferMark
@@ -738,6 +739,13 @@ class WooCommerce:
         updated = self._put_order(order_id, body)
         self._add_note(order_id, note)
         return updated.status
+
+    @_guarded
+    def write_back(self, order_id: int, *, status: str = "", meta: Mapping[str, str] | None = None, note: str = "",
+                   customer_note: bool = False) -> str:
+        """Write POHODA's news onto an order (see :mod:`adapter.eshop.woo_writeback`); returns its status."""
+        return woo_writeback.write_back(self, order_id, status=status, meta=meta or {}, note=note,
+                                        customer_note=customer_note)
 
     # ------------------------------------------------------------------ customers
 

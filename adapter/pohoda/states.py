@@ -26,20 +26,9 @@ from lxml import etree
 from adapter.pohoda.addressbook import parse_address
 from adapter.pohoda.envelope import NS, text_of, to_int
 from adapter.pohoda.lists import ListResult, parse_list
+from adapter.writeback import HEADER_FIELDS, PARAM_PREFIX, tracking_field_problem
 
-#: tracking fields that are plain header elements (``[states] tracking_field``)
-HEADER_FIELDS = ("note", "intNote", "text")
-PARAM_PREFIX = "param:"
-
-
-def tracking_field_problem(value: str) -> str:
-    """A Czech message when ``value`` is not a tracking field we can read, else ""."""
-    if not value or value in HEADER_FIELDS:
-        return ""
-    if value.startswith(PARAM_PREFIX) and 0 < len(value[len(PARAM_PREFIX):]) <= 16:
-        return ""
-    return ("pole se sledovacím číslem musí být note, intNote, text nebo param:NÁZEV "
-            "(uživatelské pole POHODY, nejvýš 16 znaků)")
+__all__ = ["InvoiceLink", "OrderState", "parse_invoice_links", "parse_order_states", "tracking_field_problem"]
 
 
 @dataclass(frozen=True, slots=True)

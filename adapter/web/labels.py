@@ -11,6 +11,7 @@ from adapter.backup import FIELD_LABELS as BACKUP_LABELS
 from adapter.config import AGENDAS
 from adapter.mail import FIELD_LABELS as MAIL_LABELS
 from adapter.mappings.settings import FIELD_LABELS as MAPPINGS_LABELS
+from adapter.writeback import FIELD_LABELS as WRITEBACK_LABELS
 
 #: section → Czech heading
 SECTION_TITLES: dict[str, str] = {
@@ -174,7 +175,7 @@ CHOICE_LABELS: dict[tuple[str, str], dict[str, str]] = {
     ("mail", "security"): {"starttls": "STARTTLS (port 587)", "tls": "TLS (port 465)", "none": "bez šifrování"},
     ("mappings", "unmapped"): {"hold": "objednávka počká", "default": "odeslat s výchozí hodnotou"},
 }
-FIELDS.update({**MAIL_LABELS, **ALERTS_LABELS, **BACKUP_LABELS, **MAPPINGS_LABELS})
+FIELDS.update({**MAIL_LABELS, **ALERTS_LABELS, **BACKUP_LABELS, **MAPPINGS_LABELS, **WRITEBACK_LABELS})
 
 
 def field_label(section: str, key: str) -> tuple[str, str]:
