@@ -26,6 +26,8 @@ JOBS: dict[str, str] = {
     "products": "adapter.sync.products",
     "customers": "adapter.sync.customers",
     "payments": "adapter.sync.payments",
+    "states": "adapter.sync.states.job:StatesJob",
+    "documents": "adapter.sync.invoice_pdfs.job:DocumentsJob",
 }
 
 
