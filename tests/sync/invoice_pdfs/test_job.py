@@ -14,7 +14,8 @@ from adapter.config import DocumentsSettings
 from adapter.ledger import pdfs as rows
 from adapter.mail import MailSettings
 from adapter.sync.invoice_pdfs import steps, store
-from tests.fixtures_mail import SmtpServer, _free_port as free_port
+from tests.fixtures_mail import SmtpServer
+from tests.fixtures_mail import _free_port as free_port
 from tests.sync.orders.support import (  # noqa: F401 — the fixtures are imported to be registered
     Env,
     env_fixture,
@@ -109,7 +110,7 @@ def test_no_email_bad_email_and_refused_login_are_per_document(env: Env, smtp_se
     assert entry is not None and entry.state == "no_email" and "nemá e-mail" in entry.error
     assert run.report_dict()["bez e-mailu zákazníka"] == 1
     env.settings = replace(env.settings, mail=replace(env.settings.mail, user="adapter", password="spatne"))
-    (order, invoice) = invoiced(env, 1)[0]
+    (_, invoice) = invoiced(env, 1)[0]
     run = env.run("documents")
     assert run.error_count == 1
     entry = ledger.get_entry("documents", str(invoice["id"]))
