@@ -47,6 +47,7 @@ EXTRA_BLUEPRINTS: tuple[str, ...] = (
     "adapter.web.pohoda_push",
     "adapter.web.orders",
     "adapter.web.customers",
+    "adapter.web.invoice_pdfs",
 )
 
 ERROR_MESSAGES: dict[int, str] = {

@@ -74,6 +74,8 @@ AGENDA_INFO: dict[str, tuple[str, tuple[str, ...]]] = {
     "products": ("E-shop → POHODA", ("sync", "preview")),
     "customers": ("E-shop ⇄ POHODA", ("sync", "preview", "full")),
     "payments": ("POHODA → e-shop", ("sync", "preview", "full")),
+    "states": ("POHODA → e-shop", ("sync", "preview", "full")),
+    "documents": ("POHODA → zákazník", ("sync", "preview", "full")),
 }
 ACTIONS: dict[str, tuple[str, str]] = {
     "sync": ("Synchronizovat", "Přenést změny"),
