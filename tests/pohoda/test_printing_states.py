@@ -125,3 +125,17 @@ def test_tracking_field_choices() -> None:
     assert tracking_field_problem("param:VPrTrack") == ""
     assert tracking_field_problem("carrier") != ""
     assert tracking_field_problem("param:" + "x" * 17) != ""
+
+
+def test_emulator_http_admin_sets_states_and_invoices(mserver) -> None:
+    import requests
+
+    with connect(mserver) as c:
+        number = send_order(c, "H1")
+    answer = requests.post(f"{mserver.url}/_emulator/order-state", timeout=5,
+                           json={"order": "H1", "delivered": True, "carrier": "DPD"})
+    assert answer.status_code == 200 and answer.json()["is_delivered"] is True
+    invoice = requests.post(f"{mserver.url}/_emulator/invoice-order", json={"order": number}, timeout=5).json()
+    assert invoice["order"] == number
+    missing = requests.post(f"{mserver.url}/_emulator/order-state", json={"order": "nic"}, timeout=5)
+    assert missing.status_code == 404
