@@ -39,6 +39,10 @@ ENTRY_STATES: dict[str, str] = {
     "error": "chyba",
     "held": "čeká",
     "skipped": "vynecháno",
+    "print_error": "nevytištěno",
+    "printed": "PDF uloženo, k odeslání",
+    "mailing": "odesílá se e-mail",
+    "no_email": "bez e-mailu zákazníka",
 }
 EVENT_STATES: dict[str, str] = {
     **ENTRY_STATES,
