@@ -54,6 +54,8 @@ def test_list_download_resend_and_dashboard(env: Env, web: Any, smtp_server: Smt
     assert len(smtp_server.messages) == 2  # sent again because a person asked for it
     preview = client.get(f"/orders/preview/{order['id']}").get_data(as_text=True)
     assert f"/invoice-pdfs/?order={order['id']}" in preview
+    settings_page = client.get("/settings/documents").get_data(as_text=True)
+    assert "zkusebni-email" in settings_page and "ID tiskové sestavy" in settings_page
     dashboard = client.get("/").get_data(as_text=True)
     assert "Faktury PDF zákazníkům" in dashboard and "Stav objednávek do e-shopu" in dashboard
 
