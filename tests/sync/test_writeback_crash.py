@@ -27,6 +27,7 @@ from tests.fixtures_mail import SmtpServer
 from tests.test_crash_trials import (  # noqa: F401 — the fixtures are imported to be registered
     Trial,
     fast_sockets_fixture,
+    kill_point,
     kill_when,
     ledger_facts,
     report,
@@ -94,7 +95,10 @@ def test_states_and_documents_killed_at_random_points(trial_factory: Callable[[i
         t = trial_factory(number, 120, 120)
         count = 12 + number % 5
         executed, invoices = prepared(t, smtp_server, count)
-        killed = kill_when(sync(t.data, "states"), lambda: True, t.rng.uniform(0.05, 1.2))
+        noted = lambda t=t, executed=executed: sum(1 for i in executed if pohoda_notes(t, i))  # noqa: E731
+        target = t.rng.randint(0, len(executed) - 1)  # orders already written when the kill comes (0: by time)
+        killed = kill_when(sync(t.data, "states"), kill_point(target, t.rng.uniform(0.2, 1.5), noted),
+                           t.rng.uniform(0, 0.05))
         outcomes["states killed" if killed else "states finished first"] += 1
         reruns[rerun_until_ok(t.data, "states")] += 1
         for order_id in [o["id"] for o in t.woo.orders()]:
@@ -105,7 +109,10 @@ def test_states_and_documents_killed_at_random_points(trial_factory: Callable[[i
                 assert meta.get("_pohoda_invoice_number") == invoices.get(order_id)
             else:
                 assert "_pohoda_state" not in meta and pohoda_notes(t, order_id) == 0, order_id
-        killed = kill_when(sync(t.data, "documents"), lambda: True, t.rng.uniform(0.05, 1.0))
+        mailed = lambda n=number: sum(1 for m in smtp_server.messages if str(m["To"]).startswith(f"t{n}-"))  # noqa: E731
+        target = t.rng.randint(0, len(invoices) - 1)
+        killed = kill_when(sync(t.data, "documents"), kill_point(target, t.rng.uniform(0.2, 1.5), mailed),
+                           t.rng.uniform(0, 0.03))
         outcomes["documents killed" if killed else "documents finished first"] += 1
         reruns[rerun_until_ok(t.data, "documents")] += 1
         sent = Counter(str(m["Subject"]).split()[1] for m in smtp_server.messages
