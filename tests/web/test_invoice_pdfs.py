@@ -77,3 +77,15 @@ def test_test_mail_failure_is_shown_in_czech(env: Env) -> None:
     application.test_client_class = CsrfClient
     answer = application.test_client().post("/invoice-pdfs/test-mail", follow_redirects=True)
     assert "není dostupný" in answer.get_data(as_text=True)
+
+
+def test_bookmark_urls_run_states_and_documents(env: Env, web: Any) -> None:
+    import re
+
+    client = web.test_client()
+    html = client.post("/tokens/", data={"name": "Plánovač", "agendas": ["states", "documents"]}).get_data(as_text=True)
+    secret = re.search(r'<code class="secret" data-token>([^<]+)</code>', html).group(1)
+    for agenda in ("states", "documents"):
+        answer = client.get(f"/run/{agenda}?token={secret}&format=text&mode=preview").get_data(as_text=True)
+        assert answer.startswith("ok run=") and f"agenda={agenda}" in answer, answer
+    assert client.get(f"/run/orders?token={secret}&format=text").status_code == 403
