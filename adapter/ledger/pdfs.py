@@ -8,7 +8,8 @@ Key = POHODA's invoice id. States:
   may or may not have been delivered (the process died in between), so it is not sent again on its
   own: it goes to ``held`` for a person (at most once; "Odeslat znovu" on the order's page);
 - ``ok``: mailed (or stored only, when e-mailing is off); ``error``: SMTP refused — mailed again next run;
-- ``no_email``: the order has no (valid) e-mail address — listed, not failed.
+- ``no_email``: the order has no (valid) e-mail address — listed, not failed; looked at again by a full
+  run (the address may have been fixed) or after "Odeslat znovu".
 """
 
 from __future__ import annotations

@@ -119,7 +119,7 @@ def hold_interrupted(ctx: JobContext) -> None:
 
 def mail_all(ctx: JobContext) -> None:
     """Mail every stored PDF not yet mailed, then add the shop notes earlier runs could not."""
-    waiting = rows.in_states(rows.TO_MAIL)
+    waiting = rows.in_states((*rows.TO_MAIL, "no_email") if ctx.full else rows.TO_MAIL)  # full: addresses fixed?
     ctx.progress(0, len(waiting), "Posílám faktury zákazníkům", force=True)
     for entry in waiting:
         ctx.check_cancel()

@@ -65,7 +65,7 @@ def address_problem(order: Order) -> str:
         return NO_EMAIL
     if not EMAIL.match(email):
         return (f"E-mail zákazníka „{email}“ není platná adresa; faktura se neposlala. Opravte adresu v objednávce "
-                "a spusťte agendu znovu (PDF je ke stažení u objednávky).")
+                "a zvolte u faktury Odeslat znovu, nebo spusťte úplnou kontrolu (PDF je ke stažení u objednávky).")
     return ""
 
 

@@ -109,6 +109,8 @@ def test_no_email_bad_email_and_refused_login_are_per_document(env: Env, smtp_se
     entry = ledger.get_entry("documents", str(no_mail[1]["id"]))
     assert entry is not None and entry.state == "no_email" and "nemá e-mail" in entry.error
     assert run.report_dict()["bez e-mailu zákazníka"] == 1
+    assert env.run("documents").report_dict()["bez e-mailu zákazníka"] == 0  # an ordinary run leaves it listed
+    assert env.run("documents", full=True).report_dict()["bez e-mailu zákazníka"] == 1  # a full one looks again
     env.settings = replace(env.settings, mail=replace(env.settings.mail, user="adapter", password="spatne"))
     (_, invoice) = invoiced(env, 1)[0]
     run = env.run("documents")
@@ -154,3 +156,21 @@ def test_preview_prints_and_sends_nothing(env: Env, smtp_server: SmtpServer) -> 
     run = env.run("documents", dry_run=True)
     assert run.report_dict()["vytiskne se"] == 2
     assert smtp_server.messages == [] and rows.in_states(["printed", "ok", "error", "print_error"]) == []
+
+
+@pytest.mark.parametrize(("email", "expected"), [
+    ("", "nemá e-mail"), ("jan.novak@", "není platná adresa"), ("a b@example.cz", "není platná adresa"),
+    ("jan@example", "není platná adresa"), ("jan@example.cz", ""), ("Jana.Nová+e@příklad.cz", ""),
+])
+def test_address_problems(email: str, expected: str) -> None:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from adapter.records import Address, Order
+
+    now = datetime.now(UTC)
+    order = Order(id=1, number="1", status="completed", currency="CZK", created=now, modified=now,
+                  total=Decimal(1), total_tax=Decimal(0), prices_include_tax=True, lines=(),
+                  billing=Address(email=email), shipping=Address())
+    problem = steps.address_problem(order)
+    assert (expected in problem) if expected else problem == ""
