@@ -32,12 +32,14 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
-from adapter import config, ledger
+from adapter import config, ledger, tls_front
 from adapter.config import AGENDAS, Settings, SettingsStore
+from adapter.datadir import storage_errors_exit
+from adapter.demo import DemoInfo
 from adapter.sync.runner import JobFn, JobRunner, tune_threads
-from adapter.web import accounts, security
+from adapter.web import accounts, security, throttle
 from adapter.web.auth import is_loopback
-from adapter.web.extension import EXTENSION_KEY, AdapterExtension, DemoInfo
+from adapter.web.extension import EXTENSION_KEY, AdapterExtension
 
 if TYPE_CHECKING:
     from adapter.sync.context import Connections
@@ -136,6 +138,7 @@ def _all_fields(settings: Settings) -> dict[str, dict[str, Any]]:
 def _setup_request_hooks(app: Flask) -> None:
     """Cross-site guard and headers, then one peewee connection per request."""
     security.install(app)
+    throttle.install(app)
 
     @app.before_request
     def _connect_db() -> None:
@@ -211,6 +214,7 @@ def _serve_options(parser: argparse.ArgumentParser, default: Any) -> None:
     parser.add_argument("--no-browser", action="store_true", default=d(False), help="neotevírat prohlížeč")
 
 
+@storage_errors_exit
 def main(argv: Sequence[str] | None = None, *, jobs: Mapping[str, JobFn] | None = None,
          connections: Connections | None = None) -> int:
     """Run the command line; returns the exit code. ``jobs``/``connections`` are for tests."""
@@ -239,7 +243,7 @@ def main(argv: Sequence[str] | None = None, *, jobs: Mapping[str, JobFn] | None 
 
 def cmd_import_payments(data: Path, file: Path, *, apply: bool, connections: Connections | None = None) -> int:
     """``import-payments FILE [--apply]``: preview (or apply) POHODA's CSV export of issued invoices."""
-    from adapter.sync.payments import import_payments_cli
+    from adapter.sync.payments.cli import import_payments_cli
 
     settings, _errors = config.load_settings(data)
     return import_payments_cli(settings, file, apply=apply, out=sys.stdout, connections=connections)
@@ -279,8 +283,6 @@ def _users_exist(data: Path) -> bool:
 def cmd_serve(data: Path, host: str, port: int, *, open_tab: bool = True, jobs: Mapping[str, JobFn] | None = None,
               connections: Connections | None = None, demo: DemoInfo | None = None) -> int:
     """Serve the app with waitress until Ctrl+C."""
-    import waitress
-
     from adapter.backup import LedgerCorrupt
 
     host = DEFAULT_HOST if host == "localhost" else host
@@ -294,18 +296,23 @@ def cmd_serve(data: Path, host: str, port: int, *, open_tab: bool = True, jobs: 
         )
         return 2
     try:
+        context = tls_front.lan_context(config.load_settings(data)[0], host)  # HTTPS for the LAN; prints the fingerprint
+    except tls_front.TlsError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    try:
         app = create_app(data_dir=data, jobs=jobs, connections=connections, start_scheduler=True)
     except LedgerCorrupt as exc:
         print(exc.message, file=sys.stderr)
         return 2
     ext: AdapterExtension = app.extensions[EXTENSION_KEY]
     ext.demo = demo
-    url = f"http://{DEFAULT_HOST if host in ('0.0.0.0', '::') else host}:{port}/"  # noqa: S104
+    url = f"{'https' if context else 'http'}://{DEFAULT_HOST if host in ('0.0.0.0', '::') else host}:{port}/"  # noqa: S104
     print(f"POHODA adaptér běží na {url} (data: {data}). Ukončíte jej klávesami Ctrl+C.", flush=True)
     if open_tab:
         open_browser_tab(url)
     try:
-        waitress.serve(app, host=host, port=port, threads=8, ident="POHODA adapter")
+        tls_front.serve(app, host=host, port=port, threads=throttle.SERVER_THREADS, ident="POHODA adapter", context=context)
     finally:
         ext.runner.shutdown()
     return 0
@@ -313,7 +320,7 @@ def cmd_serve(data: Path, host: str, port: int, *, open_tab: bool = True, jobs: 
 
 def cmd_demo(port: int, *, open_tab: bool = True, jobs: Mapping[str, JobFn] | None = None) -> int:
     """Start both emulators, a configured throwaway data folder and the app."""
-    from adapter.web.demo import start_demo
+    from adapter.demo import start_demo
 
     demo = start_demo()
     try:

@@ -10,8 +10,10 @@ stop the adapter, replace ``ledger.db`` with a copy, delete ``ledger.db-wal`` an
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -87,17 +89,21 @@ def backup_ledger(data_dir: Path, *, keep: int = 7, now: datetime | None = None)
     folder = backup_dir(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"ledger-{now.astimezone(UTC):%Y%m%d-%H%M%S}.db"
-    partial = target.with_suffix(".part")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    partial = target.with_name(f"{target.name}.{os.getpid()}-{threading.get_ident()}.part")  # two checkers at once
     try:
-        dst = sqlite3.connect(partial)
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         try:
-            src.backup(dst)
+            dst = sqlite3.connect(partial)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        src.close()
-    partial.replace(target)
+            src.close()
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     for old in list_backups(data_dir)[max(1, keep):]:
         old.path.unlink(missing_ok=True)
     log.info("ledger backed up to %s", target)

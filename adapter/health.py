@@ -11,6 +11,8 @@ No Flask here. Needs an open ledger connection.
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,6 +34,11 @@ STATE_LABELS = {"ok": "v pořádku", "warn": "pozor", "down": "nefunguje"}
 FREE_SPACE_WARN = 1024**3  #: below 1 GB free: warn
 FREE_SPACE_DOWN = 200 * 1024**2  #: below 200 MB free: down (SQLite and the XML logs need room)
 BACKUP_WARN_AFTER = timedelta(hours=36)
+VERSION_CACHE_SECONDS = 6 * 3600
+
+#: mServer base URL → (monotonic time, POHODA version): asked at most every few hours
+_versions: dict[str, tuple[float, str]] = {}
+_versions_lock = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +94,33 @@ def _when(value: datetime | None) -> str:
 # --------------------------------------------------------------------------- the two systems
 
 
+def pohoda_version(settings: Settings, connections: Connections) -> str:
+    """POHODA's ``programVersion`` as its responsePack states it (one tiny read, cached for hours)."""
+    from adapter.errors import AdapterError
+    from adapter.pohoda.envelope import build_pack
+    from adapter.pohoda.stock import list_stock_request
+
+    key = settings.pohoda.base_url
+    with _versions_lock:
+        cached = _versions.get(key)
+    if cached is not None and time.monotonic() - cached[0] < VERSION_CACHE_SECONDS:
+        return cached[1]
+    client = connections.pohoda(settings)
+    try:
+        pack = build_pack([list_stock_request(code="~health~", count=1)], ico=settings.pohoda.ico, pack_id="health")
+        version = client.send(pack, write=False).program_version
+    except AdapterError:
+        return ""
+    finally:
+        client.close()
+    with _versions_lock:
+        _versions[key] = (time.monotonic(), version)
+    return version
+
+
 def check_mserver(settings: Settings, connections: Connections) -> HealthItem:
     """mServer reachable, and the company, IČO and year it serves."""
-    from adapter.web.conntest import check_pohoda
+    from adapter.conntest import check_pohoda
 
     title = "POHODA (mServer)"
     if not settings.pohoda_configured:
@@ -100,14 +131,15 @@ def check_mserver(settings: Settings, connections: Connections) -> HealthItem:
         return HealthItem("mserver", title, "down", result.error,
                           "Spusťte mServer v POHODĚ (Databáze › POHODA mServer), ověřte, že má POHODA volnou licenci, "
                           "a zkontrolujte adresu v Nastavení › Připojení.", "/settings/connections")
+    facts = [*result.facts, ("Verze POHODY", pohoda_version(settings, connections) or "nezjištěna")]
     state = "warn" if result.warnings else "ok"
     return HealthItem("mserver", title, state, "mServer odpovídá." if state == "ok" else " ".join(result.warnings),
-                      " ".join(result.warnings), "/settings/connections", tuple(result.facts))
+                      " ".join(result.warnings), "/settings/connections", tuple(facts))
 
 
 def check_eshop(settings: Settings, connections: Connections) -> HealthItem:
     """The shop reachable with the configured keys: its name, WooCommerce version, key permissions."""
-    from adapter.web.conntest import check_eshop as conn_check
+    from adapter.conntest import check_eshop as conn_check
 
     title = "E-shop (WooCommerce)"
     if not settings.eshop_configured:

@@ -16,7 +16,8 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 
-from adapter.payments import ShopOrderState, plan_payments, read_payments_csv
+from adapter.sync.payments.csv import read_payments_csv
+from adapter.sync.payments.matching import ShopOrderState, plan_payments
 
 TARGET_SECONDS = 3.0
 

@@ -29,8 +29,9 @@ from adapter.pohoda.client import MServerClient
 from adapter.pohoda.envelope import build_pack
 from adapter.pohoda.invoices import invoice_item
 from adapter.records import Address, DocLine, InvoiceDoc
-from adapter.sync import payments
 from adapter.sync.connections import default_connections
+from adapter.sync.payments import preview as payments
+from adapter.sync.payments.job import PaymentsJob
 from adapter.sync.runner import JobRunner
 
 ICO = "12345678"
@@ -65,7 +66,7 @@ def _csv(pairs: list[tuple[str, str]]) -> bytes:
 
 
 def _timed_run(settings: Settings, **kwargs: object) -> tuple[float, ledger.Run]:
-    runner = JobRunner(lambda: settings, default_connections(), jobs={"payments": payments.run})
+    runner = JobRunner(lambda: settings, default_connections(), jobs={"payments": PaymentsJob().run})
     started = time.perf_counter()
     run, _ = runner.run_inline("payments", "cli", **kwargs)  # type: ignore[arg-type]
     return time.perf_counter() - started, run

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 
 from adapter import ledger
 from adapter.config import Settings
+from adapter.sync.connections import default_connections
 from adapter.sync.context import JobContext
 from adapter.web import accounts
 
@@ -25,31 +26,8 @@ LAN_ADDR = "192.168.1.50"
 CSRF_META = re.compile(rb'<meta name="csrf-token" content="([^"]+)"')
 
 
-class SettingsConnections:
-    """Real clients built from the settings (no fakes): mServer client and e-shop connector."""
-
-    def pohoda(self, settings: Settings) -> Any:
-        from adapter.pohoda.client import MServerClient
-
-        p = settings.pohoda
-        return MServerClient(p.url, p.user, p.password, p.ico, application=p.application,
-                             connect_timeout=p.connect_timeout, read_timeout=10.0, retries=0, backoff=0.0)
-
-    def eshop(self, settings: Settings) -> Any:
-        from adapter.eshop.base import EshopConnection, connect
-
-        e = settings.eshop
-        return connect(EshopConnection(platform=e.platform, url=e.url, consumer_key=e.consumer_key,
-                                       consumer_secret=e.consumer_secret, verify_tls=e.verify_tls,
-                                       query_string_auth=e.query_string_auth, timeout_read=10.0, attempts=1))
-
-
 def connections_for_tests() -> Any:
-    """The lead's default connections when they exist, else :class:`SettingsConnections`."""
-    try:
-        from adapter.sync.connections import default_connections
-    except ImportError:
-        return SettingsConnections()
+    """The app's real connections (mServer client and e-shop connector built from the settings)."""
     return default_connections()
 
 

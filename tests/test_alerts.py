@@ -193,8 +193,12 @@ def test_failed_delivery_is_recorded_and_retried_not_lost(env: Env) -> None:
         assert AlertProblem.get(AlertProblem.key == "mserver_down").state == "pending"
     env.settings = replace(env.settings, mail=replace(env.settings.mail, port=env.smtp.port))
     env.check(1)
+    assert env.subjects() == []  # a failed delivery is tried again after 15 minutes, not at every check
+    env.check(14)
     env.check(1)
     assert env.subjects() == [P + "POHODA mServer je nedostupný"]
+    with ledger.database.connection_context():
+        assert [d.ok for d in AlertDelivery.select().order_by(AlertDelivery.id)] == [False, True]
 
 
 def test_disabled_alerts_record_problems_but_send_nothing(env: Env) -> None:
@@ -217,3 +221,23 @@ def test_daily_digest_once_a_day(env: Env) -> None:
     assert len(digests) == 1
     text = next(m for m in env.smtp.messages if str(m["Subject"]).endswith("Denní souhrn")).get_content()
     assert "POHODA mServer je nedostupný" in text or "Žádné otevřené problémy" in text
+
+
+def test_two_checkers_at_once_send_one_alert(env: Env) -> None:
+    import threading
+
+    env.ms.set_faults(down=True)
+    env.check()
+    due = env.now + timedelta(minutes=15)
+    barrier = threading.Barrier(3)
+
+    def checker() -> None:
+        barrier.wait()
+        run_checks(env.settings, default_connections(), data_dir=env.data_dir, now=due)
+
+    threads = [threading.Thread(target=checker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert env.subjects() == [P + "POHODA mServer je nedostupný"]

@@ -135,7 +135,7 @@ def test_given_settings_are_written_to_the_file(tmp_path):
 
 
 def test_demo_starts_emulators_with_a_configured_data_folder(tmp_path):
-    from adapter.web.demo import start_demo
+    from adapter.demo import start_demo
 
     demo = start_demo(tmp_path / "demo")
     try:

@@ -10,7 +10,7 @@ import pytest
 
 from adapter import ledger
 from adapter.sync.connections import DefaultConnections
-from tests.test_sync_stock import StockEnv, expected_counts, make_env
+from tests.sync.stock.test_job import StockEnv, expected_counts, make_env
 
 pytestmark = pytest.mark.browser
 

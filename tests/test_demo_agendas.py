@@ -9,13 +9,13 @@ import pytest
 from adapter import ledger
 from adapter.config import SettingsStore
 from adapter.sync.connections import default_connections
-from adapter.sync.payments import import_payments_cli
+from adapter.sync.payments.cli import import_payments_cli
 from adapter.sync.runner import JobRunner
 
 
 @pytest.mark.slow
 def test_every_agenda_works_in_demo_mode(tmp_path):
-    from adapter.web.demo import start_demo
+    from adapter.demo import start_demo
 
     demo = start_demo(tmp_path / "demo")
     try:

@@ -31,10 +31,10 @@ from lxml import etree
 from adapter import config
 from adapter.errors import EshopError, ImportFileError, PohodaError
 from adapter.eshop.base import EshopConnection, TransferMark, connect
-from adapter.payments_csv import DEFAULT_MAX_BYTES, read_payments_csv
 from adapter.pohoda import addressbook, envelope, invoices, orders, stock
 from adapter.pohoda.client import MServerClient
 from adapter.records import NewCustomer, NewProduct, StockUpdate
+from adapter.sync.payments.csv import DEFAULT_MAX_BYTES, read_payments_csv
 
 FUZZ = settings(max_examples=120, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
@@ -473,8 +473,8 @@ def woo_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     with WooEmulator(tmp_path_factory.mktemp("woo"), seed_products=30, seed_orders=3) as emu:
         emu.start()
-        shop = connect(EshopConnection(platform="woocommerce", url=emu.url, consumer_key="ck_test",
-                                       consumer_secret="cs_test", attempts=1))
+        shop = connect(EshopConnection(config.EshopSettings(url=emu.url, consumer_key="ck_test",
+                                                            consumer_secret="cs_test"), attempts=1))
         http = shop._http  # type: ignore[attr-defined]
         api = "/wp-json/wc/v3"
         products = http.call("GET", api + "/products", params=[("per_page", "100")]).data
@@ -491,8 +491,8 @@ def woo_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def shop_for(server: Server) -> Any:
     """The real connector against the fuzz server: one attempt, short timeouts."""
-    return connect(EshopConnection(platform="woocommerce", url=server.url, consumer_key="ck_fuzz",
-                                   consumer_secret="cs_fuzz", attempts=1, timeout_read=5.0))
+    return connect(EshopConnection(config.EshopSettings(url=server.url, consumer_key="ck_fuzz",
+                                                        consumer_secret="cs_fuzz", timeout=5.0), attempts=1))
 
 
 CALLS: dict[str, tuple[str, Callable[[Any], object]]] = {

@@ -38,7 +38,7 @@ def test_check_all_green_exit_0_with_company_facts(configured, capsys) -> None:
 
 
 def test_check_warning_exit_1(configured, capsys) -> None:
-    data, settings, _ms, _woo = configured
+    data, _settings, _ms, _woo = configured
     config.save_settings(data, {"backup": {"enabled": False}})
     assert app_module.main(["check", "--data", str(data)]) == 1
     out = capsys.readouterr().out

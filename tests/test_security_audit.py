@@ -716,3 +716,57 @@ def test_lan_bind_is_refused_while_no_active_user_exists(
     assert main(args) == 2
     assert served == []
     ledger.database.close()
+
+
+# --------------------------------------------------------------------------- 8. hardening round (issue 18)
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://127.0.0.1:1", "https://localhost"])
+def test_posts_with_a_foreign_origin_are_refused_everywhere(
+    app: Flask, origin: str, admin_login: Callable[[FlaskClient], FlaskClient]
+) -> None:
+    """Browsers without Sec-Fetch-Site still send Origin: a foreign one is refused on every POST route."""
+    admin = admin_login(lan(app))
+    local = app.test_client()
+    before = State(app)
+    for rule in post_rules(app):
+        for url in urls_for(rule):
+            for client in (admin, local):
+                response = client.post(url, headers={"Origin": origin, "Authorization": basic(PULL_USER, SECRET_PULL)},
+                                       data={"x": "1"})
+                assert response.status_code == 403, (url, origin, response.status_code)
+    assert State(app) == before
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example", "/%0d%0aX:%201", "//evil.example", "/%5Cevil.example",
+                                    "https://evil.example", "/%20/evil.example"])
+def test_login_next_never_leaves_the_app(app: Flask, users: dict[str, tuple[str, str]], target: str) -> None:
+    response = lan(app).post(f"/auth/login?next={target}", data={"username": ADMIN[0], "password": ADMIN[1]})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/") and not location.startswith("//") and "evil" not in location
+
+
+def test_pohoda_endpoints_throttle_wrong_passwords(app: Flask) -> None:
+    from adapter.web.throttle import POHODA_FAILURES
+
+    for rule in pohoda_rules(app):
+        for url in urls_for(rule):
+            attacker = lan(app, "192.168.1.99")
+            statuses = [attacker.post(url, data=b"<x/>", headers={"Authorization": basic(PULL_USER, f"x{i}")}).status_code
+                        for i in range(POHODA_FAILURES + 2)]
+            assert statuses[-1] == 429 and 401 in statuses, (url, statuses)
+            right = attacker.post(url, data=b"<x/>", headers={"Authorization": basic(PULL_USER, SECRET_PULL)})
+            assert right.status_code == 429 and right.headers.get("Retry-After"), url
+
+
+def test_routes_of_the_hardening_round_are_walked(app: Flask, users: dict[str, tuple[str, str]]) -> None:
+    """The waiting page of large uploads is in the map, needs a login and shows nobody else's upload."""
+    rules = {r.endpoint: r for r in all_rules(app)}
+    assert "payments_pending.status" in rules
+    assert "payments_pending.status" not in public_endpoints(app)
+    for url in urls_for(rules["payments_pending.status"]):
+        assert_needs_login(lan(app).get(url), url)
+        staff = lan(app)
+        login(staff, *STAFF)
+        assert staff.get(url).status_code == 404

@@ -16,8 +16,8 @@ from adapter import ledger
 from adapter.config import CustomersSettings, EshopSettings, PohodaSettings, Settings
 from adapter.emulators.mserver import MServerEmulator
 from adapter.emulators.woocommerce import WooEmulator
-from adapter.sync import customers
 from adapter.sync.connections import default_connections
+from adapter.sync.customers import queries, sides
 from tests.fixtures_app import CsrfClient
 
 
@@ -58,7 +58,7 @@ def conflict(app: Any, emulators: tuple[MServerEmulator, WooEmulator]) -> int:
     """Customer 2 changed in the shop (Šumperk) and in POHODA (Žatec) after the first sync; returns its POHODA id."""
     ms, woo = emulators
     _sync(app)
-    link = ledger.get_entry(customers.AGENDA_OUT, "2")
+    link = ledger.get_entry(sides.AGENDA_OUT, "2")
     assert link is not None and link.pohoda_id
     woo.objects.update_customer({"id": 2, "billing": {"city": "Šumperk"}})
     ms.store.update("address", link.pohoda_id, city="Žatec", changed=ms.store.stamp())
@@ -115,7 +115,7 @@ def test_keeping_the_decision_closes_the_conflict_without_writing(client: Any, c
     text = response.get_data(as_text=True)
     assert "potvrzeno (1)" in text and "Žádné otevřené konflikty." in text
     assert ms.stats()["items"] == items
-    assert customers.summary_counts()["conflicts"] == 0
+    assert queries.summary_counts()["conflicts"] == 0
 
 
 @pytest.mark.parametrize("data", [{"key": "2", "take": "oboje"}, {"take": "eshop"}])

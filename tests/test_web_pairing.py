@@ -11,10 +11,10 @@ import pytest
 
 from adapter import ledger
 from adapter.sync.connections import DefaultConnections
-from adapter.sync.pairing import pair
-from adapter.sync.pairing_store import CONFLICT_KINDS
+from adapter.sync.pairing.match import pair
+from adapter.sync.pairing.queries import CONFLICT_KINDS
 from tests.fixtures_app import CsrfClient
-from tests.test_sync_stock import StockEnv, expected_counts, make_env
+from tests.sync.stock.test_job import StockEnv, expected_counts, make_env
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from adapter import ledger
 from adapter.config import Settings
 from tests.fixtures_app import CsrfClient, connections_for_tests
-from tests.test_sync_payments import TO_MARK, UNKNOWN, Env, build_env, csv_bytes
+from tests.sync.payments.test_job import TO_MARK, UNKNOWN, Env, build_env, csv_bytes
 
 PREVIEW_URL = re.compile(r"/payments/upload/([A-Za-z0-9_-]+)$")
 

@@ -16,9 +16,9 @@ from adapter.pohoda.client import MServerClient
 from adapter.pohoda.envelope import build_pack
 from adapter.pohoda.stock import list_stock_request
 from adapter.sync.connections import DefaultConnections
-from adapter.sync.stock import PushOutcome, push_answer
+from adapter.sync.stock.push import PushOutcome
 from tests.fixtures_app import CsrfClient
-from tests.test_sync_stock import StockEnv, make_env
+from tests.sync.stock.test_job import StockEnv, make_env
 
 AUTH = {"Authorization": "Basic " + base64.b64encode("pohoda:tajné".encode("cp1250")).decode()}
 
@@ -100,5 +100,5 @@ def test_push_off_without_pull_user(client: Any, app: Any, assert_valid_response
 
 
 def test_push_answer_is_valid(assert_valid_responsepack: Any) -> None:
-    assert_valid_responsepack(push_answer(PushOutcome(True, "Přijato 3 zásob; běh #1.", 1, 3)))
-    assert_valid_responsepack(push_answer(PushOutcome(False, "Chyba – „uvozovky“ & <znaky>")))
+    assert_valid_responsepack(PushOutcome(True, "Přijato 3 zásob; běh #1.", 1, 3).answer())
+    assert_valid_responsepack(PushOutcome(False, "Chyba – „uvozovky“ & <znaky>").answer())

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 #: (recipients, subject, body) → None; raises AdapterError when it could not send
 Sender = Callable[[Sequence[str], str, str], None]
 SUBJECT_PREFIX = "[POHODA adaptér] "
+#: after a failed delivery the same alert is tried again only after this long
+RETRY_AFTER = timedelta(minutes=15)
 
 
 @dataclass
@@ -90,6 +92,12 @@ def _record(problems: Sequence[Problem], now: datetime) -> dict[str, AlertProble
     return rows
 
 
+def _failed_lately(row: AlertProblem, now: datetime) -> bool:
+    """True when sending this problem's alert failed less than :data:`RETRY_AFTER` ago."""
+    return bool(AlertDelivery.select().where((AlertDelivery.problem == row) & (AlertDelivery.ok == False)  # noqa: E712
+                                             & (AlertDelivery.at > now - RETRY_AFTER)).exists())
+
+
 def _claim(key: str, state_from: str, state_to: str, now: datetime) -> bool:
     """Move one row between states if nobody else did; True when this caller won."""
     changes = {"state": state_to, "notified_at": now} if state_to == "open" else {"state": state_to, "cleared_at": now}
@@ -108,7 +116,7 @@ def evaluate(settings: Settings, problems: Sequence[Problem], now: datetime, sen
                                                 & AlertProblem.key.not_in(list(rows) or [""])))
     for p in problems:
         row = rows[p.key]
-        if not sending or row.state != "pending" or now - row.first_seen_at < p.due_after:
+        if not sending or row.state != "pending" or now - row.first_seen_at < p.due_after or _failed_lately(row, now):
             continue
         if not _claim(p.key, "pending", "open", now):
             continue

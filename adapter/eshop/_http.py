@@ -310,6 +310,7 @@ class JsonHttp:
         self, method: str, path: str, params: list[tuple[str, str]], body: object, anonymous: bool
     ) -> requests.Response:
         url = self.base_url + path
+        headers: dict[str, str]
         if anonymous:
             url, headers = (f"{url}?{encode_query(params)}" if params else url), {}
         else:

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
+from adapter.config import PARALLEL_REQUESTS_MAX, EshopSettings, OrdersSettings, PaymentsSettings
 from adapter.errors import EshopRejected, SettingsError
 from adapter.records import (
     Customer,
@@ -28,6 +29,7 @@ from adapter.records import (
     ShopInfo,
     StockUpdate,
     UpdateResult,
+    truthy,
 )
 
 #: platform name → "module:Class" of its connector (imported on demand)
@@ -49,6 +51,18 @@ class TransferMark:
     current: Order | None = None
 
 
+def ready_for_transfer(order: Order, orders: OrdersSettings) -> bool:
+    """True when the shop marks ``order`` for transfer to POHODA.
+
+    With ``[orders] transfer_meta_key`` set, a truthy order meta of that name
+    marks it, whatever its status; otherwise its status must be one of
+    ``transfer_statuses``.
+    """
+    if orders.transfer_meta_key:
+        return truthy(order.meta_value(orders.transfer_meta_key))
+    return order.status in orders.transfer_statuses
+
+
 @runtime_checkable
 class Eshop(Protocol):
     """A connection to one e-shop, speaking only :mod:`adapter.records`.
@@ -65,8 +79,9 @@ class Eshop(Protocol):
     label: str
     #: most items one write call carries (``update_stock`` chunks by it)
     batch_size: int
-    # optional: ``parallel_requests`` (int) — how many calls (e.g. ``update_stock`` batches) a caller
-    # may have in flight at once from several threads; a connector without it takes one at a time
+    #: how many calls (e.g. ``update_stock`` batches) a caller may have in flight at once from
+    #: several threads; 1 = one at a time
+    parallel_requests: int
     #: ``iter_orders_for_transfer`` yields orders in ascending modification time
     orders_sorted: bool
 
@@ -179,20 +194,19 @@ class EshopPartialFailure(EshopRejected):
 class EshopConnection:
     """How to reach one e-shop and which of its statuses and meta keys mean what.
 
-    Built from the application settings; secrets are kept out of ``repr``.
+    What people configure is passed straight through as the settings sections
+    themselves: ``shop`` is ``[eshop]`` (address, keys, TLS, timeout, parallel
+    requests); ``orders`` and ``payments`` say which statuses and meta keys mark
+    an order for transfer, transferred or paid. The fields here are the
+    connector's own tuning, which settings.toml does not hold.
     """
 
-    platform: str
-    url: str
-    consumer_key: str = field(default="", repr=False)
-    consumer_secret: str = field(default="", repr=False)
-    verify_tls: bool = True
+    shop: EshopSettings
+    orders: OrdersSettings = field(default_factory=OrdersSettings)
+    payments: PaymentsSettings = field(default_factory=PaymentsSettings)
     #: a CA bundle file to trust instead of the system store (self-signed shops)
     ca_bundle: str = ""
-    #: send the keys in the query string when the server strips the Authorization header (HTTPS only)
-    query_string_auth: bool = False
     timeout_connect: float = 10.0
-    timeout_read: float = 60.0
     #: attempts per request for transient failures (429, 5xx, timeouts, network)
     attempts: int = 4
     #: first backoff delay in seconds (doubles each retry, capped at ``backoff_max``)
@@ -202,21 +216,6 @@ class EshopConnection:
     retry_after_max: float = 300.0
     #: items per batch write call (WooCommerce's default limit is 100)
     batch_size: int = 100
-    #: requests sent to the shop at the same time where the order of requests does not matter
-    #: (variations of many products, stock batches); 1 = one after another. WooCommerce on
-    #: ordinary hosting serves a few parallel requests fine; lower it for a very weak host.
-    parallel_requests: int = 4
-    #: incremental order reads go back this many seconds before the watermark
-    order_overlap_seconds: int = 300
-    #: statuses meaning "ready for transfer to POHODA"
-    transfer_statuses: tuple[str, ...] = ("completed",)
-    #: if set, an order is ready when this meta key is truthy, whatever its status
-    transfer_meta_key: str = ""
-    #: status an order awaiting payment moves to when POHODA says it is paid
-    paid_status: str = "processing"
-    awaiting_payment_statuses: tuple[str, ...] = ("pending", "on-hold")
-    #: optional status set after a successful transfer ("" leaves the status)
-    transferred_status: str = ""
     pohoda_number_meta_key: str = "_pohoda_number"
     invoice_number_meta_key: str = "_pohoda_invoice_number"
     paid_date_meta_key: str = "_pohoda_paid_date"
@@ -227,26 +226,37 @@ class EshopConnection:
     customer_dic_meta_key: str = "billing_dic"
     user_agent: str = "POHODA-adapter/0.1"
 
+    @property
+    def timeout_read(self) -> float:
+        """How long one answer may take, in seconds (``[eshop] timeout``)."""
+        return self.shop.timeout
+
+    @property
+    def order_overlap_seconds(self) -> int:
+        """How far before the watermark incremental order reads start again (``[orders] overlap_minutes``)."""
+        return self.orders.overlap_minutes * 60
+
     def problems(self) -> list[str]:
         """Czech descriptions of what is wrong with these settings (empty when usable)."""
         found: list[str] = []
-        if self.platform not in PLATFORMS:
+        shop = self.shop
+        if shop.platform not in PLATFORMS:
             known = ", ".join(sorted(PLATFORMS))
-            found.append(f"Neznámá platforma e-shopu „{self.platform}“. Zvolte jednu z: {known}.")
-        parts = urlsplit(self.url.strip())
+            found.append(f"Neznámá platforma e-shopu „{shop.platform}“. Zvolte jednu z: {known}.")
+        parts = urlsplit(shop.url.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
             found.append(
-                f"Adresa e-shopu „{self.url}“ není platná. Zadejte ji ve tvaru https://www.mujeshop.cz."
+                f"Adresa e-shopu „{shop.url}“ není platná. Zadejte ji ve tvaru https://www.mujeshop.cz."
             )
-        if not self.consumer_key.strip() or not self.consumer_secret.strip():
+        if not shop.consumer_key.strip() or not shop.consumer_secret.strip():
             found.append("Chybí klíč nebo tajný klíč API e-shopu. Vyplňte oba v Nastavení › Připojení.")
         if self.attempts < 1 or self.batch_size < 1:
             found.append("Počet pokusů i velikost dávky musí být alespoň 1.")
-        if not 1 <= self.parallel_requests <= 16:
+        if not 1 <= shop.parallel_requests <= PARALLEL_REQUESTS_MAX:
             found.append("Počet souběžných požadavků na e-shop musí být 1 až 16.")
         if self.timeout_connect <= 0 or self.timeout_read <= 0:
             found.append("Časové limity spojení s e-shopem musí být kladné.")
-        if not self.transfer_statuses and not self.transfer_meta_key:
+        if not self.orders.transfer_statuses and not self.orders.transfer_meta_key:
             found.append(
                 "Zvolte stav objednávky nebo příznak, podle kterého se objednávky přenášejí do POHODY."
             )
@@ -255,7 +265,7 @@ class EshopConnection:
     @property
     def tls_verify(self) -> bool | str:
         """The ``verify`` value for requests: a CA bundle path, or True/False."""
-        if not self.verify_tls:
+        if not self.shop.verify_tls:
             return False
         return self.ca_bundle or True
 
@@ -265,9 +275,9 @@ def connect(connection: EshopConnection, *, sleep: Callable[[float], None] = tim
     problems = connection.problems()
     if problems:
         raise SettingsError(
-            " ".join(problems), detail=f"platform={connection.platform!r} url={connection.url!r}"
+            " ".join(problems), detail=f"platform={connection.shop.platform!r} url={connection.shop.url!r}"
         )
-    module_name, _, class_name = PLATFORMS[connection.platform].partition(":")
+    module_name, _, class_name = PLATFORMS[connection.shop.platform].partition(":")
     factory = getattr(importlib.import_module(module_name), class_name)
     shop: Eshop = factory(connection, sleep=sleep)
     return shop

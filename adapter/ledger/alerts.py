@@ -12,6 +12,8 @@ The tables are created by the ledger migration that calls :func:`create_tables`.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from peewee import (
     AutoField,
     BooleanField,
@@ -37,10 +39,10 @@ class AlertProblem(BaseModel):
     message = TextField(default="")  #: Czech: what happened and what to do
     link = CharField(default="")  #: path of the page that fixes it, e.g. /mapping/payment
     state = CharField(default="pending", index=True)  #: pending (seen, not yet due), open (told), cleared
-    first_seen_at = UTCDateTimeField()
-    last_seen_at = UTCDateTimeField()
-    notified_at = UTCDateTimeField(null=True)
-    cleared_at = UTCDateTimeField(null=True)
+    first_seen_at: UTCDateTimeField[datetime] = UTCDateTimeField()
+    last_seen_at: UTCDateTimeField[datetime] = UTCDateTimeField()
+    notified_at: UTCDateTimeField[datetime | None] = UTCDateTimeField(null=True)
+    cleared_at: UTCDateTimeField[datetime | None] = UTCDateTimeField(null=True)
 
 
 class AlertDelivery(BaseModel):
@@ -54,7 +56,7 @@ class AlertDelivery(BaseModel):
     body = TextField(default="")
     ok = BooleanField(default=False)
     error = TextField(default="")
-    at = UTCDateTimeField(index=True)
+    at: UTCDateTimeField[datetime] = UTCDateTimeField(index=True)
 
 
 class UnmappedValue(BaseModel):
@@ -66,9 +68,9 @@ class UnmappedValue(BaseModel):
     label = CharField(default="")  #: the shop's own title, e.g. "Dobírka"
     orders = IntegerField(default=0)  #: how many orders carried it
     example = CharField(default="")  #: an order number that carried it
-    first_seen_at = UTCDateTimeField()
-    last_seen_at = UTCDateTimeField()
-    resolved_at = UTCDateTimeField(null=True)
+    first_seen_at: UTCDateTimeField[datetime] = UTCDateTimeField()
+    last_seen_at: UTCDateTimeField[datetime] = UTCDateTimeField()
+    resolved_at: UTCDateTimeField[datetime | None] = UTCDateTimeField(null=True)
 
     class Meta:
         indexes = ((("kind", "value"), True),)

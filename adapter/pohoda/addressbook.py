@@ -84,8 +84,12 @@ def parse_address(node: etree._Element | None, *, email: str = "", phone: str = 
     )
 
 
-def addressbook_item(doc: AddressBookDoc) -> PackItem:
-    """An ``adb:addressbook`` upsert: by extId when given, else by IČO, else a plain add (warned)."""
+def addressbook_item(doc: AddressBookDoc, *, pohoda_id: int | None = None) -> PackItem:
+    """An ``adb:addressbook`` upsert: by extId when given, else by IČO, else a plain add (warned).
+
+    With ``pohoda_id`` a known record is updated by POHODA's own id instead (it may
+    predate our extId: the accountant typed it, or it was paired by IČO / e-mail).
+    """
     f = Fields()
     book = root("adb:addressbook", version="2.0")
     system = doc.ext_system
@@ -96,6 +100,10 @@ def addressbook_item(doc: AddressBookDoc) -> PackItem:
             ext_id(flt, "ftr:extId", doc.ext_id, system, f)
         else:
             f.text(flt, "ftr:ico", doc.address.ico, "ico", "icoType")
+        if pohoda_id:
+            for child in list(flt):
+                flt.remove(child)
+            sub(flt, "ftr:id", str(pohoda_id))
     else:
         f.warn("Adresa nemá extId ani IČO: POHODA ji založí jako novou (nelze spárovat s existující).")
     header = sub(book, "adb:addressbookHeader")

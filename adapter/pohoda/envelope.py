@@ -89,6 +89,10 @@ class PackItem:
     element: etree._Element
     warnings: tuple[str, ...] = ()
 
+    def text(self, *, pretty: bool = False) -> str:
+        """The item's agenda element as XML text (what the ledger keeps as sent)."""
+        return etree.tostring(self.element, encoding="unicode", pretty_print=pretty)
+
 
 @dataclass(frozen=True)
 class BuiltPack:

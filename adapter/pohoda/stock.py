@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -12,7 +13,9 @@ from lxml import etree
 
 from adapter.errors import PackError, ResponseParseError
 from adapter.pohoda.envelope import (
+    ENCODING,
     NS,
+    XML_DECLARATION,
     Fields,
     PackItem,
     boolean,
@@ -34,10 +37,12 @@ from adapter.records import ZERO, PriceLevel, StockCard, StockCardDoc, VatRate
 
 __all__ = [
     "ListResult",
+    "answer_stamp",
     "iter_stock",
     "list_stock_request",
     "parse_list_stock",
     "parse_stock",
+    "push_answer",
     "stock_item",
 ]
 
@@ -274,3 +279,32 @@ def _check_item(item: etree._Element) -> None:
         if not note and listed is not None:
             note = "; ".join(n.text or "" for n in listed.iterfind("rdc:importDetails/rdc:detail/rdc:note", NS))
         raise PackError(note, detail=f"listStock item {item.get('id', '')} in error")
+
+
+# --------------------------------------------------------------------------- small facts and answers
+
+_STAMP = re.compile(rb'dateTimeStamp="([^"]+)"')
+
+
+def answer_stamp(xml: bytes) -> str:
+    """The ``dateTimeStamp`` of a list answer (POHODA local time, as written), or "" if none.
+
+    Only the head of the answer is searched: the attribute sits on the list element.
+    """
+    match = _STAMP.search(xml, 0, 8192)
+    return match.group(1).decode("ascii", "replace") if match else ""
+
+
+def push_answer(*, ok: bool, note: str, pack_id: str) -> bytes:
+    """The responsePack POHODA gets back for its stock export (Windows-1250, valid against response.xsd)."""
+    pack = etree.Element(q("rsp:responsePack"), nsmap={"rsp": NS["rsp"]})
+    pack.attrib.update({
+        "version": "2.0",
+        "id": pack_id[:64],
+        "state": "ok" if ok else "error",
+        "note": note,
+        "programVersion": "POHODA adaptér",
+    })
+    body = etree.tostring(pack, encoding=ENCODING, xml_declaration=False)
+    assert isinstance(body, bytes)  # an encoding other than "unicode" gives bytes
+    return XML_DECLARATION + body

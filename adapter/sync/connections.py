@@ -15,24 +15,8 @@ from adapter.pohoda.client import MServerClient
 
 
 def eshop_connection(settings: Settings) -> EshopConnection:
-    """The e-shop connection described by the settings."""
-    shop = settings.eshop
-    return EshopConnection(
-        platform=shop.platform,
-        url=shop.url,
-        consumer_key=shop.consumer_key,
-        consumer_secret=shop.consumer_secret,
-        verify_tls=shop.verify_tls,
-        query_string_auth=shop.query_string_auth,
-        timeout_read=shop.timeout,
-        parallel_requests=shop.parallel_requests,
-        transfer_statuses=settings.orders.transfer_statuses,
-        transfer_meta_key=settings.orders.transfer_meta_key,
-        transferred_status=settings.orders.transferred_status,
-        paid_status=settings.payments.paid_status,
-        awaiting_payment_statuses=settings.payments.awaiting_statuses,
-        order_overlap_seconds=settings.orders.overlap_minutes * 60,
-    )
+    """The e-shop connection described by the settings (their sections passed as they are)."""
+    return EshopConnection(settings.eshop, settings.orders, settings.payments)
 
 
 @dataclass(frozen=True)

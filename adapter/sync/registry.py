@@ -22,10 +22,10 @@ if TYPE_CHECKING:
 JOBS: dict[str, str] = {
     "orders": "adapter.sync.orders.job:OrdersJob",
     "invoices": "adapter.sync.invoices.job:InvoicesJob",
-    "stock": "adapter.sync.stock",
-    "products": "adapter.sync.products",
-    "customers": "adapter.sync.customers",
-    "payments": "adapter.sync.payments",
+    "stock": "adapter.sync.stock.job:StockJob",
+    "products": "adapter.sync.products.job:ProductsJob",
+    "customers": "adapter.sync.customers.job:CustomersJob",
+    "payments": "adapter.sync.payments.job:PaymentsJob",
     "states": "adapter.sync.states.job:StatesJob",
     "documents": "adapter.sync.invoice_pdfs.job:DocumentsJob",
 }

@@ -1,21 +1,18 @@
 """The web layer: blueprints, error pages, template helpers.
 
-:func:`register` adds our blueprints and every module named in
-:data:`EXTRA_BLUEPRINTS` that exists (``importlib.util.find_spec``), so an
-agenda-specific blueprint plugs in by adding one line here. Such a module
-exposes ``bp`` (a :class:`flask.Blueprint`); views that POHODA calls use
+:func:`register` adds the blueprints listed in :func:`blueprints` (a new
+page module exposes ``bp``, a :class:`flask.Blueprint`, and gets one line
+there), the login guard, error pages and template helpers. Views that POHODA calls use
 :func:`adapter.web.auth.public_endpoint` and :func:`adapter.web.auth.csrf_exempt_pohoda`.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, g, render_template, request, url_for
+from flask import Blueprint, Flask, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -25,30 +22,6 @@ from adapter.web.extension import get_ext
 from adapter.web.present import ENTRY_STATES, EVENT_STATES, LEDGER_AGENDAS, RUN_STATES, TRIGGERS, state_label
 
 log = logging.getLogger(__name__)
-
-#: our own blueprints (module paths exposing ``bp``)
-BLUEPRINTS: tuple[str, ...] = (
-    "adapter.web.auth",
-    "adapter.web.dashboard",
-    "adapter.web.jobs",
-    "adapter.web.runs",
-    "adapter.web.documents",
-    "adapter.web.settings",
-    "adapter.web.users",
-    "adapter.web.tokens",
-    "adapter.web.bookmark",
-)
-
-#: agenda-specific blueprints of wave 2; registered only when the module exists
-EXTRA_BLUEPRINTS: tuple[str, ...] = (
-    "adapter.web.pairing",
-    "adapter.web.payments",
-    "adapter.web.pohoda_pull",
-    "adapter.web.pohoda_push",
-    "adapter.web.orders",
-    "adapter.web.customers",
-    "adapter.web.invoice_pdfs",
-)
 
 ERROR_MESSAGES: dict[int, str] = {
     400: "Požadavek nelze zpracovat.",
@@ -60,18 +33,62 @@ ERROR_MESSAGES: dict[int, str] = {
 }
 
 
-def _module_exists(path: str) -> bool:
-    try:
-        return importlib.util.find_spec(path) is not None
-    except ModuleNotFoundError:
-        return False
+def blueprints() -> tuple[Blueprint, ...]:
+    """Every blueprint of the app, in registration order (imported here, when the app is built)."""
+    from adapter.web import (
+        alerts,
+        auth,
+        bookmark,
+        customers,
+        dashboard,
+        documents,
+        health,
+        invoice_pdfs,
+        jobs,
+        mappings,
+        orders,
+        pairing,
+        payments,
+        payments_pending,
+        plugin,
+        pohoda_pull,
+        pohoda_push,
+        runs,
+        settings,
+        tokens,
+        users,
+    )
+
+    return (
+        auth.bp,
+        dashboard.bp,
+        jobs.bp,
+        runs.bp,
+        documents.bp,
+        settings.bp,
+        users.bp,
+        tokens.bp,
+        bookmark.bp,
+        plugin.bp,
+        pairing.bp,
+        payments.bp,
+        payments_pending.bp,
+        pohoda_pull.bp,
+        pohoda_push.bp,
+        orders.bp,
+        customers.bp,
+        health.bp,
+        alerts.bp,
+        mappings.bp,
+        invoice_pdfs.bp,
+    )
 
 
 def register(app: Flask) -> None:
     """Register the login guard, all blueprints, CSRF exemptions, error pages and template helpers."""
     app.before_request(auth.require_login)
-    for path in BLUEPRINTS + tuple(p for p in EXTRA_BLUEPRINTS if _module_exists(p)):
-        app.register_blueprint(importlib.import_module(path).bp)
+    for blueprint in blueprints():
+        app.register_blueprint(blueprint)
     csrf = get_ext_from(app).csrf
     for view in app.view_functions.values():
         if getattr(view, auth.CSRF_EXEMPT_ATTR, False):

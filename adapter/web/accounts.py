@@ -1,9 +1,10 @@
-"""User accounts and bookmark tokens (no Flask here; the CLI uses it too).
+"""User accounts and bookmark tokens: the rules, hashes and secrets (the CLI uses it too).
 
 Passwords are stored as werkzeug hashes. Bookmark tokens are shown once and
 stored only as sha256 hex digests; presented tokens are compared against
 every live token with :func:`hmac.compare_digest`, so the time taken does not
-tell an attacker how much of a guess was right.
+tell an attacker how much of a guess was right. The rows themselves are
+read and written by :mod:`adapter.ledger.accounts`.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from functools import cache
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from adapter import ledger
 from adapter.config import AGENDAS
+from adapter.ledger import accounts as store
+from adapter.ledger.models import Token, User
 
 ROLES: dict[str, str] = {"admin": "Správce", "staff": "Obsluha"}
 USERNAME_RE = re.compile(r"^[\w.@-]{2,64}$")
@@ -40,12 +42,12 @@ class AccountError(ValueError):
 
 def has_users() -> bool:
     """True once at least one active account exists."""
-    return ledger.User.select().where(ledger.User.active == True).exists()  # noqa: E712
+    return store.has_active_users()
 
 
-def list_users() -> list[ledger.User]:
+def list_users() -> list[User]:
     """All accounts, by name."""
-    return list(ledger.User.select().order_by(ledger.User.username))
+    return store.all_users()
 
 
 def validate_new_user(username: str, password: str, role: str) -> None:
@@ -56,36 +58,34 @@ def validate_new_user(username: str, password: str, role: str) -> None:
         raise AccountError("Role musí být admin (správce) nebo staff (obsluha).")
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"Heslo musí mít alespoň {MIN_PASSWORD} znaků.")
-    if ledger.User.select().where(ledger.User.username == username).exists():
+    if store.username_exists(username):
         raise AccountError(f"Uživatel „{username}“ už existuje.")
 
 
-def create_user(username: str, password: str, role: str) -> ledger.User:
+def create_user(username: str, password: str, role: str) -> User:
     """Create an account (validated); returns the new row."""
     username = username.strip()
     validate_new_user(username, password, role)
-    return ledger.User.create(
-        username=username, password_hash=generate_password_hash(password), role=role, created_at=ledger.utcnow()
-    )
+    return store.insert_user(username, generate_password_hash(password), role)
 
 
-def authenticate(username: str, password: str) -> ledger.User | None:
+def authenticate(username: str, password: str) -> User | None:
     """The active user with this name and password, or None."""
-    user = ledger.User.get_or_none((ledger.User.username == username.strip()) & (ledger.User.active == True))  # noqa: E712
+    user = store.active_user_named(username.strip())
     if user is None:
         check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(user.password_hash, password):
         return None
-    ledger.User.update(last_login_at=ledger.utcnow()).where(ledger.User.id == user.id).execute()
+    store.note_login(user.id)
     return user
 
 
-def active_user(user_id: int | None, session_gen: int | None = None) -> ledger.User | None:
+def active_user(user_id: int | None, session_gen: int | None = None) -> User | None:
     """The logged-in user by id, if still active and the session is not older than the last logout/password change."""
     if not user_id:
         return None
-    user = ledger.User.get_or_none((ledger.User.id == user_id) & (ledger.User.active == True))  # noqa: E712
+    user = store.active_user_by_id(user_id)
     if user is None or (session_gen or 0) != user.session_gen:
         return None
     return user
@@ -93,28 +93,22 @@ def active_user(user_id: int | None, session_gen: int | None = None) -> ledger.U
 
 def end_sessions(user_id: int) -> None:
     """Invalidate every session cookie of this user (logout everywhere)."""
-    ledger.User.update(session_gen=ledger.User.session_gen + 1).where(ledger.User.id == user_id).execute()
+    store.end_user_sessions(user_id)
 
 
 def set_password(user_id: int, password: str) -> None:
-    """Replace a user's password."""
+    """Replace a user's password (which ends the user's sessions)."""
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"Heslo musí mít alespoň {MIN_PASSWORD} znaků.")
-    ledger.User.update(
-        password_hash=generate_password_hash(password), session_gen=ledger.User.session_gen + 1
-    ).where(ledger.User.id == user_id).execute()
+    store.set_password_hash(user_id, generate_password_hash(password))
 
 
 def set_active(user_id: int, active: bool) -> None:
     """Block or unblock an account; the last active admin cannot be blocked."""
-    user = ledger.User.get_by_id(user_id)
-    if not active and user.role == "admin" and _active_admins() <= 1 and user.active:
+    user = store.get_user(user_id)
+    if not active and user.role == "admin" and store.count_active_admins() <= 1 and user.active:
         raise AccountError("Posledního aktivního správce nelze zablokovat.")
-    ledger.User.update(active=active).where(ledger.User.id == user_id).execute()
-
-
-def _active_admins() -> int:
-    return ledger.User.select().where((ledger.User.role == "admin") & (ledger.User.active == True)).count()  # noqa: E712
+    store.set_user_active(user_id, active)
 
 
 # --------------------------------------------------------------------------- tokens
@@ -124,7 +118,7 @@ def _active_admins() -> int:
 class NewToken:
     """A freshly created token: the secret is in ``secret`` and shown only once."""
 
-    row: ledger.Token
+    row: Token
     secret: str
 
 
@@ -142,48 +136,39 @@ def create_token(name: str, agendas: list[str] | tuple[str, ...] = (), *, create
     if unknown:
         raise AccountError("Neznámá agenda: " + ", ".join(unknown))
     secret = secrets.token_urlsafe(32)
-    row = ledger.Token.create(
-        name=name[:100],
-        token_hash=hash_token(secret),
-        prefix=secret[:6],
-        agendas=",".join(agendas) if agendas else "*",
-        created_at=ledger.utcnow(),
-        created_by=created_by,
+    row = store.insert_token(
+        name[:100], hash_token(secret), secret[:6], ",".join(agendas) if agendas else "*", created_by
     )
     return NewToken(row=row, secret=secret)
 
 
-def list_tokens() -> list[ledger.Token]:
+def list_tokens() -> list[Token]:
     """Every token, newest first (revoked ones included)."""
-    return list(ledger.Token.select().order_by(ledger.Token.id.desc()))
+    return store.all_tokens()
 
 
 def revoke_token(token_id: int) -> bool:
     """Revoke a token at once; True if it was live."""
-    return bool(
-        ledger.Token.update(revoked_at=ledger.utcnow())
-        .where((ledger.Token.id == token_id) & (ledger.Token.revoked_at.is_null()))
-        .execute()
-    )
+    return store.revoke_token(token_id)
 
 
-def token_agendas(token: ledger.Token) -> tuple[str, ...]:
+def token_agendas(token: Token) -> tuple[str, ...]:
     """The agendas a token may start (all when ``*``)."""
     if token.agendas in ("", "*"):
         return tuple(AGENDAS)
     return tuple(a for a in token.agendas.split(",") if a)
 
 
-def check_token(secret: str) -> ledger.Token | None:
+def check_token(secret: str) -> Token | None:
     """The live token matching ``secret`` (constant-time compare), or None."""
     if not secret:
         return None
     presented = hash_token(secret)
     found = None
-    for token in ledger.Token.select().where(ledger.Token.revoked_at.is_null()):
+    for token in store.live_tokens():
         # compare with every live token, never stopping early
         if hmac.compare_digest(token.token_hash, presented):
             found = token
     if found is not None:
-        ledger.Token.update(last_used_at=ledger.utcnow()).where(ledger.Token.id == found.id).execute()
+        store.note_token_used(found.id)
     return found

@@ -35,6 +35,7 @@ from flask import (
 from adapter.web import accounts
 from adapter.web.extension import get_ext
 from adapter.web.htmx import is_htmx
+from adapter.web.redirects import safe_next
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -152,9 +153,7 @@ def can(role: str) -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("dashboard.index")
+    return safe_next(target) or url_for("dashboard.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])

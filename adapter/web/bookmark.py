@@ -11,6 +11,8 @@
   ended), the second line the run's message. A second call while a run is
   going joins that run (no 409: a scheduler retry should see the outcome).
 * ``?mode=preview`` or ``?mode=full`` asks for a preview or a full check.
+* At most ``WAITING_LIMIT`` (4) text calls may wait at once; another one gets 429 with
+  ``Retry-After`` and starts nothing (``wait=0`` never needs a slot).
 * A wrong or revoked token gets 403, a token not allowed for the agenda 403,
   an unknown agenda 404.
 
@@ -34,6 +36,7 @@ from adapter.web.auth import public_endpoint
 from adapter.web.extension import get_ext
 from adapter.web.htmx import explicitly_wants_html
 from adapter.web.jobs import MODES, render_widget, start_job
+from adapter.web.throttle import limit_waiting
 
 bp = Blueprint("bookmark", __name__, url_prefix="/run")
 
@@ -79,6 +82,7 @@ def wait_for(run_id: int, seconds: float) -> ledger.Run:
 
 @bp.route("/<agenda>")
 @public_endpoint
+@limit_waiting(lambda: wants_text() and _wait_seconds() > 0)
 def run(agenda: str) -> Any:
     """Start or join a run of ``agenda`` with a bookmark token."""
     text = wants_text()

@@ -12,8 +12,8 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from adapter.sync import customers
-from adapter.sync.customers_mapping import FIELD_LABELS
+from adapter.sync.customers import queries as customers
+from adapter.sync.customers.mapping import FIELD_LABELS
 from adapter.web.extension import get_ext
 from adapter.web.jobs import start_job
 

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 
+from adapter.demo import DemoInfo
+
 if TYPE_CHECKING:
     from flask_wtf.csrf import CSRFProtect
 
@@ -20,13 +22,7 @@ if TYPE_CHECKING:
 
 EXTENSION_KEY = "adapter"
 
-
-@dataclass
-class DemoInfo:
-    """What demo mode started (shown in the DEMO badge and on the console)."""
-
-    mserver_url: str = ""
-    eshop_url: str = ""
+__all__ = ["EXTENSION_KEY", "AdapterExtension", "DemoInfo", "LoginThrottle", "get_ext"]
 
 
 class LoginThrottle:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from flask import Request
 
-#: an htmx poll answered with this status stops polling
-STOP_POLLING = 286
-
 
 def is_htmx(request: Request) -> bool:
     """True when the request was made by htmx (``HX-Request: true``)."""

@@ -72,6 +72,11 @@ FIELDS: dict[tuple[str, str], tuple[str, str]] = {
         "Vypnuto: na počítači s adaptérem se nikdo nepřihlašuje; z jiných počítačů v síti vždy ano.",
     ),
     ("app", "session_hours"): ("Délka přihlášení (hodiny)", "Po této době je třeba se přihlásit znovu."),
+    ("app", "lan_https"): ("HTTPS v síti", "Při spuštění pro síť (--host) šifrovat spojení. Vypněte jen za vlastní "
+                           "reverzní proxy s HTTPS (pak ale čtěte v README, kdy proxy ruší důvěru „tento počítač“)."),
+    ("app", "tls_cert"): ("Vlastní certifikát (PEM)", "Cesta k souboru certifikátu; prázdné = adaptér si vytvoří vlastní "
+                          "a jeho otisk ukáže zde i v konzoli."),
+    ("app", "tls_key"): ("Klíč certifikátu (PEM)", "Cesta k soukromému klíči k vlastnímu certifikátu."),
     # orders
     ("orders", "transfer_statuses"): (
         "Stavy objednávek k přenosu",

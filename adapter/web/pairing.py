@@ -4,7 +4,7 @@ Shows at a glance what is paired, what is not and which orders that holds
 back; *Obnovit párování* runs the stock job with ``{"pairing_only": true}``
 and *Založit karty v POHODĚ* starts the products job for the ticked
 e-shop-only products. Views stay thin: the queries live in
-:mod:`adapter.sync.pairing_store`.
+:mod:`adapter.sync.pairing.queries`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
 
 from adapter import ledger
-from adapter.sync import pairing_store as ps
-from adapter.sync.pairing import STATUS_TITLES
+from adapter.sync.pairing import queries as ps
+from adapter.sync.pairing.match import STATUS_TITLES
+from adapter.sync.pairing.store import pairing_info
 from adapter.web.extension import get_ext
 from adapter.web.jobs import start_job
 from adapter.web.present import make_page, page_number
@@ -50,7 +51,7 @@ def index() -> Any:
         titles=STATUS_TITLES,
         held=held,
         held_rows=ps.held_rows(held),
-        info=ps.pairing_info(),
+        info=pairing_info(),
         run=ledger.get_run(run_id) if run_id else ledger.running_run("stock"),
         products_run=ledger.running_run("products"),
     )

@@ -17,10 +17,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from adapter import ledger
 from adapter.errors import AdapterError, ImportFileError
-from adapter.sync import payments as sync_payments
-from adapter.sync.payments_store import Upload, list_uploads, load_upload, new_owner_token
-from adapter.sync.payments_table import report_sections
+from adapter.sync.payments import preview as sync_payments
+from adapter.sync.payments.queries import overview
+from adapter.sync.payments.send import AGENDA
+from adapter.sync.payments.store import Upload, list_uploads, load_upload, new_owner_token
+from adapter.sync.payments.table import report_sections
 from adapter.web.extension import get_ext
+from adapter.web.payments_pending import INLINE_BYTES, read_in_background
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +47,7 @@ def _index(error: str = "", status: int = 200) -> Any:
         error=error,
         max_mb=ext.settings.payments.max_upload_mb,
         owner=_owner(),
-        **sync_payments.overview(ext.data_dir),
+        **overview(ext.data_dir),
     ), status
 
 
@@ -88,9 +91,13 @@ def upload() -> Any:
     file = request.files.get("file")
     if file is None or not file.filename:
         return _index("Vyberte soubor s exportem vydaných faktur z POHODY (CSV).", 400)
+    data = file.read()
+    if len(data) > INLINE_BYTES:  # a large file is read off the request thread
+        return read_in_background(data, file.filename, owner=_owner(create=True),
+                                  uploaded_by=getattr(getattr(g, "user", None), "username", ""))
     try:
         stored = sync_payments.prepare_upload(
-            ext.settings, ext.connections, file.read(), file.filename,
+            ext.settings, ext.connections, data, file.filename,
             owner=_owner(create=True), uploaded_by=getattr(getattr(g, "user", None), "username", ""),
         )
     except ImportFileError as exc:
@@ -125,7 +132,7 @@ def apply(upload_id: str) -> Any:
 
 def _payments_run(run_id: int) -> ledger.Run:
     run = ledger.get_run(run_id)
-    if run is None or run.agenda != sync_payments.AGENDA:
+    if run is None or run.agenda != AGENDA:
         abort(404)
     return run
 

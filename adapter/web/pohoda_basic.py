@@ -36,7 +36,7 @@ def decode_basic(header: str | None) -> tuple[str, str] | None:
 
 def pohoda_credentials_ok(header: str | None, settings: PohodaSettings) -> bool:
     """True when the header carries the configured pull credentials (constant-time compare)."""
-    if not settings.pull_user:
+    if not settings.pull_user or not settings.pull_password:  # an empty password is no password
         return False
     creds = decode_basic(header)
     if creds is None:

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from adapter import ledger
-from adapter.sync import stock
+from adapter.sync.stock import push as stock
 from adapter.web.auth import csrf_exempt_pohoda, public_endpoint
 from adapter.web.extension import get_ext
 from adapter.web.pohoda_basic import pohoda_credentials_ok
@@ -29,7 +29,7 @@ XML_TYPE = "text/xml; charset=Windows-1250"
 
 
 def _answer(outcome: stock.PushOutcome, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(stock.push_answer(outcome), status=status, headers=headers or {}, content_type=XML_TYPE)
+    return Response(outcome.answer(), status=status, headers=headers or {}, content_type=XML_TYPE)
 
 
 @bp.route("/stock", methods=["POST"])

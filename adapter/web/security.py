@@ -15,6 +15,8 @@ from pathlib import Path
 
 from flask import Flask, Response, abort, request
 
+from adapter.web.redirects import foreign_origin
+
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 — a file name, not a secret
 
 #: Sec-Fetch-Site values a POST may carry; ``same-site`` is refused because
@@ -47,7 +49,7 @@ def reject_cross_site_post() -> None:
     """Refuse a POST a browser says came from another site (403)."""
     if request.method == "POST":
         site = request.headers.get("Sec-Fetch-Site")
-        if site is not None and site not in ALLOWED_FETCH_SITES:
+        if (site is not None and site not in ALLOWED_FETCH_SITES) or foreign_origin(request.headers.get("Origin"), request.host, request.scheme):
             abort(403, description="Požadavek z jiného webu byl odmítnut.")
 
 

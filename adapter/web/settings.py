@@ -10,8 +10,10 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from adapter.conntest import ConnResult, check_eshop, check_pohoda
+from adapter.conntest_guard import saved_secret_to_new_address
+from adapter.tls import current_fingerprint
 from adapter.web.auth import admin_required
-from adapter.web.conntest import check_eshop, check_pohoda
 from adapter.web.extension import get_ext
 from adapter.web.labels import PAGES, SECTION_TITLES
 from adapter.web.settings_form import apply_changes, build_fields, general_errors, parse_form
@@ -57,6 +59,7 @@ def _render(name: str, errors: list[Any], submitted: Any) -> str:
         sections=[(s, SECTION_TITLES[s], build_fields(settings, s, errors, submitted)) for s in sections],
         general=general_errors(errors, sections) if submitted is not None else [],
         file_errors=general_errors(get_ext().store.errors()),
+        tls_fingerprint=current_fingerprint(settings),
     )
 
 
@@ -70,5 +73,8 @@ def test(side: str) -> Any:
     changes, errors = parse_form(request.form, (side,)) if request.form else ({}, [])
     if errors:
         return render_template("settings/_test_result.html", result=None, errors=errors)
+    ask_again = saved_secret_to_new_address(ext.settings, changes, side)
+    if ask_again:  # never send the saved password to an address only typed into the form
+        return render_template("settings/_test_result.html", result=ConnResult(ok=False, error=ask_again), errors=[])
     result = CHECKS[side](apply_changes(ext.settings, changes), ext.connections)
     return render_template("settings/_test_result.html", result=result, errors=[])

@@ -79,6 +79,7 @@ class FakeServer:
                 with server._guard:
                     server.active += 1
                     server.max_active = max(server.max_active, server.active)
+                active = True
                 try:
                     length = int(self.headers.get("Content-Length") or 0)
                     raw = self.rfile.read(length) if length else b""
@@ -86,6 +87,11 @@ class FakeServer:
                     seen = Seen(self.command, self.path, dict(self.headers.items()), body, len(raw))
                     server.seen.append(seen)
                     status, headers, payload = server.respond(seen)
+                    # no longer in flight once the answer starts: the client may send its next request as
+                    # soon as it has read this one, possibly before this thread gets to run again
+                    with server._guard:
+                        server.active -= 1
+                    active = False
                     self.send_response(status)
                     for k, v in headers.items():
                         self.send_header(k, v)
@@ -95,8 +101,9 @@ class FakeServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
                 finally:
-                    with server._guard:
-                        server.active -= 1
+                    if active:
+                        with server._guard:
+                            server.active -= 1
 
             do_GET = do_POST = _handle
 

@@ -21,6 +21,7 @@ from adapter.emulators.woocommerce.rest import (
     response_fields,
     validate,
 )
+from adapter.emulators.woocommerce.setup_api import routes as setup_routes
 from adapter.emulators.woocommerce.shapes import ORDER_STATUSES
 
 Doc = dict[str, Any]
@@ -90,6 +91,7 @@ class WooApi:
                                                   ("DELETE",): ("delete", o.delete_customer)}),
             (r"/wc/v3/settings/general/?", {("GET",): ("list", o.settings_general)}),
             (r"/wc/v3/system_status/?", {("GET",): ("list", o.system_status)}),
+            *setup_routes(lambda status: len(o.objects.store.ids("orders", ["status = ?"], [status]))),
         ]
         routes = []
         for pattern, methods in table:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from adapter import ledger
+from adapter.eshop.base import ready_for_transfer
 from adapter.ledger import orders as rows
 from adapter.mappings.unmapped import apply_to_order
 from adapter.pohoda.orders import order_item
@@ -25,8 +26,8 @@ from adapter.sync.orders.mapping import (
     label_of,
     local_date,
     map_order,
-    ready_for_transfer,
 )
+from adapter.sync.shop_feedback import report as report_to_shop
 
 #: an order ready to send
 PreparedOrder = Prepared[Mapped]
@@ -70,9 +71,10 @@ def evaluate(ctx: JobContext, order: Order, entry: ledger.Entry | None, resolver
     if state == "sending":
         ctx.skipped(key, "Objednávku si stáhla POHODA; čeká na potvrzení přenosu.", label=label, record=True)
         return None
-    if not ready_for_transfer(order, ctx.settings):
+    if not ready_for_transfer(order, ctx.settings.orders):
         if state in ("held", "pending", "error") and not ctx.dry_run:
             rows.set_aside(key, f"Objednávka už není označena k přenosu (stav „{order.status}“).", ctx.run_id)
+            report_to_shop(ctx, order, "")
         ctx.skipped(key, f"Není označena k přenosu (stav „{order.status}“).", label=label, record=True)
         return None
     opts, unmapped = apply_to_order(ctx.settings, order, opts, ctx.now(), record=not ctx.dry_run)
@@ -111,6 +113,7 @@ def hold(ctx: JobContext, order: Order, entry: ledger.Entry | None, mapped: Mapp
                    problems=[p.message for p in mapped.problems])
     rows.hold(key, label=label_of(order.number), reason=reason, digest=digest, details=details,
               warnings=list(mapped.warnings), eshop_data=snapshot(order), run=ctx.run_id)
+    report_to_shop(ctx, order, "held", reason)
 
 
 def record_error(ctx: JobContext, order: Order, digest: str, message: str) -> None:
@@ -120,6 +123,7 @@ def record_error(ctx: JobContext, order: Order, digest: str, message: str) -> No
     if not ctx.dry_run:
         rows.fail(key, label=label_of(order.number), message=message, digest=digest,
                   details={"number": order.number}, eshop_data=snapshot(order), run=ctx.run_id)
+        report_to_shop(ctx, order, "error", message)
 
 
 def flag_changed(ctx: JobContext, order: Order, entry: ledger.Entry, digest: str) -> None:

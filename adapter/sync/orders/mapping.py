@@ -421,19 +421,6 @@ def mapping_options(settings: Settings) -> MappingOptions:
     )
 
 
-def truthy(value: str | None) -> bool:
-    """Whether an order meta value means "yes"."""
-    return value is not None and value.strip().lower() not in ("", "0", "no", "false", "off", "ne", "n", "null")
-
-
-def ready_for_transfer(order: Order, settings: Settings) -> bool:
-    """True when the shop marks the order for transfer (meta flag, else status)."""
-    key = settings.orders.transfer_meta_key
-    if key:
-        return truthy(order.meta_value(key))
-    return order.status in settings.orders.transfer_statuses
-
-
 def label_of(number: str) -> str:
     """The ledger label of an order."""
     return f"Objednávka {number}"

@@ -15,12 +15,13 @@ from typing import Any
 from adapter import ledger
 from adapter.config import Settings
 from adapter.errors import AdapterError
+from adapter.eshop.base import ready_for_transfer
 from adapter.ledger import orders as rows
 from adapter.pohoda import schema
 from adapter.pohoda.orders import order_item
 from adapter.records import Order
 from adapter.sync.lookups import CodeResolver
-from adapter.sync.orders.mapping import LineView, Mapped, map_order, mapping_options, ready_for_transfer
+from adapter.sync.orders.mapping import LineView, Mapped, map_order, mapping_options
 from adapter.sync.orders.send import single_xml
 
 
@@ -83,7 +84,7 @@ def preview_order(settings: Settings, connections: Any, order_id: int) -> OrderP
     try:
         shop = connections.eshop(settings)
         out.order = shop.get_order(order_id)
-        out.ready = ready_for_transfer(out.order, settings)
+        out.ready = ready_for_transfer(out.order, settings.orders)
         pohoda = connections.pohoda(settings) if settings.pohoda_configured else None
         resolver = _resolver(settings, pohoda)
         codes = resolver.resolve(line.sku for line in out.order.lines if line.kind == "product")

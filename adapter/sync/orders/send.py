@@ -32,6 +32,7 @@ from adapter.sync.orders.evaluate import PreparedOrder, preview_row, record_erro
 from adapter.sync.orders.mapping import EXT_SYSTEM, label_of
 from adapter.sync.orders.marks import ShopMarker, mark_in_shop
 from adapter.sync.pipeline import Outcome, SendLane
+from adapter.sync.shop_feedback import report as report_to_shop
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +288,7 @@ def finish_error(ctx: JobContext, p: PreparedOrder, message: str, details: list[
     info = dict(p.details)
     info["details"] = details
     ctx.error(p.key, message, label=label_of(p.order.number))
+    report_to_shop(ctx, p.order, "error", message)
     if advance:
         ctx.advance()
     kept = warnings or p.warnings

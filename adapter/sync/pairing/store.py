@@ -1,0 +1,145 @@
+"""Computing and storing the pairing, and the look-ups the jobs use.
+
+:func:`compute_pairing` runs the pure :func:`adapter.sync.pairing.match.pair`
+on a listing folded by :func:`fold_cards`; :func:`store_pairing` replaces the
+ledger ``Pairing`` table in one transaction. :func:`pairing_targets` is what the
+stock job reads on incremental runs, so a large catalogue is never re-listed
+just to find product ids.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from adapter import ledger
+from adapter.ledger import pairing as pairing_queries
+from adapter.records import Product, StockCard
+from adapter.sync.pairing.match import CardGrouper, CardInfo, PairingResult, PairRow, normalise, pair
+
+if TYPE_CHECKING:
+    from adapter.config import Settings
+
+#: Checkpoint row holding facts about the last pairing refresh (when, counts, multi-card codes)
+PAIRING_CHECKPOINT = "pairing"
+
+
+@dataclass
+class RefreshResult:
+    """What a pairing refresh found."""
+
+    result: PairingResult
+    counts: dict[str, int]
+    multi_codes: set[str] = field(default_factory=set)  #: normalised codes held by several cards
+
+
+@dataclass
+class ListedCards:
+    """POHODA's stock listing folded per code while it is read (the cards themselves are not kept)."""
+
+    infos: dict[str, CardInfo]  #: normalised code → what pairing needs of it
+    multi_codes: set[str]  #: normalised codes held by several cards
+    count: int  #: cards listed
+
+
+def fold_cards(
+    cards: Iterable[StockCard], *, case_sensitive: bool, each: Callable[[str, StockCard], None] | None = None
+) -> ListedCards:
+    """Fold a card listing for pairing as it streams; ``each(code key, card)`` sees every card on the way."""
+    grouper = CardGrouper(case_sensitive=case_sensitive)
+    count = 0
+    for card in cards:
+        count += 1
+        key = grouper.add(card)
+        if each is not None:
+            each(key, card)
+    multi = {key for key, rows in grouper.rows_per_code().items() if rows > 1}
+    return ListedCards(grouper.result(), multi, count)
+
+
+def multi_card_codes(cards: Iterable[StockCard], *, case_sensitive: bool) -> set[str]:
+    """Normalised codes that more than one stock card carries (several warehouses)."""
+    seen = Counter(normalise(c.code, case_sensitive=case_sensitive) for c in cards if c.code.strip())
+    return {code for code, n in seen.items() if n > 1}
+
+
+def compute_pairing(
+    cards: Sequence[StockCard] | ListedCards, products: Iterable[Product], settings: Settings
+) -> RefreshResult:
+    """Pair listed (or already folded) cards and products with the ``[pairing]`` options (pure)."""
+    opts = settings.pairing
+    if isinstance(cards, ListedCards):
+        result = pair(cards.infos, products, case_sensitive=opts.case_sensitive, ean_fallback=opts.ean_fallback)
+        return RefreshResult(result, result.counts(), set(cards.multi_codes))
+    result = pair(cards, products, case_sensitive=opts.case_sensitive, ean_fallback=opts.ean_fallback)
+    return RefreshResult(result, result.counts(), multi_card_codes(cards, case_sensitive=opts.case_sensitive))
+
+
+def _row(r: PairRow, now: datetime) -> tuple[Any, ...]:
+    """One Pairing row's values in :data:`adapter.ledger.pairing.PAIRING_COLUMNS` order."""
+    p, c = r.product, r.card
+    return (
+        r.status,
+        p.sku.strip() if p else "",
+        p.id if p else None,
+        p.parent_id if p else None,
+        p.name[:255] if p else "",
+        p.ean.strip() if p else "",
+        r.code or (c.code if c else ""),
+        c.id if c else None,
+        c.name[:255] if c else "",
+        c.ean if c else "",
+        ",".join(c.stores) if c else "",
+        bool(c.is_internet) if c else False,
+        r.matched_by,
+        r.conflict,
+        now,
+    )
+
+
+def _rows(result: PairingResult, now: datetime) -> Iterator[tuple[Any, ...]]:
+    for r in result.rows:
+        yield _row(r, now)
+
+
+def store_pairing(result: PairingResult, *, multi_codes: set[str], now: datetime) -> dict[str, int]:
+    """Replace the ledger Pairing table with ``result`` in one transaction; returns the counts."""
+    counts = result.counts()
+    extra = {"counts": counts, "multi": sorted(multi_codes), "case_sensitive": result.case_sensitive}
+    pairing_queries.replace_pairing(_rows(result, now), checkpoint=PAIRING_CHECKPOINT, extra=extra, now=now)
+    return counts
+
+
+# --------------------------------------------------------------------------- lookups for the jobs
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A shop product (or variation) that takes its stock from one POHODA code."""
+
+    product_id: int
+    parent_id: int | None
+    sku: str
+    code: str
+    card_id: int | None = None
+
+
+def pairing_targets() -> dict[str, list[Target]]:
+    """Normalised POHODA code → the shop products paired to it (paired and resolvable conflict rows)."""
+    case_sensitive = bool(pairing_info().get("case_sensitive", False))
+    out: dict[str, list[Target]] = {}
+    for product_id, parent_id, sku, code, card_id in pairing_queries.pairing_links():
+        key = normalise(code, case_sensitive=case_sensitive)
+        out.setdefault(key, []).append(Target(product_id, parent_id, sku, code, card_id))
+    return out
+
+
+def pairing_info() -> dict[str, Any]:
+    """Facts of the last refresh: ``at`` (ISO), ``counts``, ``multi`` codes, ``case_sensitive``."""
+    cp = ledger.get_checkpoint(PAIRING_CHECKPOINT)
+    if cp is None:
+        return {}
+    return {**cp.extra_dict(), "at": cp.updated_at}

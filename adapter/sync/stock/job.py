@@ -1,0 +1,454 @@
+"""Zásoby a ceny do e-shopu: POHODA is the master of stock; quantities (and prices) go to the shop.
+
+Three ways in, one logic:
+
+* **incremental** (the *Synchronizovat* button, the schedule): only cards POHODA
+  lists as changed since the watermark (``lastChanges``, minus an overlap);
+  the shop product ids come from the stored pairing (the ledger ``Pairing``
+  table), so a large catalogue is never re-listed;
+* **full** (*Úplná kontrola*, the nightly run): every card and every shop
+  product; the pairing is refreshed, every paired product is compared with
+  what the shop shows now (drift from shop orders is put right), and a
+  product whose card disappeared from POHODA gets quantity 0 (a warning);
+* **POHODA pushes** its stock export (*Odeslat na internet*) to
+  ``/pohoda/stock``; the body is kept in a file and applied by a run with
+  trigger ``pohoda`` (``options["push_file"]``).
+
+Every product has a ledger row (agenda ``stock``, key = shop product id)
+holding the hash of the values last pushed, so nothing unchanged is pushed
+twice. Updates go out in batches of at most 100; the ledger is committed
+after each successful batch, so an interrupted run resumes with what was not
+committed. The watermark advances only at the end, after the rows it covers
+are committed. Options: ``pairing_only`` (just refresh the pairing),
+``keys`` (only these shop product ids, the retry button).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from adapter import ledger
+from adapter.errors import AdapterError
+from adapter.ledger import pairing as pairing_queries
+from adapter.ledger.stock import stock_error_keys, stock_hashes, stock_ok_product_ids
+from adapter.pohoda.stock import iter_stock
+from adapter.records import ZERO, Product, StockCard
+from adapter.sync.base import TO_SHOP, AgendaJob
+from adapter.sync.pairing.match import STATUS_TITLES, normalise
+from adapter.sync.pairing.pull import Listing, iter_cards, read_codes
+from adapter.sync.pairing.store import (
+    ListedCards,
+    Target,
+    compute_pairing,
+    fold_cards,
+    pairing_info,
+    pairing_targets,
+    store_pairing,
+)
+from adapter.sync.state import format_pohoda_time, next_pohoda_cursor, pohoda_since
+from adapter.sync.stock.mapping import (
+    CodeStock,
+    Desired,
+    Plan,
+    card_quantity,
+    compact,
+    counts,
+    desired_for,
+    desired_from,
+    group_by_code,
+    lean,
+    shop_matches,
+    vat_percents,
+)
+from adapter.sync.stock.send import BATCH, push, remember
+
+if TYPE_CHECKING:
+    from adapter.config import Settings, StockSettings
+    from adapter.eshop.base import Eshop
+    from adapter.sync.context import JobContext
+
+AGENDA = "stock"
+NOT_COUNTED = "zásoba se nepočítá (není označena Internet nebo je v jiném skladu)"
+
+
+@dataclass
+class _Folded:
+    """A full listing folded per normalised code: the summed quantity and the first card that counts."""
+
+    totals: dict[str, Decimal | int] = field(default_factory=dict)
+    firsts: dict[str, StockCard] = field(default_factory=dict)
+
+    def add(self, key: str, card: StockCard, opts: StockSettings) -> None:
+        """Fold one listed card (a card that does not count changes nothing)."""
+        if not key or not counts(card, opts):
+            return
+        quantity = card_quantity(card, opts.quantity)
+        before = self.totals.get(key)
+        if before is None:
+            self.totals[key] = compact(quantity)
+            if opts.push_prices:
+                self.firsts[key] = card
+        else:
+            self.totals[key] = before + quantity
+
+    def stock_of(self, key: str) -> CodeStock:
+        """The code's folded stock (nothing counted when the code has no card that counts)."""
+        if key not in self.totals:
+            return CodeStock()
+        return CodeStock(self.totals[key], 1, self.firsts.get(key))
+
+
+def list_products(shop: Eshop, stop: threading.Event, *, prices: bool) -> list[Product]:
+    """Every shop product that can carry stock, lean (:func:`~adapter.sync.stock.mapping.lean`); no variable parents."""
+    shared: dict[Decimal, Decimal] = {}
+    out = []
+    for product in shop.iter_products():
+        if stop.is_set():
+            break
+        if product.kind != "variable":  # no stock of their own and they pair with nothing
+            out.append(lean(product, shared, prices=prices))
+    return out
+
+
+def _signpost(ctx: JobContext) -> datetime:
+    """The run's start in POHODA's local wall-clock time."""
+    return ctx.now().astimezone().replace(tzinfo=None)
+
+
+def _codes_of(keys: list[str], targets: dict[str, list[Target]]) -> set[str]:
+    wanted = {int(k) for k in keys if str(k).isdigit()}
+    return {code for code, ts in targets.items() if any(t.product_id in wanted for t in ts)}
+
+
+class StockJob(AgendaJob):
+    """Stock (and prices) from POHODA to the shop; see the module docstring.
+
+    One instance per run: the run's settings, the POHODA listing facts and the
+    ledger hashes are kept on it; counters go to ``ctx.tally`` (``pushed``,
+    ``unchanged``, ``failed``, ``warnings``).
+    """
+
+    agenda = AGENDA
+    direction = TO_SHOP
+    actions = ("sync", "preview", "full")
+    watermark = AGENDA
+    batch_size = BATCH
+
+    def __init__(self) -> None:
+        self.listing = Listing()
+        self.hashes: dict[str, tuple[str, str]] = {}  #: key → (hash, state)
+        self.percents: dict[str, Decimal] = {}
+
+    def run(self, ctx: JobContext) -> None:
+        """One run in the mode its options ask for."""
+        self.ctx = ctx
+        self.settings: Settings = ctx.settings
+        self.opts: StockSettings = ctx.settings.stock
+        self.case_sensitive = ctx.settings.pairing.case_sensitive
+        self.percents = vat_percents(ctx.settings)
+        options = ctx.options
+        if options.get("push_file"):
+            self.run_push(Path(str(options["push_file"])))
+        elif options.get("pairing_only"):
+            self.run_pairing_only()
+        elif options.get("keys"):
+            self.run_keys([str(k) for k in options["keys"]])
+        elif ctx.full or not pairing_queries.has_pairing():
+            self.run_full()
+        else:
+            self.run_incremental()
+
+    # ------------------------------------------------------------------ helpers
+
+    def _cards(self, phase: str, *, last_changes: datetime | None = None) -> Iterator[StockCard]:
+        """POHODA's stock listing (streamed), with progress and cancel per page."""
+        def note(cards: int) -> None:
+            self.ctx.check_cancel()
+            self.ctx.progress(phase=f"{phase} ({cards} zásob)")
+
+        return iter_cards(self.ctx.pohoda(), stores=self.opts.stores, page_size=self.opts.page_size,
+                          last_changes=last_changes, listing=self.listing, on_page=note)
+
+    def _count_pohoda(self) -> None:
+        if self.listing.requests:
+            self.ctx.count_request("pohoda", self.listing.requests)
+
+    def _finish_cursor(self, signpost: datetime) -> None:
+        """Advance the watermark once everything it covers is committed (not in a preview)."""
+        if self.ctx.dry_run:
+            return
+        previous = ledger.get_checkpoint(AGENDA)
+        cursor = next_pohoda_cursor(previous.cursor if previous else "", self.listing.stamp, signpost)
+        ledger.set_checkpoint(AGENDA, cursor, {"run": self.ctx.run_id}, now=self.ctx.now())
+
+    def _tallies(self) -> dict[str, int]:
+        t = self.ctx.tally
+        return {"odesláno do e-shopu": t["pushed"], "beze změny": t["unchanged"], "chyb": t["failed"]}
+
+    def _skip_or_plan(self, target: Target, desired: Desired | None, plans: list[Plan], *,
+                      not_counted: str = NOT_COUNTED) -> None:
+        """Plan one product unless nothing counts for it or the ledger shows it already pushed."""
+        key = str(target.product_id)
+        if desired is None:
+            self.ctx.skipped(key, not_counted, label=f"SKU {target.sku}", record=True)
+        elif self.hashes.get(key) == (desired.hash, "ok"):
+            self.ctx.tally["unchanged"] += 1
+            self.ctx.skipped(key)
+        else:
+            plans.append(Plan(target, desired))
+
+    # ------------------------------------------------------------------ pairing only
+
+    def run_pairing_only(self) -> None:
+        """Just refresh the pairing (the pairing page's button)."""
+        ctx = self.ctx
+        ctx.progress(0, 0, "Načítám zásoby z POHODY")
+        cards = fold_cards(self._cards("Načítám zásoby z POHODY"), case_sensitive=self.case_sensitive)
+        self._count_pohoda()
+        ctx.progress(phase="Načítám produkty z e-shopu")
+        products = list(ctx.eshop().iter_products())
+        ctx.progress(phase="Páruji")
+        refreshed = compute_pairing(cards, products, self.settings)
+        found = refreshed.counts
+        if not ctx.dry_run:
+            store_pairing(refreshed.result, multi_codes=refreshed.multi_codes, now=ctx.now())
+        ctx.report = {"zásob v POHODĚ": cards.count, "produktů v e-shopu": len(products),
+                      **{STATUS_TITLES[k]: v for k, v in found.items()}}
+        ctx.message = (
+            f"Párování obnoveno: spárováno {found['paired']}, jen v e-shopu {found['eshop_only']}, "
+            f"jen v POHODĚ {found['pohoda_only']}, konflikty {found['conflict']}."
+        )
+
+    # ------------------------------------------------------------------ full
+
+    def run_full(self) -> None:
+        """Every card and every product: refresh the pairing, put drift right, zero vanished cards."""
+        ctx = self.ctx
+        signpost = _signpost(ctx)
+        previously_paired = pairing_queries.paired_product_ids() | stock_ok_product_ids()
+        ctx.progress(0, 0, "Načítám zásoby z POHODY")
+        folded = _Folded()
+        cards, products = self._read_both(folded)
+        ctx.check_cancel()
+        ctx.progress(phase="Páruji")
+        refreshed = compute_pairing(cards, products, self.settings)
+        del cards
+        if not ctx.dry_run:
+            store_pairing(refreshed.result, multi_codes=refreshed.multi_codes, now=ctx.now())
+        by_product = refreshed.result.by_product
+        del refreshed  # the report rows and card details; only product id → code is needed from here
+        shop = {p.id: p for p in products if p.kind != "variable"}
+        del products
+        self.hashes = stock_hashes()
+        plans: list[Plan] = []
+        known: list[Plan] = []  #: already right in the shop; only the ledger needs the hash
+        skipped_cards = self._plan_paired(by_product, shop, folded, plans, known)
+        vanished = sorted(pid for pid in previously_paired - set(by_product) if pid in shop)
+        self._plan_vanished(vanished, shop, plans, known)
+        del shop, by_product, folded
+        if not ctx.dry_run:
+            remember(known, ctx.run_id)
+        push(ctx, plans)
+        self._finish_cursor(signpost)
+        ctx.report = {"režim": "úplná kontrola", "zásob v POHODĚ": self.listing.cards, **self._tallies(),
+                      "zmizelé zásoby (stav 0)": len(vanished), "nepočítané zásoby": skipped_cards,
+                      "požadavků na POHODU": self.listing.requests}
+
+    def _read_both(self, folded: _Folded) -> tuple[ListedCards, list[Product]]:
+        """POHODA's listing folded as it streams, while a second thread lists the shop's products.
+
+        Each side waits for its own server; per code only what pairing needs
+        and the quantity of the cards that count are kept (not the cards).
+        """
+        ctx, opts = self.ctx, self.opts
+        stop = threading.Event()
+        reader = ThreadPoolExecutor(1, thread_name_prefix="stock-products")
+        listed = reader.submit(list_products, ctx.eshop(), stop, prices=opts.push_prices)
+        try:
+            cards = fold_cards(self._cards("Načítám zásoby z POHODY"), case_sensitive=self.case_sensitive,
+                               each=lambda key, card: folded.add(key, card, opts))
+            self._count_pohoda()
+            ctx.check_cancel()
+            ctx.progress(phase="Načítám produkty z e-shopu")
+            products = listed.result()
+        except BaseException:
+            stop.set()  # the listing thread stops after the request it is in; nobody waits for it
+            reader.shutdown(wait=False, cancel_futures=True)
+            raise
+        reader.shutdown(wait=True)
+        return cards, products
+
+    def _plan_paired(self, by_product: dict[int, str], shop: dict[int, Product], folded: _Folded,
+                     plans: list[Plan], known: list[Plan]) -> int:
+        """Plans for every paired product the shop shows differently; returns how many cards do not count."""
+        ctx = self.ctx
+        skipped_cards = 0
+        for product_id, code in by_product.items():
+            product = shop.get(product_id)
+            if product is None:
+                continue
+            key = normalise(code, case_sensitive=self.case_sensitive)
+            target = Target(product_id, product.parent_id, product.sku.strip(), code)
+            desired = desired_from(folded.stock_of(key), self.opts, self.percents)
+            if desired is None:
+                skipped_cards += 1
+                ctx.skipped(str(product_id), NOT_COUNTED, label=f"SKU {target.sku}", record=True)
+                continue
+            plan = Plan(target, desired)
+            if shop_matches(product, desired):
+                ctx.tally["unchanged"] += 1
+                ctx.skipped(plan.key)
+                if self.hashes.get(plan.key) != (desired.hash, "ok"):
+                    known.append(plan)
+            else:
+                plans.append(plan)
+        return skipped_cards
+
+    def _plan_vanished(self, vanished: list[int], shop: dict[int, Product], plans: list[Plan],
+                       known: list[Plan]) -> None:
+        """Quantity 0 (with a warning) for products whose card disappeared from POHODA."""
+        for pid in vanished:
+            product = shop[pid]
+            target = Target(pid, product.parent_id, product.sku.strip(), "")
+            desired = Desired(ZERO)
+            plan = Plan(target, desired, state="skipped",
+                        warning=f"Zásoba „{product.sku.strip()}“ v POHODĚ už není; do e-shopu odeslán stav 0. "
+                                "Zkontrolujte kartu v POHODĚ nebo SKU v e-shopu.")
+            self.ctx.event(plan.key, "warning", plan.warning, label=plan.label)
+            self.ctx.tally["warnings"] += 1
+            if shop_matches(product, desired):
+                self.ctx.tally["unchanged"] += 1
+                if self.hashes.get(plan.key) != (desired.hash, "skipped"):
+                    known.append(plan)
+            else:
+                plans.append(plan)
+
+    # ------------------------------------------------------------------ incremental
+
+    def run_incremental(self) -> None:
+        """Only the cards POHODA lists as changed since the watermark (and the products that failed last time)."""
+        ctx = self.ctx
+        signpost = _signpost(ctx)
+        checkpoint = ledger.get_checkpoint(AGENDA)
+        since = pohoda_since(checkpoint.cursor if checkpoint else "", timedelta(minutes=self.opts.overlap_minutes))
+        if since is None:
+            self.run_full()
+            return
+        ctx.progress(0, 0, "Zjišťuji změny zásob v POHODĚ")
+        changed = list(self._cards("Zjišťuji změny zásob v POHODĚ", last_changes=since))
+        retry_keys = stock_error_keys()
+        if not changed and not retry_keys:
+            self._count_pohoda()
+            self._finish_cursor(signpost)
+            ctx.report = {"režim": "přírůstkově", "změněných zásob v POHODĚ": 0, "odesláno do e-shopu": 0,
+                          "od": format_pohoda_time(since)}
+            ctx.message = "Žádné změny zásob od posledního běhu."
+            return
+        targets = pairing_targets()
+        by_code = group_by_code(changed, case_sensitive=self.case_sensitive)
+        plans = self._plans_for_codes(targets, by_code, extra_codes=_codes_of(retry_keys, targets))
+        self._count_pohoda()
+        push(ctx, plans)
+        self._finish_cursor(signpost)
+        ctx.report = {"režim": "přírůstkově", "od": format_pohoda_time(since), "změněných zásob v POHODĚ": len(changed),
+                      **self._tallies(), "znovu zkoušeno po chybě": len(retry_keys)}
+
+    def _plans_for_codes(self, targets: dict[str, list[Target]], by_code: dict[str, list[StockCard]], *,
+                         extra_codes: set[str], only: set[int] | None = None, reread_all: bool = False) -> list[Plan]:
+        """Plans for the products paired to the changed codes, re-reading codes whose other cards matter."""
+        codes = {k for k in by_code if k in targets} | {k for k in extra_codes if k in targets}
+        self._reread(targets, by_code, codes, reread=set(codes) if reread_all else codes & extra_codes)
+        self.hashes = stock_hashes(str(t.product_id) for k in codes for t in targets[k])
+        plans: list[Plan] = []
+        for key in sorted(codes):
+            cards = by_code.get(key, [])
+            for target in targets[key]:
+                if only is not None and target.product_id not in only:
+                    continue
+                if not cards:
+                    self.ctx.skipped(str(target.product_id), "zásoba v POHODĚ nebyla nalezena; rozhodne úplná kontrola",
+                                     label=f"SKU {target.sku}", record=True)
+                    continue
+                self._skip_or_plan(target, desired_for(cards, self.opts, self.percents), plans)
+        return plans
+
+    def _reread(self, targets: dict[str, list[Target]], by_code: dict[str, list[StockCard]], codes: set[str], *,
+                reread: set[str]) -> None:
+        """Re-read (into ``by_code``) ``reread`` and the codes held by several cards or not fully listed."""
+        multi = set(pairing_info().get("multi") or ())
+        for key in codes:
+            found = by_code.get(key, [])
+            known_ids = {t.card_id for t in targets[key] if t.card_id is not None}
+            if key in multi or not found or any(c.id not in known_ids for c in found):
+                reread.add(key)
+        if not reread:
+            return
+        self.ctx.progress(phase=f"Načítám aktuální stav {len(reread)} zásob ve všech skladech")
+        fresh = read_codes(self.ctx.pohoda(), [targets[k][0].code for k in reread], stores=self.opts.stores,
+                           listing=self.listing)
+        fresh_by = group_by_code(fresh, case_sensitive=self.case_sensitive)
+        for key in reread:
+            by_code[key] = fresh_by.get(key, [])
+
+    # ------------------------------------------------------------------ only some products (retry)
+
+    def run_keys(self, keys: list[str]) -> None:
+        """Only these shop product ids (the retry button), read afresh from POHODA."""
+        ctx = self.ctx
+        if not pairing_queries.has_pairing():
+            raise AdapterError("Párování ještě neproběhlo. Spusťte nejdřív Úplnou kontrolu zásob.")
+        targets = pairing_targets()
+        wanted = {int(k) for k in keys if k.isdigit()}
+        codes = _codes_of(keys, targets)
+        missing = wanted - {t.product_id for c in codes for t in targets[c]}
+        for pid in sorted(missing):
+            ctx.skipped(str(pid), "produkt není spárovaný se zásobou v POHODĚ", record=True)
+        plans = self._plans_for_codes(targets, {}, extra_codes=codes, only=wanted, reread_all=True)
+        self._count_pohoda()
+        push(ctx, plans)
+        ctx.report = {"režim": "vybrané produkty", "vybráno": len(wanted), **self._tallies()}
+
+    # ------------------------------------------------------------------ POHODA pushed its export
+
+    def run_push(self, path: Path) -> None:
+        """Apply the stock export POHODA pushed (kept in ``path``; deleted once applied without errors)."""
+        ctx = self.ctx
+        if not path.is_file():
+            raise AdapterError(f"Soubor se zásobami odeslanými z POHODY ({path.name}) už neexistuje; "
+                               "odešlete zásoby z POHODY znovu (Odeslat na internet).")
+        ctx.progress(0, 0, "Čtu zásoby odeslané z POHODY")
+        with path.open("rb") as fh:
+            cards = list(iter_stock(fh))
+        if self.opts.stores:
+            ctx.event("push", "warning", "Export z POHODY neuvádí sklad: sečtou se všechny karty se stejným kódem "
+                                          "(nastavení Sklady se při odeslání z POHODY neuplatní).")
+        if not pairing_queries.has_pairing() and not ctx.dry_run:
+            ctx.progress(phase="Páruji se zásobami z exportu POHODY")
+            refreshed = compute_pairing(cards, ctx.eshop().iter_products(), self.settings)
+            store_pairing(refreshed.result, multi_codes=refreshed.multi_codes, now=ctx.now())
+        targets = pairing_targets()
+        by_code = group_by_code(cards, case_sensitive=self.case_sensitive)
+        unknown = sum(1 for k in by_code if k not in targets)
+        push(ctx, self._plans_push(targets, by_code))
+        ctx.report = {"režim": "odesláno z POHODY", "zásob v exportu": len(cards), **self._tallies(),
+                      "kódů bez produktu v e-shopu": unknown}
+        if not ctx.tally["failed"] and not ctx.dry_run:
+            path.unlink(missing_ok=True)
+
+    def _plans_push(self, targets: dict[str, list[Target]], by_code: dict[str, list[StockCard]]) -> list[Plan]:
+        codes = [k for k in by_code if k in targets]
+        self.hashes = stock_hashes(str(t.product_id) for k in codes for t in targets[k])
+        push_opts = replace(self.opts, stores=())  # the export cannot say the warehouse: every card counts
+        plans: list[Plan] = []
+        for key in sorted(codes):
+            desired = desired_for(by_code[key], push_opts, self.percents)
+            for target in targets[key]:
+                self._skip_or_plan(target, desired, plans, not_counted="zásoba není označena Internet")
+        return plans
