@@ -39,3 +39,16 @@ def test_sync_states_and_documents_from_the_command_line(env: Env, capsys) -> No
     save(env, states={"enabled": True, "status_map": {"executed": "processing"}})
     assert app_module.main(["sync", "states", "--data", str(env.data_dir)]) == 2  # a loop is refused
     ledger.init_db(env.data_dir / "ledger.db")
+
+
+def test_a_multi_line_mail_body_loads_and_edits_as_a_text_area(tmp_path) -> None:
+    from adapter.web.settings_form import build_fields
+
+    config.save_settings(tmp_path, {"documents": {"body": "Dobrý den,\n\nfaktura {invoice}.\n", "subject": "F {x}"}})
+    settings, errors = config.load_settings(tmp_path)
+    assert settings.documents.body == "Dobrý den,\n\nfaktura {invoice}."
+    assert [(e.path, "neznámé pole" in e.message) for e in errors] == [("documents.subject", True)]
+    (body,) = [f for f in build_fields(settings, "documents") if f.key == "body"]
+    assert body.widget == "textarea"
+    config.save_settings(tmp_path, {"states": {"tracking_field": "x\ty"}})
+    assert any(e.path == "states.tracking_field" for e in config.load_settings(tmp_path)[1])
