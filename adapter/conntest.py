@@ -76,6 +76,7 @@ def check_eshop(settings: Settings, connections: Connections) -> ConnResult:
     try:
         shop = connections.eshop(settings)
         info = shop.info()
+        shop.check_write()  # a harmless write: a read-only key fails here
     except AdapterError as exc:
         return ConnResult(ok=False, error=exc.message)
     except Exception as exc:
@@ -84,6 +85,7 @@ def check_eshop(settings: Settings, connections: Connections) -> ConnResult:
         if shop is not None:
             shop.close()
     facts = [("E-shop", info.name or "bez názvu"), ("Adresa", info.url), ("Produktů", str(info.product_count))]
+    facts.append(("Oprávnění klíče", "čtení i zápis"))
     if info.currency:
         facts.append(("Měna", info.currency))
     if info.version:

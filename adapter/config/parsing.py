@@ -15,6 +15,7 @@ from typing import Any
 
 from adapter import writeback
 from adapter.config.bounds import check_value, fail_closed
+from adapter.config.eu import check_eu
 from adapter.config.sections import (
     CHOICES,
     PARALLEL_REQUESTS_MAX,
@@ -84,6 +85,9 @@ def _check(section: str, key: str, value: Any) -> str | None:
     bound = check_value(section, key, value)
     if bound:
         return bound
+    eu = check_eu(section, key, value)
+    if eu:
+        return eu
     allowed = CHOICES.get((section, key))
     if allowed and value not in allowed:
         return "povolené hodnoty: " + ", ".join(allowed)
@@ -154,6 +158,8 @@ def settings_from_mapping(data_dir: Path, raw: Mapping[str, Any], *, demo: bool 
         if name not in SECTIONS and name != "demo":
             errors.append(FieldError(name, "", f"neznámá sekce [{name}] (bude ignorována)"))
     demo = demo or bool(raw.get("demo", False))
+    if "enabled" not in (raw.get("refunds") or {}):  # [refunds] enabled defaults to [invoices] enabled
+        parts["refunds"] = replace(parts["refunds"], enabled=parts["invoices"].enabled)
     loop = writeback.loop_problem(parts["states"].status_map, transfer_statuses=parts["orders"].transfer_statuses,
                                   transfer_meta_key=parts["orders"].transfer_meta_key,
                                   orders_enabled=parts["orders"].enabled)

@@ -15,6 +15,7 @@ from pathlib import Path
 from adapter import writeback
 from adapter.alerts.settings import AlertsSettings
 from adapter.backup import BackupSettings
+from adapter.config.eu import EU_CHOICES, AdvancesSettings, CurrencySettings, VatSettings
 from adapter.mail import SECURITY_CHOICES, MailSettings
 from adapter.mappings.settings import UNMAPPED_CHOICES, MappingsSettings
 
@@ -31,6 +32,7 @@ AGENDAS: dict[str, str] = {
     "payments": "Zaplacené objednávky",
     "states": "Stav objednávek do e-shopu",
     "documents": "Faktury PDF zákazníkům",
+    "refunds": "Dobropisy a storna",
 }
 
 VAT_CODES = ("none", "low", "high", "third")
@@ -227,6 +229,25 @@ class DocumentsSettings(AgendaBase):
 
 
 @dataclass(frozen=True, slots=True)
+class RefundsSettings(AgendaBase):
+    """``[refunds]``: shop refunds → POHODA credit notes; cancelled orders → deleted or listed (issue 19).
+
+    ``enabled`` follows ``[invoices] enabled`` unless the file sets it; ``link_mode`` and ``sign_mode`` switch
+    our best readings of POHODA (see :mod:`adapter.pohoda.credit_notes`).
+    """
+
+    cancel_statuses: tuple[str, ...] = ("cancelled", "failed")  #: shop statuses meaning cancelled ("trash" too)
+    on_cancel: str = "delete"  #: "delete" the received order while not invoiced/executed, or only "list" it
+    number_series: str = ""  #: POHODA číselná řada of credit notes (typ:ids)
+    accounting: str = ""  #: předkontace (typ:ids)
+    text: str = "Dobropis k objednávce z e-shopu č. {number}"  #: {number} = the shop order number
+    return_store: str = ""  #: warehouse the returned goods go back to; empty = no stock movement
+    batch_size: int = 50
+    link_mode: str = "corrective"  #: "corrective" (inv:correctiveDocument) or "text" (number in symPar only)
+    sign_mode: str = "quantity"  #: minus on the "quantity" or on the unit "price"
+
+
+@dataclass(frozen=True, slots=True)
 class AppSettings:
     """``[app]``: the web app itself."""
 
@@ -253,11 +274,15 @@ class Settings:
     payments: PaymentsSettings = field(default_factory=PaymentsSettings)
     states: StatesSettings = field(default_factory=StatesSettings)
     documents: DocumentsSettings = field(default_factory=DocumentsSettings)
+    refunds: RefundsSettings = field(default_factory=RefundsSettings)
     app: AppSettings = field(default_factory=AppSettings)
     mail: MailSettings = field(default_factory=MailSettings)
     alerts: AlertsSettings = field(default_factory=AlertsSettings)
     backup: BackupSettings = field(default_factory=BackupSettings)
     mappings: MappingsSettings = field(default_factory=MappingsSettings)
+    vat: VatSettings = field(default_factory=VatSettings)
+    currency: CurrencySettings = field(default_factory=CurrencySettings)
+    advances: AdvancesSettings = field(default_factory=AdvancesSettings)
     demo: bool = False
 
     def agenda(self, name: str) -> AgendaBase:
@@ -289,11 +314,15 @@ SECTIONS: dict[str, type] = {
     "payments": PaymentsSettings,
     "states": StatesSettings,
     "documents": DocumentsSettings,
+    "refunds": RefundsSettings,
     "app": AppSettings,
     "mail": MailSettings,
     "alerts": AlertsSettings,
     "backup": BackupSettings,
     "mappings": MappingsSettings,
+    "vat": VatSettings,
+    "currency": CurrencySettings,
+    "advances": AdvancesSettings,
 }
 
 #: fields never rendered back into a page or a log line
@@ -307,8 +336,12 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("invoices", "mode"): ("linked", "standalone"),
     ("stock", "quantity"): ("available", "physical"),
     ("customers", "master"): ("pohoda", "eshop"),
+    ("refunds", "on_cancel"): ("delete", "list"),
+    ("refunds", "link_mode"): ("corrective", "text"),
+    ("refunds", "sign_mode"): ("quantity", "price"),
     ("mail", "security"): SECURITY_CHOICES,
     ("mappings", "unmapped"): UNMAPPED_CHOICES,
+    **EU_CHOICES,
 }
 
 

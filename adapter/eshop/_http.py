@@ -1,6 +1,7 @@
 """The one HTTP wrapper every e-shop call goes through.
 
-It sends JSON with ``requests`` (no redirects, split connect/read timeouts),
+It sends JSON over one pooled ``urllib3`` client (no redirects, split
+connect/read timeouts),
 retries transient failures with exponential backoff honouring
 ``Retry-After``, decodes JSON with floats as ``Decimal``, and turns every
 failure into an ``adapter.errors.EshopError`` with a Czech message. Error
@@ -11,22 +12,31 @@ a log line or an error detail: ``redact`` removes them.
 
 from __future__ import annotations
 
+import base64
 import html
-import json
 import logging
+import os
 import re
 import threading
 import time
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
-from email.utils import parsedate_to_datetime
-from urllib.parse import quote
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-import requests
-from urllib3.exceptions import NameResolutionError, NewConnectionError
+import certifi
+import urllib3
+from requests.utils import get_environ_proxies, get_netrc_auth, select_proxy
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NewConnectionError,
+    ProtocolError,
+    ProxyError,
+    SSLError,
+)
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from adapter.errors import (
     EshopAuthError,
@@ -39,6 +49,7 @@ from adapter.errors import (
     EshopServerError,
     EshopUnavailable,
 )
+from adapter.eshop._wire import dumps, encode_query, loads, retry_after_seconds
 from adapter.eshop.base import EshopObjectNotFound
 
 log = logging.getLogger(__name__)
@@ -48,6 +59,8 @@ Authorize = Callable[[str, str, list[tuple[str, str]]], tuple[str, dict[str, str
 Params = Sequence[tuple[str, str]] | Mapping[str, str]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+#: kept-alive connections to the shop (above ``[eshop] parallel_requests``' bound, so no thread waits)
+POOL_SIZE = 16
 
 
 class PayloadTooLarge(EshopRejected):
@@ -68,67 +81,48 @@ class Answer:
         return int(value) if value.isdigit() and len(value) < 10 else None
 
 
-def encode_query(params: Sequence[tuple[str, str]]) -> str:
-    """RFC 3986 query string (``%20`` for spaces, ``~`` kept), as PHP's ``rawurlencode``."""
-    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in params)
-
-
-def dumps(payload: object) -> bytes:
-    """JSON-encode with ``Decimal`` written as an exact number (never through float)."""
-    marks: dict[str, str] = {}
-
-    def mark(value: object) -> object:
-        if isinstance(value, Decimal):
-            token = f"\x00dec{len(marks)}\x00"
-            marks[token] = format(value, "f")
-            return token
-        if isinstance(value, dict):
-            return {k: mark(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [mark(v) for v in value]
-        return value
-
-    text = json.dumps(mark(payload), ensure_ascii=False)
-    for token, number in marks.items():
-        text = text.replace(json.dumps(token), number)
-    return text.encode("utf-8")
-
-
-def loads(body: bytes) -> object:
-    """Decode JSON with floats as ``Decimal``; NaN/Infinity and absurd nesting are refused (ValueError)."""
-
-    def no_constant(name: str) -> object:
-        raise ValueError(f"JSON constant {name} not allowed")
-
-    if body.startswith(b"\xef\xbb\xbf"):
-        body = body[3:]  # some WordPress plugins emit a BOM before the JSON
-    try:
-        return json.loads(body, parse_float=Decimal, parse_constant=no_constant)
-    except RecursionError:  # e.g. 100 000 nested "[" from a broken plugin
-        raise ValueError("JSON nested too deeply") from None
-
-
-def retry_after_seconds(value: str | None, now: datetime) -> float | None:
-    """``Retry-After`` as seconds from ``now``: delta-seconds or an HTTP date; None if absent or garbled."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
-
-
 def _strip_tags(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
 
 
-def _wp_error(response: requests.Response) -> tuple[str, str] | None:
+def _denied(status: int, wp: tuple[str, str], detail: str) -> EshopError:
+    """A 401/403 WordPress error quoting the real status and the shop's own message.
+
+    WooCommerce answers 401 (not 403) to a read-only key that writes: "The API key
+    provided does not have write permissions."
+    """
+    said = f"(HTTP {status}: „{(wp[1] or wp[0])[:200]}“)"
+    if "permission" in wp[1].lower() and "write" in wp[1].lower():
+        return EshopForbidden(
+            f"Klíč API má jen oprávnění ke čtení, e-shop zápis odmítl {said}. Ve WooCommerce › Nastavení › "
+            "Pokročilé › REST API nastavte klíči oprávnění Číst/Zapisovat (nebo vytvořte nový) a vložte jej "
+            "do Nastavení › Připojení.",
+            detail=detail,
+        )
+    if status == 403 or "permission" in wp[1].lower():
+        return EshopForbidden(
+            f"Klíč API nemá potřebné oprávnění {said}. Ve WooCommerce nastavte klíči oprávnění Číst/Zapisovat.",
+            detail=detail,
+        )
+    return EshopAuthError(
+        f"E-shop odmítl klíče API {said}. Vytvořte nové klíče ve WooCommerce › Nastavení › Pokročilé › "
+        "REST API (oprávnění Číst/Zapisovat) a vložte je do Nastavení › Připojení.",
+        detail=detail,
+    )
+
+
+class Response:
+    """What one HTTP exchange brought back: status, headers (case-insensitive) and the whole body."""
+
+    __slots__ = ("content", "headers", "status_code")
+
+    def __init__(self, status_code: int, headers: Mapping[str, str], content: bytes) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.content = content
+
+
+def _wp_error(response: Response) -> tuple[str, str] | None:
     """(code, message) of a WP REST error body, or None when the body is not JSON of that shape."""
     try:
         data = loads(response.content)
@@ -142,21 +136,47 @@ def _wp_error(response: requests.Response) -> tuple[str, str] | None:
     return (code if isinstance(code, str) else ""), _strip_tags(message if isinstance(message, str) else "")
 
 
-def _never_sent(exc: requests.ConnectionError) -> bool:
-    """True when the connection was never made (refused, DNS, connect timeout): safe to retry any method."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    reason: object = exc.args[0] if exc.args else None
-    reason = getattr(reason, "reason", reason)
-    return isinstance(reason, NewConnectionError | NameResolutionError)
+def _pool_manager(base_url: str, verify: bool | str, size: int) -> tuple[urllib3.PoolManager, dict[str, str]]:
+    """One thread-safe connection pool for the shop's address, and the headers every request carries.
+
+    What ``requests`` would look up in the environment (proxies and
+    ``NO_PROXY``, a CA bundle from ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``,
+    ``.netrc`` credentials) is looked up once here, for the shop's address —
+    every request goes to that one host.
+    """
+    target = base_url + "/"
+    tls: dict[str, Any] = {}
+    if verify is False:
+        tls["cert_reqs"] = "CERT_NONE"
+    else:
+        bundle = verify if isinstance(verify, str) else (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where())
+        tls["cert_reqs"] = "CERT_REQUIRED"
+        tls["ca_cert_dir" if os.path.isdir(bundle) else "ca_certs"] = bundle
+    headers = {"User-Agent": "", "Accept-Encoding": urllib3.util.make_headers(accept_encoding=True)["accept-encoding"],
+               "Accept": "application/json", "Connection": "keep-alive"}
+    netrc = get_netrc_auth(target)
+    if netrc:
+        token = base64.b64encode(f"{netrc[0]}:{netrc[1]}".encode("latin-1")).decode("ascii")
+        headers["Authorization"] = f"Basic {token}"
+    proxy = select_proxy(target, get_environ_proxies(target))
+    if proxy:
+        parsed = urllib3.util.parse_url(proxy if "://" in proxy else "http://" + proxy)
+        proxy_headers = urllib3.util.make_headers(proxy_basic_auth=unquote(parsed.auth)) if parsed.auth else None
+        manager: urllib3.PoolManager = urllib3.ProxyManager(
+            parsed._replace(auth=None).url, proxy_headers=proxy_headers, num_pools=2, maxsize=size, **tls)
+    else:
+        manager = urllib3.PoolManager(num_pools=2, maxsize=size, **tls)
+    return manager, headers
 
 
 class JsonHttp:
     """Retrying JSON-over-HTTP client for one e-shop base URL.
 
-    Safe to call from several threads at once: each thread gets its own
-    ``requests.Session`` (a session is not guaranteed thread-safe), created
-    on first use and released with the thread.
+    One ``urllib3`` connection pool serves every thread (it is thread-safe):
+    up to :data:`POOL_SIZE` kept-alive connections, created on demand. Per
+    call it costs a third of the CPU a ``requests`` session does, which
+    counts when a stock run makes thousands of calls.
     """
 
     def __init__(
@@ -187,42 +207,35 @@ class JsonHttp:
         self._sleep = sleep
         self._now = now
         self._user_agent = user_agent
-        self._local = threading.local()
-        self._sessions: weakref.WeakSet[requests.Session] = weakref.WeakSet()
-        self._sessions_lock = threading.Lock()
+        self._manager: urllib3.PoolManager | None = None
+        #: the shop's own pool when no proxy is in between: asked with the path only, so urllib3
+        #: checks the URL once per call instead of three times (its per-character check costs CPU)
+        self._direct: urllib3.HTTPConnectionPool | None = None
+        self._origin_length = len(urlsplit(self.base_url)._replace(path="", query="", fragment="").geturl())
+        self._headers: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._urllib3_timeout = urllib3.Timeout(connect=timeout[0], read=timeout[1])
 
-    @property
-    def _session(self) -> requests.Session:
-        """This thread's session.
-
-        What ``requests`` would look up in the environment on every call
-        (proxies and ``NO_PROXY``, a CA bundle from ``REQUESTS_CA_BUNDLE``,
-        ``.netrc`` credentials) is looked up once for the shop's address
-        when the session is made — every request goes to that one host.
-        """
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            session.headers.update({"User-Agent": self._user_agent, "Accept": "application/json"})
-            target = self.base_url + "/"
-            env = session.merge_environment_settings(target, {}, None, self._verify, None)
-            netrc = requests.utils.get_netrc_auth(target)
-            session.trust_env = False
-            session.proxies.update(env["proxies"])
-            session.verify = env["verify"]
-            if netrc:
-                session.auth = netrc
-            self._local.session = session
-            with self._sessions_lock:
-                self._sessions.add(session)
-        return session
+    def _pool(self) -> tuple[urllib3.PoolManager, dict[str, str]]:
+        """The connection pool (made on first use) and the headers every request carries."""
+        manager = self._manager
+        if manager is None:
+            with self._lock:
+                if self._manager is None:
+                    manager, headers = _pool_manager(self.base_url, self._verify, POOL_SIZE)
+                    self._headers = {**headers, "User-Agent": self._user_agent}
+                    proxied = isinstance(manager, urllib3.ProxyManager)
+                    self._direct = None if proxied else manager.connection_from_url(self.base_url)
+                    self._manager = manager
+                manager = self._manager
+        return manager, self._headers
 
     def close(self) -> None:
-        """Close pooled connections (of every thread's session)."""
-        with self._sessions_lock:
-            sessions = list(self._sessions)
-        for session in sessions:
-            session.close()
+        """Close the pooled connections (a later call opens new ones)."""
+        with self._lock:
+            manager, self._manager, self._direct = self._manager, None, None
+        if manager is not None:
+            manager.clear()
 
     def redact(self, text: str) -> str:
         """``text`` with every secret replaced by ``***``."""
@@ -285,14 +298,17 @@ class JsonHttp:
         """One try: (answer, _, _) or (error, may retry, delay from Retry-After)."""
         try:
             response = self._send(method, path, params, body, anonymous)
-        except requests.exceptions.SSLError as exc:
+        except SSLError as exc:
             return self._tls_error(exc, where), False, None
-        except requests.Timeout as exc:
-            sent = not isinstance(exc, requests.ConnectTimeout)
-            return self._timeout_error(exc, where), safe or not sent, None
-        except requests.ConnectionError as exc:
-            return self._unavailable(exc, where), safe or _never_sent(exc), None
-        except requests.RequestException as exc:
+        except NewConnectionError as exc:  # refused, DNS: the request was never sent
+            return self._unavailable(exc, where), True, None
+        except ConnectTimeoutError as exc:
+            return self._timeout_error(exc, where, connect=True), True, None
+        except Urllib3Timeout as exc:
+            return self._timeout_error(exc, where, connect=False), safe, None
+        except (ProtocolError, ProxyError) as exc:
+            return self._unavailable(exc, where), safe, None
+        except HTTPError as exc:
             return EshopUnavailable(detail=self.redact(f"{where}: {exc!r}")), False, None
         status = response.status_code
         if status == 429 or status >= 500:
@@ -308,27 +324,32 @@ class JsonHttp:
 
     def _send(
         self, method: str, path: str, params: list[tuple[str, str]], body: object, anonymous: bool
-    ) -> requests.Response:
+    ) -> Response:
         url = self.base_url + path
         headers: dict[str, str]
         if anonymous:
             url, headers = (f"{url}?{encode_query(params)}" if params else url), {}
         else:
             url, headers = self._authorize(method, url, params)
+        manager, common = self._pool()
+        direct = self._direct
         data = None
         if body is not None:
             data = dumps(body)
             headers = {**headers, "Content-Type": "application/json; charset=utf-8"}
-        return self._session.request(
+        answer = (direct or manager).urlopen(
             method,
-            url,
-            data=data,
-            headers=headers,
-            timeout=self._timeout,
-            allow_redirects=False,  # a redirect would turn POST into GET and drop the auth header
+            url[self._origin_length :] if direct is not None else url,
+            body=data,
+            headers={**common, **headers},
+            timeout=self._urllib3_timeout,
+            retries=False,  # retries are ours (above), with the shop's Retry-After
+            redirect=False,  # a redirect would turn POST into GET and drop the auth header
+            preload_content=True,
         )
+        return Response(answer.status, answer.headers, answer.data)
 
-    def _answer(self, response: requests.Response, where: str) -> Answer:
+    def _answer(self, response: Response, where: str) -> Answer:
         """Decode a 2xx answer, or raise the error a non-2xx status means."""
         status = response.status_code
         if 300 <= status < 400:
@@ -353,12 +374,12 @@ class JsonHttp:
 
     # ------------------------------------------------------------------ errors
 
-    def _body_detail(self, response: requests.Response, where: str) -> str:
+    def _body_detail(self, response: Response, where: str) -> str:
         start = response.content[:200].decode("utf-8", "replace").replace("\n", " ")
         kind = response.headers.get("Content-Type", "?")
         return self.redact(f"{where}: HTTP {response.status_code} {kind}: {start}")
 
-    def _client_error(self, response: requests.Response, where: str) -> EshopError:
+    def _client_error(self, response: Response, where: str) -> EshopError:
         """Map a 4xx answer to the typed error that tells the user what to do."""
         status = response.status_code
         wp = _wp_error(response)
@@ -367,12 +388,12 @@ class JsonHttp:
             if wp
             else self._body_detail(response, where)
         )
+        if status in (401, 403) and wp:
+            return _denied(status, wp, detail)
         if status == 401:
-            if wp and "permission" in wp[1].lower():
-                return EshopForbidden(detail=detail)  # WooCommerce answers 401 to a read-only key that writes
             return EshopAuthError(detail=detail)
         if status == 403:
-            return EshopForbidden(detail=detail) if wp else EshopBadAnswer(detail=detail)
+            return EshopBadAnswer(detail=detail)
         if status == 404 and (wp is None or wp[0] == "rest_no_route"):
             return EshopNotFound(detail=detail)
         if status == 413:
@@ -384,7 +405,7 @@ class JsonHttp:
             return EshopObjectNotFound(message, detail=detail)
         return EshopRejected(message, detail=detail)
 
-    def _transient_status_error(self, response: requests.Response, where: str) -> EshopError:
+    def _transient_status_error(self, response: Response, where: str) -> EshopError:
         wp = _wp_error(response)
         detail = (
             self.redact(f"{where}: HTTP {response.status_code} {wp[0]}: {wp[1]}")
@@ -395,18 +416,44 @@ class JsonHttp:
             return EshopRateLimited(detail=detail)
         return EshopServerError(detail=detail)
 
-    def _timeout_error(self, exc: requests.Timeout, where: str) -> EshopError:
-        limit = self._timeout[0] if isinstance(exc, requests.ConnectTimeout) else self._timeout[1]
+    def _timeout_error(self, exc: Exception, where: str, *, connect: bool) -> EshopError:
+        limit = self._timeout[0] if connect else self._timeout[1]
         return EshopUnavailable(
             f"E-shop neodpověděl včas (limit {limit:g} s). Zkuste to později; "
             "pokud e-shop odpovídá pomalu trvale, prodlužte v Nastavení časový limit.",
             detail=self.redact(f"{where}: {type(exc).__name__}"),
         )
 
-    def _unavailable(self, exc: requests.ConnectionError, where: str) -> EshopError:
+    def _unavailable(self, exc: Exception, where: str) -> EshopError:
         return EshopUnavailable(detail=self.redact(f"{where}: {type(exc).__name__}: {exc}"))
 
-    def _tls_error(self, exc: requests.exceptions.SSLError, where: str) -> EshopError:
+    def _answers_plain_http(self) -> bool:
+        """Whether the https address's host and port answer plain HTTP (a shop without TLS there).
+
+        A TLS handshake to a plain HTTP server fails as "wrong version number" or an early EOF, which
+        is no certificate problem; one short plain request tells the real cause.
+        """
+        parts = urlsplit(self.base_url)
+        if parts.scheme != "https":
+            return False
+        host = parts.hostname or ""
+        host = f"[{host}]" if ":" in host else host
+        plain = urlunsplit(("http", f"{host}:{parts.port or 443}", "/", "", ""))
+        try:
+            urllib3.PoolManager(retries=False).request("HEAD", plain, timeout=urllib3.Timeout(connect=3, read=5),
+                                                       redirect=False)
+        except urllib3.exceptions.HTTPError:
+            return False
+        return True
+
+    def _tls_error(self, exc: Exception, where: str) -> EshopError:
+        said = str(exc).lower()
+        if "certificate" not in said and self._answers_plain_http():
+            return EshopError(
+                "E-shop na této adrese nepoužívá HTTPS: odpověděl prostým HTTP. Zadejte v Nastavení › Připojení "
+                "adresu začínající http:// (nebo zapněte HTTPS na webu e-shopu).",
+                detail=self.redact(f"{where}: {exc}"),
+            )
         return EshopError(
             "Certifikát HTTPS e-shopu nelze ověřit. Zkontrolujte adresu e-shopu; používá-li e-shop vlastní "
             "certifikát, zadejte v Nastavení › Připojení soubor certifikační autority.",

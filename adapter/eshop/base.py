@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from adapter.config import PARALLEL_REQUESTS_MAX, EshopSettings, OrdersSettings, PaymentsSettings
 from adapter.errors import EshopRejected, SettingsError
+from adapter.eshop.refunds import OrderChange, ShopRefund
 from adapter.records import (
     Customer,
     NewCustomer,
@@ -89,8 +90,16 @@ class Eshop(Protocol):
         """Test the connection and describe the shop (name, product count, currency)."""
         ...
 
+    def check_write(self) -> None:
+        """Prove the key may write with a call that changes nothing (raises ``EshopForbidden`` when read-only)."""
+        ...
+
     def iter_products(self) -> Iterator[Product]:
         """Yield every product: simple ones, variable parents and their variations."""
+        ...
+
+    def iter_products_changed(self, *, since: datetime) -> Iterator[Product]:
+        """Products the shop modified after ``since`` (it lowers stock itself), each variable one with its variations."""
         ...
 
     def update_stock(self, updates: Sequence[StockUpdate]) -> list[UpdateResult]:
@@ -139,6 +148,18 @@ class Eshop(Protocol):
         """
         ...
 
+    def iter_order_changes(self, *, since: datetime | None, statuses: Sequence[str] = ()) -> Iterator[OrderChange]:
+        """Yield orders of ``statuses`` (empty: any) changed since ``since`` (None → all), with their refund ids."""
+        ...
+
+    def get_refunds(self, order_id: int) -> list[ShopRefund]:
+        """Every refund of one order, oldest first (amounts positive)."""
+        ...
+
+    def add_private_note(self, order_id: int, note: str, *, marker: str) -> None:
+        """Add a private note to the order unless one mentioning ``marker`` is there already."""
+        ...
+
     def mark_paid(self, order_id: int, *, invoice_number: str, paid_on: date) -> str:
         """Mark the order paid by POHODA invoice ``invoice_number``; return the order's resulting status."""
         ...
@@ -146,6 +167,10 @@ class Eshop(Protocol):
     def write_back(self, order_id: int, *, status: str = "", meta: Mapping[str, str] | None = None, note: str = "",
                    customer_note: bool = False) -> str:
         """Set order meta (and the status unless empty) and add a note once; returns the resulting status."""
+        ...
+
+    def add_note(self, order_id: int, note: str, *, marker: str) -> None:
+        """Add a private order note once: nothing when a note mentioning ``marker`` is there already."""
         ...
 
     def iter_customers(self, *, since: datetime | None = None) -> Iterator[Customer]:

@@ -38,7 +38,15 @@ def _m3_alerts(db: SqliteDatabase) -> None:
 
 
 #: migration n (1-based) brings the schema from user_version n-1 to n
-MIGRATIONS: tuple[Callable[[SqliteDatabase], None], ...] = (_m1_initial, _m2_user_session_gen, _m3_alerts)
+def _m4_currency_rates(db: SqliteDatabase) -> None:
+    from adapter.ledger.rates import create_table
+
+    create_table(db)
+
+
+MIGRATIONS: tuple[Callable[[SqliteDatabase], None], ...] = (
+    _m1_initial, _m2_user_session_gen, _m3_alerts, _m4_currency_rates
+)
 
 
 def schema_version(db: SqliteDatabase = database) -> int:

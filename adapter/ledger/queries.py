@@ -279,10 +279,17 @@ def _row_encoder(
     tail = tuple(f.db_value(f.default) for f in defaults if not callable(f.default))
     dynamic = any(callable(f.default) for f in defaults)
 
+    # the run's stamps are the same for every row: converted once (not an isoformat per row and column)
+    encoded = {name: (convert or getattr(Entry, name).db_value)(stamps[name])
+               for name, convert in converters if name in stamps}
+
     def values(row: dict[str, Any]) -> tuple[Any, ...]:
         out = []
         for name, convert in converters:
-            value = row[name] if name in row else stamps[name]
+            if name not in row:
+                out.append(encoded[name] if name in encoded else stamps[name])
+                continue
+            value = row[name]
             if convert is None and type(value) in (str, int):
                 out.append(value)
             else:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from lxml import etree
 
 from adapter.pohoda.addressbook import address_element, parse_address
+from adapter.pohoda.advances import ADVANCE_TYPE, deduction_items
 from adapter.pohoda.envelope import (
     NS,
     Fields,
@@ -24,6 +25,7 @@ from adapter.pohoda.envelope import (
 )
 from adapter.pohoda.lists import ListResult, docs_filter, limit, parse_list, request_id, summary_total
 from adapter.pohoda.orders import doc_lines, foreign_summary, is_foreign, number_element
+from adapter.pohoda.vat import vat_header, vat_note
 from adapter.records import ZERO, InvoiceDoc, PohodaInvoice
 
 __all__ = ["ListResult", "invoice_item", "list_invoices_request", "parse_list_invoices"]
@@ -48,7 +50,7 @@ def invoice_item(doc: InvoiceDoc) -> PackItem:
     header = sub(invoice, "inv:invoiceHeader")
     if doc.ext_id:
         ext_id(header, "inv:extId", doc.ext_id, doc.ext_system, f)
-    sub(header, "inv:invoiceType", "issuedInvoice")
+    sub(header, "inv:invoiceType", doc.invoice_type)
     number_element(header, "inv:number", doc.number_requested, doc.numbering_series, f)
     f.text(header, "inv:symVar", doc.symbol_variable, "symVar", "symVarType")
     sub(header, "inv:date", xml_date(doc.date))
@@ -64,24 +66,27 @@ def invoice_item(doc: InvoiceDoc) -> PackItem:
         sub(header, "inv:dateOrder", xml_date(doc.date_order))
     if doc.payment_type:
         f.text(sub(header, "inv:paymentType"), "typ:ids", doc.payment_type, "paymentType", "string32")
-    f.text(header, "inv:note", doc.note, "note")
+    f.text(header, "inv:note", vat_note(doc.note, doc.vat), "note")
+    vat_header(header, "inv", doc.vat, f)
     foreign = is_foreign(doc.currency)
     if not doc.lines and not (doc.link_order_number or doc.link_order_id is not None):
         f.warn("Faktura nemá položky ani vazbu na objednávku: POHODA vytvoří prázdný doklad.")
     doc_lines(invoice, "inv", "inv:invoiceDetail", doc.lines, foreign=foreign,
               pay_vat=doc.prices_include_vat, f=f)
+    deduction_items(invoice, doc.deductions, foreign=foreign, f=f)
     if foreign:
         foreign_summary(invoice, "inv:invoiceSummary", doc.currency or "", doc.rate, doc.amount, f)
-    return f.item(item_id("inv", doc.key), invoice)
+    return f.item(item_id("adv" if doc.invoice_type == ADVANCE_TYPE else "inv", doc.key), invoice)
 
 
 def list_invoices_request(*, date_from: date | None = None, date_till: date | None = None,
                           last_changes: datetime | None = None, numbers: Sequence[str] = (),
                           liquidations: bool = False, id_from: int | None = None,
-                          count: int | None = None, ext_system: str | None = None) -> PackItem:
-    """A ``lst:listInvoiceRequest`` for issued invoices (``invoiceType`` is required by POHODA)."""
+                          count: int | None = None, ext_system: str | None = None,
+                          invoice_type: str = "issuedInvoice") -> PackItem:
+    """A ``lst:listInvoiceRequest`` for issued (or advance, ``issuedAdvanceInvoice``) invoices; the type is required."""
     f = Fields()
-    attrs = {"version": "2.0", "invoiceType": "issuedInvoice", "invoiceVersion": "2.0"}
+    attrs = {"version": "2.0", "invoiceType": invoice_type, "invoiceVersion": "2.0"}
     if ext_system:
         attrs["extSystem"] = ext_system
     req = root("lst:listInvoiceRequest", **attrs)
@@ -90,7 +95,7 @@ def list_invoices_request(*, date_from: date | None = None, date_till: date | No
     docs_filter(body, f, date_from=date_from, date_till=date_till, numbers=numbers, last_changes=last_changes)
     if liquidations:
         sub(sub(req, "lst:restrictionData"), "lst:liquidations", "true")
-    key = request_id("linv", n=",".join(numbers), since=last_changes and last_changes.isoformat(),
+    key = request_id("linv" if invoice_type == "issuedInvoice" else "ladv", n=",".join(numbers), since=last_changes and last_changes.isoformat(),
                      dfrom=date_from, dtill=date_till, liq=liquidations, idFrom=id_from, count=count)
     return f.item(key, req)
 

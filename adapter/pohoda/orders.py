@@ -24,6 +24,7 @@ from adapter.pohoda.envelope import (
     xml_date,
 )
 from adapter.pohoda.lists import ListResult, docs_filter, limit, parse_list, request_id, summary_total
+from adapter.pohoda.vat import vat_header, vat_note
 from adapter.records import DocLine, OrderDoc, PohodaOrder
 
 __all__ = [
@@ -131,7 +132,8 @@ def order_item(doc: OrderDoc) -> PackItem:
     if doc.payment_type:
         f.text(sub(header, "ord:paymentType"), "typ:ids", doc.payment_type, "paymentType", "string32")
     sub(header, "ord:isReserved", boolean(doc.is_reserved))
-    f.text(header, "ord:note", doc.note, "note")
+    f.text(header, "ord:note", vat_note(doc.note, doc.vat), "note")
+    vat_header(header, "ord", doc.vat, f)
     if doc.carrier:
         f.text(sub(header, "ord:carrier"), "typ:ids", doc.carrier, "carrier", "string20")
     f.text(header, "ord:intNote", doc.int_note, "intNote")

@@ -27,7 +27,6 @@ from adapter.pohoda.envelope import (
     root,
     state_of,
     sub,
-    to_decimal,
     to_int,
     xml_datetime,
 )
@@ -138,36 +137,15 @@ _PACK = q("rsp:responsePack")
 _ITEM = q("rsp:responsePackItem")
 _IDS = q("typ:ids")
 _PRICE = q("typ:price")
-#: Separator of the one-shot XPath below: a private-use character, which POHODA
-#: (Windows-1250 only) can never store, so it never occurs in the data.
-_SEP = "\ue000"
-_HEADER_FIELDS = ("id", "stockType", "code", "EAN", "name", "unit", "store/typ:ids", "storage/typ:ids",
-                  "count", "reservation", "sellingPrice", "sellingPrice/@payVAT", "sellingRateVAT",
-                  "isInternet", "actionPrice")
-_INLINE_LEVELS = 4
-_LEVEL_PATH = "stk:stockPriceItem/stk:stockPrice"
-#: All header fields and the first price levels of one card in a single libxml2 call (much
-#: faster than walking the element proxies, which matters for 100,000-card answers).
-_CARD_XPATH = etree.XPath(
-    "concat(" + f", '{_SEP}', ".join(
-        [f"stk:stockHeader/stk:{f}" for f in _HEADER_FIELDS]
-        + [f"count({_LEVEL_PATH})"]
-        + [f"{_LEVEL_PATH}[{n}]/typ:{part}" for n in range(1, _INLINE_LEVELS + 1) for part in ("ids", "price")]
-    ) + ")",
-    namespaces=NS, smart_strings=False,
-)
-
-
-def _price_levels(node: etree._Element, count: int, inline: list[str]) -> tuple[PriceLevel, ...]:
-    pairs = [(inline[2 * n].strip(), inline[2 * n + 1]) for n in range(min(count, _INLINE_LEVELS))]
-    if count > _INLINE_LEVELS:
-        pairs = [(_text(p.find(_IDS)), _text(p.find(_PRICE))) for p in node.iterfind(_LEVEL_PATH, NS)]
-    levels = []
-    for name, raw in pairs:
-        value = to_decimal(raw)
-        if value is not None:
-            levels.append(PriceLevel(name=name, price=value))
-    return tuple(levels)
+_STOCK_PRICE = q("stk:stockPrice")
+_SELLING_PRICE = q("stk:sellingPrice")
+_STORE, _STORAGE = q("stk:store"), q("stk:storage")
+#: header child tag → StockCard field read from its text (the first occurrence wins, as in XPath)
+_FIELDS = {q(f"stk:{name}"): field for name, field in (
+    ("id", "id"), ("stockType", "stock_type"), ("code", "code"), ("EAN", "ean"), ("name", "name"),
+    ("unit", "unit"), ("count", "count"), ("reservation", "reservation"), ("sellingPrice", "price"),
+    ("sellingRateVAT", "vat"), ("isInternet", "internet"), ("actionPrice", "action"),
+)}
 
 
 def _dec(value: str) -> Decimal | None:
@@ -187,31 +165,80 @@ def _text(node: etree._Element | None) -> str:
     return node.text.strip()
 
 
+def _string(node: etree._Element) -> str:
+    """The element's string value (its text, or every descendant text when it has children), stripped."""
+    text = node.text
+    if len(node):
+        return "".join(str(t) for t in node.itertext()).strip()
+    return text.strip() if text else ""
+
+
+#: the header children read (lxml filters the others out without making Python objects for them)
+_WANTED = (*_FIELDS, _STORE, _STORAGE)
+
+
+def _header(header: etree._Element) -> dict[str, str]:
+    """The header fields the card needs, from one walk over the header's children (no XPath per card)."""
+    out: dict[str, str] = {}
+    fields = _FIELDS
+    for element in header.iterchildren(*_WANTED):
+        child: etree._Element | None = element
+        field = fields.get(element.tag)
+        if field is None:  # stk:store or stk:storage: the typ:ids inside
+            field = "store" if element.tag == _STORE else "storage"
+            child = next(element.iterchildren(_IDS), None)
+        elif field == "price" and field not in out:
+            out["pay_vat"] = (element.get("payVAT") or "").strip()
+        if child is None or field in out:
+            continue
+        text = child.text
+        out[field] = text.strip() if text and not len(child) else _string(child)
+    return out
+
+
+def _price_levels(node: etree._Element) -> tuple[PriceLevel, ...]:
+    levels = []
+    for items in node.iterchildren(_PRICE_ITEM):
+        for level in items.iterchildren(_STOCK_PRICE):
+            name = raw = ""
+            for child in level.iterchildren(_IDS, _PRICE):
+                if child.tag == _IDS:
+                    name = name or _string(child)
+                else:
+                    raw = raw or _string(child)
+            amount = _dec(raw)
+            if amount is not None:
+                levels.append(PriceLevel(name=name, price=amount))
+    return tuple(levels)
+
+
 def parse_stock(node: etree._Element) -> StockCard:
-    """One ``lStk:stock`` (or ``stk:stock``) element → StockCard."""
-    parts = str(_CARD_XPATH(node)).split(_SEP)
-    (card_id, stock_type, code, ean, name, unit, store, storage, count, reservation, price, pay_vat,
-     vat, internet, action, levels) = map(str.strip, parts[:16])
-    ident = to_int(card_id)
+    """One ``lStk:stock`` (or ``stk:stock``) element → StockCard, from a walk over its elements."""
+    header = next(node.iterchildren(_HEADER), None)
+    if header is None:
+        raise ResponseParseError(detail="zásoba bez stk:stockHeader")
+    f = _header(header)
+    get = f.get
+    ident = to_int(get("id", ""))
     if ident is None:
-        missing = "stk:stockHeader" if node.find(_HEADER) is None else "platného stk:id"
-        raise ResponseParseError(detail=f"zásoba bez {missing}")
+        raise ResponseParseError(detail="zásoba bez platného stk:id")
+    action = get("action", "")
     return StockCard(
         id=ident,
-        code=code,
-        name=name,
-        ean=ean,
-        unit=unit,
-        store=store,
-        storage=storage,
-        count=_dec(count) or ZERO,
-        reservation=_dec(reservation) or ZERO,
-        selling_price=_dec(price),
-        selling_price_includes_vat=pay_vat == "true",
-        vat_rate=_VAT.get(vat, "high"),
-        is_internet=internet == "true",
-        stock_type=stock_type or "card",
-        price_levels=_price_levels(node, int(float(levels or 0)), parts[16:]) if levels != "0" else (),
+        code=get("code", ""),
+        name=get("name", ""),
+        ean=get("ean", ""),
+        unit=get("unit", ""),
+        store=get("store", ""),
+        storage=get("storage", ""),
+        count=_dec(get("count", "")) or ZERO,
+        reservation=_dec(get("reservation", "")) or ZERO,
+        selling_price=_dec(get("price", "")),
+        selling_price_includes_vat=get("pay_vat") == "true",
+        vat_rate=_VAT.get(get("vat", ""), "high"),
+        is_internet=get("internet") == "true",
+        stock_type=get("stock_type") or "card",
+        price_levels=_price_levels(node) if len(node) > 1 else (),
         action_price=_dec(action) if action else None,
     )
 

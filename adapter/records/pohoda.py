@@ -34,6 +34,35 @@ class DocLine:
 
 
 @dataclass(frozen=True, slots=True)
+class DocVat:
+    """A document's VAT regime elements (OSS / reverse charge / export); absent = domestic.
+
+    ``moss_country`` set → ``MOSS`` (OSS), its rates apply to the lines' rate codes;
+    ``classification`` → ``classificationVAT/typ:ids`` (členění DPH) of the header.
+    """
+
+    moss_country: str = ""
+    evidence: tuple[str, ...] = ()  #: evidentiaryResourcesMOSS ids
+    accounting_period: str = ""  #: accountingPeriodMOSS, e.g. "Q4/2026"
+    classification: str = ""
+    note: str = ""  #: appended to the document note (the reverse-charge text)
+
+
+@dataclass(frozen=True, slots=True)
+class AdvanceDeduction:
+    """A paid advance invoice deducted on a final invoice (``inv:invoiceAdvancePaymentItem``).
+
+    ``amount`` is positive, in the document's currency; it is sent negative.
+    ``vat_rate`` "none" = deducted without VAT (no tax document for the payment).
+    """
+
+    number: str  #: the advance invoice's number in POHODA (sourceDocument/number)
+    amount: Decimal
+    vat_rate: VatRate = "none"
+    text: str = "Odpočet zálohy"
+
+
+@dataclass(frozen=True, slots=True)
 class OrderDoc:
     """A received order (objednávka přijatá) to create in POHODA."""
 
@@ -57,6 +86,7 @@ class OrderDoc:
     ext_id: str = ""
     ext_system: str = ""  #: typ:exSystemName, e.g. "WooCommerce"
     numbering_series: str | None = None  #: POHODA číselná řada (ids)
+    vat: DocVat | None = None  #: OSS / reverse charge / export elements; None = domestic
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +120,9 @@ class InvoiceDoc:
     amount: int = 1
     ext_id: str = ""
     ext_system: str = ""
+    vat: DocVat | None = None  #: OSS / reverse charge / export elements; None = domestic
+    invoice_type: str = "issuedInvoice"  #: or "issuedAdvanceInvoice" (zálohová faktura)
+    deductions: tuple[AdvanceDeduction, ...] = ()  #: paid advances deducted on this invoice
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,7 +198,7 @@ class JobContext:
         """ok / partial / failed from the counters."""
         if self.counts["error"] and not self.counts["ok"]:
             return "failed"
-        if self.counts["error"]:
+        if self.counts["error"] or self.tally["partial"]:  # "partial": left for another run or a person
             return "partial"
         return "ok"
 

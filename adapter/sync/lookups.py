@@ -60,6 +60,9 @@ class CodeResolver:
     _eans: dict[str, str] = field(default_factory=dict)
     _cache: dict[str, str | None] = field(default_factory=dict)
     multi_store: set[str] = field(default_factory=set)  #: codes held by several cards (warehouses)
+    #: codes (from the Pairing table) whose card is not in ``store``: code → the warehouses it is in
+    elsewhere: dict[str, str] = field(default_factory=dict)
+    _elsewhere_table: dict[str, str] = field(default_factory=dict)
     looked_up: int = 0  #: SKUs asked of POHODA this run
     _loaded: bool = False
 
@@ -82,6 +85,9 @@ class CodeResolver:
             several = "," in (row.stores or "") or "ve více skladech" in (row.conflict or "")
             if several and not self.store:
                 self._multi_table.add(row.pohoda_code)
+            listed = [x.strip() for x in (row.stores or "").split(",") if x.strip()]
+            if self.store and listed and self.store not in listed:
+                self._elsewhere_table[row.pohoda_code] = ", ".join(listed)
 
     def resolve(self, skus: Iterable[str]) -> dict[str, str | None]:
         """Codes for the given SKUs (as written in the shop); unpaired ones map to None."""
@@ -118,6 +124,8 @@ class CodeResolver:
             out[sku] = code
             if code and code in self._multi_table:
                 self.multi_store.add(code)
+            if code and code in self._elsewhere_table:
+                self.elsewhere[code] = self._elsewhere_table[code]
         return out
 
     def _lookup(self, skus: Sequence[str]) -> None:

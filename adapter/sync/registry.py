@@ -28,6 +28,7 @@ JOBS: dict[str, str] = {
     "payments": "adapter.sync.payments.job:PaymentsJob",
     "states": "adapter.sync.states.job:StatesJob",
     "documents": "adapter.sync.invoice_pdfs.job:DocumentsJob",
+    "refunds": "adapter.sync.refunds.job:RefundsJob",
 }
 
 

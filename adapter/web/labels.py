@@ -11,6 +11,7 @@ from adapter.backup import FIELD_LABELS as BACKUP_LABELS
 from adapter.config import AGENDAS
 from adapter.mail import FIELD_LABELS as MAIL_LABELS
 from adapter.mappings.settings import FIELD_LABELS as MAPPINGS_LABELS
+from adapter.web.labels_eu import EU_CHOICE_LABELS, EU_FIELDS, EU_PAGE, EU_TITLES
 from adapter.writeback import FIELD_LABELS as WRITEBACK_LABELS
 
 #: section → Czech heading
@@ -24,6 +25,7 @@ SECTION_TITLES: dict[str, str] = {
     "backup": "Záloha evidence",
     "mappings": "Nenamapované hodnoty",
     **AGENDAS,
+    **EU_TITLES,
 }
 
 #: settings page → (Czech title, sections on it)
@@ -32,6 +34,7 @@ PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     **{agenda: (title, (agenda,)) for agenda, title in AGENDAS.items()},
     "other": ("Párování a aplikace", ("pairing", "app")),
     "alerts": ("Upozornění a e-mail", ("mail", "alerts", "backup", "mappings")),
+    "eu": EU_PAGE,
 }
 
 #: (section, key) → (label, help)
@@ -162,6 +165,17 @@ FIELDS: dict[tuple[str, str], tuple[str, str]] = {
     ("payments", "awaiting_statuses"): ("Stavy čekající na platbu", "Jen objednávky v těchto stavech se označí jako zaplacené."),
     ("payments", "max_upload_mb"): ("Největší nahrávaný soubor (MB)", "Limit pro nahrání exportu faktur z POHODY."),
     ("payments", "overlap_minutes"): ("Překryv (minuty)", "Přírůstkový běh se vrací o tolik minut zpět."),
+    # refunds (Dobropisy a storna)
+    ("refunds", "cancel_statuses"): ("Stavy zrušené objednávky", "Stavy WooCommerce oddělené čárkou, které znamenají zrušení (např. cancelled, failed, trash)."),
+    ("refunds", "on_cancel"): ("Zrušená objednávka v POHODĚ", "Smazat přijatou objednávku, dokud není vyfakturovaná ani vyřízená, nebo ji jen vypsat k ručnímu vyřízení."),
+    ("refunds", "number_series"): ("Číselná řada dobropisů", "Zkratka číselné řady dobropisů (opravných daňových dokladů) v POHODĚ; prázdné = výchozí."),
+    ("refunds", "accounting"): ("Předkontace", "Zkratka předkontace dobropisu v POHODĚ; prázdné = výchozí."),
+    ("refunds", "text"): ("Text dobropisu", "{number} = číslo objednávky z e-shopu."),
+    ("refunds", "return_store"): ("Sklad pro vrácené zboží", "Vyplněno: položky dobropisu jsou skladové a POHODA vrácené zboží naskladní do tohoto skladu. Prázdné: textové položky, zásoby se nepohnou."),
+    ("refunds", "batch_size"): ("Velikost dávky", "Kolik dobropisů poslat v jednom požadavku (1–500)."),
+    ("refunds", "link_mode"): ("Vazba na fakturu", "Opravný doklad k faktuře (inv:correctiveDocument), nebo jen číslo faktury jako párový symbol."),
+    ("refunds", "sign_mode"): ("Znaménko dobropisu", "Záporné množství (výchozí), nebo záporná cena položky."),
+    **EU_FIELDS,
 }
 
 #: fields every agenda has
@@ -179,6 +193,10 @@ CHOICE_LABELS: dict[tuple[str, str], dict[str, str]] = {
     ("customers", "master"): {"pohoda": "POHODA", "eshop": "e-shop"},
     ("mail", "security"): {"starttls": "STARTTLS (port 587)", "tls": "TLS (port 465)", "none": "bez šifrování"},
     ("mappings", "unmapped"): {"hold": "objednávka počká", "default": "odeslat s výchozí hodnotou"},
+    ("refunds", "on_cancel"): {"delete": "smazat, dokud to jde (jinak vypsat)", "list": "jen vypsat"},
+    ("refunds", "link_mode"): {"corrective": "opravný doklad k faktuře", "text": "číslo faktury jako párový symbol"},
+    ("refunds", "sign_mode"): {"quantity": "záporné množství", "price": "záporná cena"},
+    **EU_CHOICE_LABELS,
 }
 FIELDS.update({**MAIL_LABELS, **ALERTS_LABELS, **BACKUP_LABELS, **MAPPINGS_LABELS, **WRITEBACK_LABELS})
 

@@ -59,6 +59,7 @@ LEDGER_AGENDAS: dict[str, str] = {
     "customers_in": "Adresář → e-shop",
     "customers_conflict": "Adresář – konflikty",
     "products_receipt": "Příjemky počátečních stavů",
+    "cancels": "Zrušené objednávky",
 }
 TRIGGERS: dict[str, str] = {
     "button": "tlačítko",
@@ -80,6 +81,7 @@ AGENDA_INFO: dict[str, tuple[str, tuple[str, ...]]] = {
     "payments": ("POHODA → e-shop", ("sync", "preview", "full")),
     "states": ("POHODA → e-shop", ("sync", "preview", "full")),
     "documents": ("POHODA → zákazník", ("sync", "preview", "full")),
+    "refunds": ("E-shop → POHODA", ("sync", "preview", "full")),
 }
 ACTIONS: dict[str, tuple[str, str]] = {
     "sync": ("Synchronizovat", "Přenést změny"),

@@ -38,8 +38,8 @@ from adapter.errors import (
     EshopServerError,
     EshopUnavailable,
 )
-from adapter.eshop._http import dumps, encode_query, retry_after_seconds
 from adapter.eshop._json import JsonObject
+from adapter.eshop._wire import dumps, encode_query, retry_after_seconds
 from adapter.eshop.base import EshopObjectNotFound, EshopPartialFailure
 from adapter.eshop.woocommerce import WooCommerce, oauth_params, oauth_signature, shop_base_url
 from adapter.eshop.woocommerce import mapping as wmap
@@ -263,7 +263,7 @@ def test_plain_http_requests_are_oauth_signed(scripted: Any) -> None:
     params = [(k, v) for k, v in seen.query if k != "oauth_signature"]
     expected = oauth_signature("GET", shop.url + seen.path, params, SECRET)
     assert seen.param("oauth_signature") == expected
-    assert seen.param("role") == "all" and seen.param("per_page") == "100"
+    assert seen.param("role") == "customer" and seen.param("per_page") == "100"
     assert SECRET not in json.dumps(seen.query)
 
 
@@ -524,23 +524,36 @@ def test_paging_follows_total_pages(scripted: Any) -> None:
     assert first.param("modified_after") is None
 
 
-def test_incremental_orders_use_overlap_and_meta_flag(scripted: Any) -> None:
+def test_incremental_orders_with_meta_flag_scan_every_orders_meta(scripted: Any) -> None:
+    """The posts storage moves no ``date_modified`` when only meta changes: a flag set since the last run
+    sits on an old order, so the flag mode scans every order's meta instead of trusting ``modified_after``."""
+    flagged = order_json(id=1, status="processing", meta_data=[{"key": "_to_pohoda", "value": "yes"}],
+                         date_modified_gmt="2024-05-02T09:58:00")  # fmt: skip
+    unflagged = order_json(id=2, status="completed", meta_data=[{"key": "_to_pohoda", "value": "0"}])
+    flagged_late = order_json(
+        id=3, meta_data=[{"key": "_to_pohoda", "value": "1"}], date_modified_gmt="2024-01-01T00:00:00"
+    )
+    transferred = order_json(
+        id=4, meta_data=[{"key": "_to_pohoda", "value": "1"}, {"key": "_pohoda_number", "value": "OBJ1"}],
+        date_modified_gmt="2024-01-01T00:00:00",
+    )
+    every = [flagged, unflagged, flagged_late, transferred]
+
     def handler(seen: Seen) -> Reply:
-        flagged = order_json(id=1, status="processing", meta_data=[{"key": "_to_pohoda", "value": "yes"}],
-                             date_modified_gmt="2024-05-02T09:58:00")  # fmt: skip
-        unflagged = order_json(id=2, status="completed", meta_data=[{"key": "_to_pohoda", "value": "0"}])
-        too_old = order_json(
-            id=3, meta_data=[{"key": "_to_pohoda", "value": "1"}], date_modified_gmt="2024-01-01T00:00:00"
-        )
-        return Reply(200, [flagged, unflagged, too_old, flagged])  # no paging headers, short page
+        wanted = seen.param("include")
+        if wanted:
+            return Reply(200, [o for o in every if str(o["id"]) in wanted.split(",")])
+        return Reply(200, every)  # no paging headers, short page
 
     shop = scripted(handler)
     woo = connector(shop.url, transfer_meta_key="_to_pohoda", order_overlap_seconds=600)
     since = datetime(2024, 5, 2, 10, 0, 30, 999, tzinfo=UTC)
-    assert [o.id for o in woo.iter_orders_for_transfer(since=since)] == [1]
-    assert shop.seen[0].param("modified_after") == "2024-05-02T09:50:30"
-    assert shop.seen[0].param("status") == "any"
-    assert len(shop.seen) == 1
+    assert [o.id for o in woo.iter_orders_for_transfer(since=since)] == [3, 1]
+    scan, read = shop.seen
+    assert scan.param("modified_after") is None
+    assert scan.param("status") == "any"
+    assert scan.param("_fields") == "id,date_modified_gmt,meta_data"
+    assert read.param("include") == "1,3"
 
 
 @pytest.mark.parametrize(

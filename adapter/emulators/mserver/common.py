@@ -9,6 +9,7 @@ Document lines (orders, invoices, receipts) are parsed and priced here.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -305,11 +306,11 @@ def parse_currency(summary: etree._Element | None, prefix: str) -> Currency:
 
 
 def parse_line(ctx: ItemContext, item: etree._Element, prefix: str, currency: Currency,
-               header_pay_vat: bool | None = None) -> Line:
+               header_pay_vat: bool | None = None, percents: Mapping[str, Decimal] | None = None) -> Line:
     """One ``…Item`` of an order/invoice/receipt as a priced :class:`Line`."""
     kids = Children(item)
     rate_raw = kids.text(f"{prefix}:rateVAT") or "none"
-    if rate_raw not in VAT_PERCENT:
+    if rate_raw not in (percents or VAT_PERCENT):
         raise ItemError(f"Sazba DPH '{rate_raw}' není v této účetní jednotce podporována.",
                         kids.find(f"{prefix}:rateVAT"), requested=rate_raw)
     pay_vat = boolean(kids.text(f"{prefix}:payVAT"), default=bool(header_pay_vat))
@@ -332,13 +333,13 @@ def parse_line(ctx: ItemContext, item: etree._Element, prefix: str, currency: Cu
         line.stock_id, line.code, line.store = int(row["id"]), row["code"], row["store"]
         line.text = line.text or row["name"]
         line.unit = line.unit or row["unit"]
-    price_lines(line, currency)
+    price_lines(line, currency, percents)
     return line
 
 
-def price_lines(line: Line, currency: Currency) -> None:
-    """Fill the line's home (and foreign) amounts from quantity, unit price and VAT."""
-    percent = VAT_PERCENT[line.rate_vat]
+def price_lines(line: Line, currency: Currency, percents: Mapping[str, Decimal] | None = None) -> None:
+    """Fill the line's home (and foreign) amounts from quantity, unit price and VAT (OSS: the country's percents)."""
+    percent = (percents or VAT_PERCENT)[line.rate_vat]
     line.price, line.price_vat, line.price_sum = line_amounts(
         line.quantity, line.unit_price, line.pay_vat, percent, line.discount
     )
@@ -350,9 +351,9 @@ def price_lines(line: Line, currency: Currency) -> None:
 
 
 def parse_lines(ctx: ItemContext, detail: etree._Element | None, item_tag: str, prefix: str,
-                currency: Currency) -> list[Line]:
+                currency: Currency, percents: Mapping[str, Decimal] | None = None) -> list[Line]:
     """All lines of a ``…Detail`` element."""
-    return [parse_line(ctx, item, prefix, currency) for item in findall(detail, item_tag)]
+    return [parse_line(ctx, item, prefix, currency, percents=percents) for item in findall(detail, item_tag)]
 
 
 def store_lines(ctx: ItemContext, agenda: str, doc_id: int, lines: list[Line]) -> list[int]:

@@ -94,10 +94,30 @@ CREATE TABLE IF NOT EXISTS order_extra (
     order_id INTEGER PRIMARY KEY, is_delivered INTEGER NOT NULL DEFAULT 0, carrier TEXT NOT NULL DEFAULT '',
     params TEXT NOT NULL DEFAULT '{}'
 );
+CREATE TABLE IF NOT EXISTS credit_note (
+    id INTEGER PRIMARY KEY, number TEXT NOT NULL UNIQUE, invoice_id INTEGER, invoice_number TEXT NOT NULL DEFAULT '',
+    date TEXT NOT NULL, text TEXT NOT NULL DEFAULT '', number_order TEXT NOT NULL DEFAULT '',
+    sym_var TEXT NOT NULL DEFAULT '', accounting TEXT NOT NULL DEFAULT '',
+    currency TEXT NOT NULL DEFAULT '', rate TEXT NOT NULL DEFAULT '', amount INTEGER NOT NULL DEFAULT 1,
+    total TEXT NOT NULL DEFAULT '0', total_foreign TEXT NOT NULL DEFAULT '',
+    ext_ids TEXT NOT NULL DEFAULT '', ext_system TEXT NOT NULL DEFAULT '', created TEXT NOT NULL, changed TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deleted_order (
+    id INTEGER PRIMARY KEY, number TEXT NOT NULL, number_order TEXT NOT NULL DEFAULT '', deleted TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS doc_vat (
+    agenda TEXT NOT NULL, doc_id INTEGER NOT NULL, moss TEXT NOT NULL DEFAULT '', evidence TEXT NOT NULL DEFAULT '[]',
+    period TEXT NOT NULL DEFAULT '', classification TEXT NOT NULL DEFAULT '', summary TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (agenda, doc_id)
+);
+CREATE TABLE IF NOT EXISTS invoice_kind (
+    id INTEGER PRIMARY KEY, kind TEXT NOT NULL DEFAULT 'issuedInvoice', deducted TEXT NOT NULL DEFAULT '0'
+);
 """
 
 TABLES = ("stock", "price_level", "address", "received_order", "issued_invoice", "payment", "receipt",
-          "doc_item", "duplicity", "series", "order_extra")
+          "doc_item", "duplicity", "series", "credit_note", "deleted_order", "doc_vat", "invoice_kind",
+          "order_extra")
 
 
 def now_text(moment: datetime | None = None) -> str:

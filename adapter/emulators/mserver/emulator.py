@@ -40,7 +40,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from adapter.emulators import catalogue
-from adapter.emulators.mserver import fulfilment
+from adapter.emulators.mserver import advances, eu, fulfilment
+from adapter.emulators.mserver import credit_notes as credit_notes_
 from adapter.emulators.mserver import inspection as inspect_
 from adapter.emulators.mserver.db import MServerStore
 from adapter.emulators.mserver.pack import PackOptions, PackProcessor
@@ -269,6 +270,22 @@ class MServerEmulator:
     def issued_invoices(self) -> list[inspect_.EmuInvoice]:
         """All issued invoices with lines and liquidation state."""
         return inspect_.issued_invoices(self.store)
+
+    def credit_notes(self) -> list[credit_notes_.EmuCreditNote]:
+        """All issued credit notes with lines."""
+        return credit_notes_.credit_notes(self.store)
+
+    def deleted_orders(self) -> list[tuple[str, str]]:
+        """(number, numberOrder) of the received orders deleted over XML."""
+        return credit_notes_.deleted_orders(self.store)
+
+    def document_vat(self, agenda: str, number: str) -> dict[str, Any] | None:
+        """OSS country, evidence, period, členění DPH and the rebuilt VAT summary of one document."""
+        return eu.document_vat(self.store, agenda, number)
+
+    def advance_state(self, number: str) -> dict[str, Any] | None:
+        """Kind (issuedInvoice / issuedAdvanceInvoice), total, deducted and to pay of one issued invoice."""
+        return advances.advance_state(self.store, number)
 
     def addresses(self) -> list[AddressBookEntry]:
         """All address book records as ``records.AddressBookEntry``."""

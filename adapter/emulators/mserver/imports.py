@@ -16,6 +16,7 @@ from typing import Any
 
 from lxml import etree
 
+from adapter.emulators.mserver import advances
 from adapter.emulators.mserver.common import (
     ZERO,
     Currency,
@@ -39,6 +40,7 @@ from adapter.emulators.mserver.common import (
     totals,
 )
 from adapter.emulators.mserver.db import DEFAULT_STORE
+from adapter.emulators.mserver.eu import load_vat, parse_vat, save_vat
 from adapter.emulators.mserver.xml_io import Children, boolean, decimal, find, findall, text
 
 # --------------------------------------------------------------------------- actionType
@@ -319,8 +321,8 @@ def import_order(ctx: ItemContext, el: etree._Element) -> Produced:
     if identity is None:
         raise ItemError("Při vytvoření objednávky je povinný element ord:partnerIdentity.", header)
     partner_id, partner = parse_partner(ctx, identity)
-    currency = parse_currency(kids.find("ord:orderSummary"), "ord")
-    lines = parse_lines(ctx, kids.find("ord:orderDetail"), "ord:orderItem", "ord", currency)
+    currency, vat = parse_currency(kids.find("ord:orderSummary"), "ord"), parse_vat(ctx, header, "ord")
+    lines = parse_lines(ctx, kids.find("ord:orderDetail"), "ord:orderItem", "ord", currency, vat.percents)
     number = resolve_number(ctx, header, "ord:number", "received_order", f"{ctx.year_prefix}OP")
     total, total_foreign = totals(lines)
     is_reserved = boolean(head.text("ord:isReserved"))
@@ -339,6 +341,7 @@ def import_order(ctx: ItemContext, el: etree._Element) -> Produced:
         created=stamp, changed=stamp,
     )
     store_lines(ctx, "order", order_id, lines)
+    save_vat(ctx, "order", order_id, vat, lines)
     if is_reserved:
         for line in lines:
             if line.stock_id is not None:
@@ -384,7 +387,7 @@ def linked_order(ctx: ItemContext, links: etree._Element | None) -> Any | None:
     return row
 
 
-def order_lines(ctx: ItemContext, order: Any, currency: Currency) -> list[Line]:
+def order_lines(ctx: ItemContext, order: Any, currency: Currency, percents: Any = None) -> list[Line]:
     """The lines of a received order copied for an invoice."""
     lines = []
     for item in ctx.store.query("SELECT * FROM doc_item WHERE agenda = 'order' AND doc_id = ? ORDER BY pos",
@@ -395,7 +398,7 @@ def order_lines(ctx: ItemContext, order: Any, currency: Currency) -> list[Line]:
                     f_unit_price=dec(item["f_unit_price"]) if item["f_unit_price"] else None,
                     stock_id=item["stock_id"], code=item["code"], store=item["store"], note=item["note"],
                     source_item_id=item["id"])
-        price_lines(line, currency)
+        price_lines(line, currency, percents)
         lines.append(line)
     return lines
 
@@ -415,18 +418,19 @@ def import_invoice(ctx: ItemContext, el: etree._Element) -> Produced:
     header = find(el, "inv:invoiceHeader")
     if header is None:
         raise ItemError("Chybí inv:invoiceHeader.", el)
-    invoice_type = text(header, "inv:invoiceType")
-    if invoice_type != "issuedInvoice":
-        raise ItemError(f"Typ faktury '{invoice_type}' emulátor nepodporuje; jen issuedInvoice.",
-                        find(header, "inv:invoiceType"))
+    invoice_type = advances.check_type(text(header, "inv:invoiceType"), header)
     order = linked_order(ctx, find(el, "inv:links"))
     currency = order_currency(order) if order is not None else parse_currency(find(el, "inv:invoiceSummary"), "inv")
-    lines = order_lines(ctx, order, currency) if order is not None else []
-    lines += parse_lines(ctx, find(el, "inv:invoiceDetail"), "inv:invoiceItem", "inv", currency)
+    vat = parse_vat(ctx, header, "inv", load_vat(ctx, "order", order["id"]) if order is not None else None)
+    lines = order_lines(ctx, order, currency, vat.percents) if order is not None else []
+    lines += parse_lines(ctx, find(el, "inv:invoiceDetail"), "inv:invoiceItem", "inv", currency, vat.percents)
+    deductions, used = advances.parse_deductions(ctx, find(el, "inv:invoiceDetail"), currency)
+    lines += deductions
     partner_id, partner = parse_partner(ctx, find(header, "inv:partnerIdentity"))
     if order is not None and not partner:
         partner_id, partner = order["partner_id"], json.loads(order["partner"])
-    number = resolve_number(ctx, header, "inv:number", "issued_invoice", f"{ctx.year_prefix}FV")
+    series = "ZF" if invoice_type == "issuedAdvanceInvoice" else "FV"
+    number = resolve_number(ctx, header, "inv:number", "issued_invoice", f"{ctx.year_prefix}{series}")
     total, total_foreign = totals(lines)
     doc_date = default_date(text(header, "inv:date"), ctx.now.date())
     stamp = ctx.store.stamp()
@@ -445,6 +449,8 @@ def import_invoice(ctx: ItemContext, el: etree._Element) -> Produced:
         note=safe(text(header, "inv:note")), created=stamp, changed=stamp,
     )
     store_lines(ctx, "invoice", invoice_id, lines)
+    save_vat(ctx, "invoice", invoice_id, vat, lines)
+    advances.record(ctx, invoice_id, invoice_type, used)
     issue_stock(ctx, lines, order)
     if order is not None:
         ctx.store.update("received_order", order["id"], is_executed=1, changed=ctx.store.stamp())

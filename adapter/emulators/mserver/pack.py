@@ -22,12 +22,11 @@ from typing import Any
 from lxml import etree
 
 from adapter.emulators.mserver.common import ItemContext, ItemError, Produced
+from adapter.emulators.mserver.credit_notes import import_invoice_or_credit_note, import_order_or_delete
 from adapter.emulators.mserver.db import MServerStore
 from adapter.emulators.mserver.fulfilment import PRINT_TAG, print_answer
 from adapter.emulators.mserver.imports import (
     import_address,
-    import_invoice,
-    import_order,
     import_receipt,
     import_stock,
 )
@@ -63,8 +62,8 @@ ListHandler = Callable[[ItemContext, etree._Element], Iterator[str]]
 #: agenda element → (handler, response element, duplicity agenda name of ftr:printAgendaType)
 IMPORTS: dict[str, tuple[ImportHandler, str, str]] = {
     q("stk:stock"): (import_stock, "stk:stockItemResponse", "zasoby"),
-    q("ord:order"): (import_order, "ord:orderResponse", "prijate_objednavky"),
-    q("inv:invoice"): (import_invoice, "inv:invoiceResponse", "vydane_faktury"),
+    q("ord:order"): (import_order_or_delete, "ord:orderResponse", "prijate_objednavky"),
+    q("inv:invoice"): (import_invoice_or_credit_note, "inv:invoiceResponse", "vydane_faktury"),
     q("adb:addressbook"): (import_address, "adb:addressbookResponse", "adresar"),
     q("pri:prijemka"): (import_receipt, "pri:prijemkaResponse", "prijemky"),
 }

@@ -84,12 +84,16 @@ class WooApi:
              {("GET",): ("list", o.list_notes), ("POST",): ("create", o.create_note)}),
             (r"/wc/v3/orders/(?P<order_id>\d+)/notes/(?P<id>\d+)/?",
              {("GET",): ("read", o.get_note), ("DELETE",): ("delete", o.delete_note)}),
+            (r"/wc/v3/orders/(?P<order_id>\d+)/refunds/?",
+             {("GET",): ("list", o.list_refunds), ("POST",): ("create", o.create_refund)}),
+            (r"/wc/v3/orders/(?P<order_id>\d+)/refunds/(?P<id>\d+)/?", {("GET",): ("read", o.get_refund)}),
             (r"/wc/v3/customers/?", {("GET",): ("list", o.list_customers), ("POST",): ("create", o.create_customer)}),
             (r"/wc/v3/customers/batch/?", {EDITABLE: ("batch", o.batch_customers)}),
             (r"/wc/v3/customers/(?P<id>\d+)/?", {("GET",): ("read", o.get_customer),
                                                   EDITABLE: ("edit", o.update_customer),
                                                   ("DELETE",): ("delete", o.delete_customer)}),
             (r"/wc/v3/settings/general/?", {("GET",): ("list", o.settings_general)}),
+            (r"/wc/v3/settings/tax/?", {("GET",): ("list", o.settings_tax)}),
             (r"/wc/v3/system_status/?", {("GET",): ("list", o.system_status)}),
             *setup_routes(lambda status: len(o.objects.store.ids("orders", ["status = ?"], [status]))),
         ]
@@ -135,7 +139,7 @@ class WooApi:
         """GET /wp-json/: site name, description, url, namespaces."""
         return json_response({
             "name": self.site["name"], "description": self.site["description"], "url": self.site["url"],
-            "home": self.site["url"], "gmt_offset": self.site["gmt_offset"], "timezone_string": "Europe/Prague",
+            "home": self.site["url"], "gmt_offset": json.loads(self.site["gmt_offset"]), "timezone_string": "Europe/Prague",
             "namespaces": ["oembed/1.0", "wc/v1", "wc/v2", "wc/v3", "wc/store/v1", "wp/v2", "wp-site-health/v1"],
             "authentication": [], "routes": {},
         })
@@ -155,12 +159,24 @@ class WooApi:
             ("woocommerce_price_decimal_sep", "Desetinný oddělovač", ","),
             ("woocommerce_price_num_decimals", "Počet desetinných míst", "2"),
             ("woocommerce_calc_taxes", "Povolit daně", "yes"),
-            ("woocommerce_prices_include_tax", "Ceny zadány s daní", "yes"),
-            ("woocommerce_manage_stock", "Řízení skladu", "yes"),
         ]
+        return self._settings("general", options)
+
+    def settings_tax(self, req: Request, _: dict[str, str]) -> Response:
+        """GET /settings/tax (a subset of the real options, same shape)."""
+        options = [
+            ("woocommerce_prices_include_tax", "Ceny zadány s daní", "yes"),
+            ("woocommerce_tax_based_on", "Vypočítat daň na základě", "base"),
+            ("woocommerce_tax_round_at_subtotal", "Zaokrouhlení", "no"),
+            ("woocommerce_tax_display_shop", "Zobrazit ceny v obchodě", "incl"),
+            ("woocommerce_tax_display_cart", "Zobrazit ceny v košíku", "incl"),
+        ]
+        return self._settings("tax", options)
+
+    def _settings(self, group: str, options: list[tuple[str, str, str]]) -> Response:
         return json_response([{"id": key, "label": label, "description": "", "type": "text", "default": "",
-                               "value": value, "group_id": "general",
-                               "_links": {"self": [{"href": f"{self.site['api']}/settings/general/{key}"}]}}
+                               "value": value, "group_id": group,
+                               "_links": {"self": [{"href": f"{self.site['api']}/settings/{group}/{key}"}]}}
                               for key, label, value in options])
 
     def system_status(self, req: Request, _: dict[str, str]) -> Response:
@@ -231,7 +247,7 @@ class WooApi:
                 args.append(p[column])
         if p.get("sku"):
             skus = [s.strip() for s in p["sku"].split(",")]
-            where.append(f"sku IN ({','.join('?' * len(skus))})")
+            where.append(f"sku COLLATE NOCASE IN ({','.join('?' * len(skus))})")  # MySQL collation: case-blind
             args.extend(skus)
         if p["parent"]:
             where.append(f"parent_id IN ({','.join('?' * len(p['parent']))})")
@@ -247,7 +263,7 @@ class WooApi:
         p = validate(req.params, {**collection_schema(_ORDER_ORDERBY), "sku": {"type": "string"}})
         where, args = ["parent_id = ?", "type = 'variation'"], [parent["id"]]
         if p.get("sku"):
-            where.append("sku = ?")
+            where.append("sku = ? COLLATE NOCASE")
             args.append(p["sku"])
         return self._list(req, "products", where, args, p, self.objects.answer_variation)
 
@@ -298,6 +314,22 @@ class WooApi:
         if p["type"] != "any":
             notes = [n for n in notes if n["customer_note"] == (p["type"] == "customer")]
         return json_response(notes)
+
+    def list_refunds(self, req: Request, url: dict[str, str]) -> Response:
+        """GET /orders/{id}/refunds (newest first, one page: an order has few refunds)."""
+        order = self.objects.order(int(url["order_id"]))
+        refunds = [self.objects.render_refund(r) for r in self.objects.refunds_of(order)]
+        return json_response(refunds, headers=[("X-WP-Total", str(len(refunds))), ("X-WP-TotalPages", "1")])
+
+    def get_refund(self, req: Request, url: dict[str, str]) -> Response:
+        """GET /orders/{oid}/refunds/{id}."""
+        order = self.objects.order(int(url["order_id"]))
+        return json_response(self.objects.render_refund(self.objects.refund(order, int(url["id"]))))
+
+    def create_refund(self, req: Request, url: dict[str, str]) -> Response:
+        """POST /orders/{oid}/refunds."""
+        return json_response(self.objects.render_refund(self.objects.create_refund(int(url["order_id"]), req.params)),
+                             201)
 
     # ------------------------------------------------------------------ single objects
 

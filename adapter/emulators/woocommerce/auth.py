@@ -42,6 +42,7 @@ class AuthResult:
 
     ok: bool = False
     error: AuthError | None = None
+    read_only: bool = False  #: authenticated with a key whose permissions are "read"
 
 
 def _err(message: str, code: str = "woocommerce_rest_authentication_error", *, basic: bool = False) -> AuthResult:
@@ -134,6 +135,16 @@ class Authenticator:
     secret: str
     use_nonce: Callable[[str, int, int, int], bool]
     now: Callable[[], float] = time.time
+    #: a second key (ck, cs) with permissions "read", like one made in WooCommerce › Settings › REST API
+    read_only_key: tuple[str, str] | None = None
+
+    def _secret_of(self, key: str) -> tuple[str, bool] | None:
+        """The secret of consumer key ``key`` and whether that key is read-only; None for an unknown key."""
+        if hmac.compare_digest(key, self.key):
+            return self.secret, False
+        if self.read_only_key is not None and hmac.compare_digest(key, self.read_only_key[0]):
+            return self.read_only_key[1], True
+        return None
 
     def authenticate(
         self, *, tls: bool, method: str, base_url: str, query: dict[str, Any], form: dict[str, Any],
@@ -156,11 +167,12 @@ class Authenticator:
             except ValueError:
                 decoded = ""
             key, _, secret = decoded.partition(":")
-        if not key or not secret or not hmac.compare_digest(key, self.key):
+        known = self._secret_of(key) if key and secret else None
+        if known is None:
             return AuthResult()
-        if not hmac.compare_digest(secret, self.secret):
+        if not hmac.compare_digest(secret, known[0]):
             return _err("Consumer secret is invalid.", basic=True)
-        return AuthResult(ok=True)
+        return AuthResult(ok=True, read_only=known[1])
 
     def _oauth(self, method: str, base_url: str, params: dict[str, Any], header: str) -> AuthResult:
         params = {**params, **parse_oauth_header(header)}
@@ -171,16 +183,18 @@ class Authenticator:
             word = "parameter" if len(missing) == 1 else "parameters"
             return _err(f"Missing OAuth {word} {', '.join(missing)}",
                         "woocommerce_rest_authentication_missing_parameter")
-        if not hmac.compare_digest(str(params["oauth_consumer_key"]), self.key):
+        known = self._secret_of(str(params["oauth_consumer_key"]))
+        if known is None:
             return _err("Consumer key is invalid.")
         given = unquote(str(params.pop("oauth_signature")).replace(" ", "+"))
         sig_method = params["oauth_signature_method"]
         if sig_method not in ("HMAC-SHA1", "HMAC-SHA256"):
             return _err("Invalid signature - signature method is invalid.")
-        expected = sign(signature_base(method, base_url, params), self.secret, sig_method)
+        expected = sign(signature_base(method, base_url, params), known[0], sig_method)
         if not hmac.compare_digest(expected, given):
             return _err("Invalid signature - provided signature does not match.")
-        return self._timestamp_and_nonce(str(params["oauth_timestamp"]), str(params["oauth_nonce"]))
+        result = self._timestamp_and_nonce(str(params["oauth_timestamp"]), str(params["oauth_nonce"]))
+        return AuthResult(ok=True, read_only=known[1]) if result.ok else result
 
     def _timestamp_and_nonce(self, timestamp: str, nonce: str) -> AuthResult:
         now = int(self.now())

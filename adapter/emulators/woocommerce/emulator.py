@@ -32,7 +32,7 @@ from adapter.emulators.woocommerce.auth import Authenticator, parse_query, php_p
 from adapter.emulators.woocommerce.dates import Clock
 from adapter.emulators.woocommerce.objects import Objects
 from adapter.emulators.woocommerce.rest import Request, Response, WpError, error_response, json_response
-from adapter.emulators.woocommerce.seed import customer_docs, order_docs, product_docs, sellable
+from adapter.emulators.woocommerce.seed import customer_docs, order_docs, product_docs, sellable, staff_docs
 from adapter.emulators.woocommerce.server import EmulatorServer, _Handler
 from adapter.emulators.woocommerce.store import Store
 
@@ -78,6 +78,8 @@ class WooEmulator:
         clock: Callable[[], datetime] | None = None,
         site_name: str = "Novák – domácí potřeby",
         faults: Mapping[str, Any] | None = None,
+        read_only_key: tuple[str, str] | None = None,
+        order_storage: str = "posts",
     ) -> None:
         self.data_dir = Path(data_dir)
         self.key, self.secret, self.seed = key, secret, seed
@@ -95,8 +97,9 @@ class WooEmulator:
                       "api": "", "gmt_offset": "1"}
         self.objects = Objects(self._store, self._clock, lambda: self._site["api"], lambda: self._site["url"],
                                lambda: self._faults.batch_limit, self._count_batch)
+        self.objects.order_storage = order_storage
         self.api = WooApi(self.objects, self._site)
-        self._auth = Authenticator(key, secret, self._store.use_nonce)
+        self._auth = Authenticator(key, secret, self._store.use_nonce, read_only_key=read_only_key)
         self._seed_once(seed_products, seed_orders)
         if faults:
             self.set_faults(**faults)
@@ -162,7 +165,8 @@ class WooEmulator:
     def _seed_orders(self, count: int, products: list[Doc], now: datetime) -> None:
         customers = customer_docs(self.seed, now - timedelta(days=60))
         self._store.put_many("customers", customers)
-        self._store.next_ids("user", len(customers))
+        self._store.next_ids("user", len(customers) + 1)  # user 1 is the administrator
+        self._store.put_many("customers", staff_docs(now - timedelta(days=90), self._store.next_id("user")))
         parents = {d["id"]: d["name"] for d in products if d["type"] == "variable"}
         orders = order_docs(self.seed, count, sellable(products), parents, lambda: self._store.next_id("post"),
                             lambda: self._store.next_id("item"), now - timedelta(minutes=5))
@@ -263,10 +267,27 @@ class WooEmulator:
         """An order's notes, newest first."""
         return self.objects.notes_of(order_id)
 
+    def add_refund(self, order_id: int, **params: Any) -> Doc:
+        """Refund (part of) an order as the shop admin would, never moving money (``api_refund`` false).
+
+        ``params`` are the REST fields: ``amount``, ``reason``, ``line_items``
+        (``id``, ``quantity``, ``refund_total``, ``refund_tax``); a refusal raises ValueError.
+        """
+        try:
+            doc = self.objects.create_refund(order_id, {"api_refund": False, **params})
+        except WpError as err:
+            raise ValueError(f"{err.code}: {err.message}") from err
+        return self.objects.render_refund(doc)
+
+    def refunds(self, order_id: int) -> list[Doc]:
+        """An order's refunds (WooCommerce JSON), newest first."""
+        doc = self._store.get("orders", order_id)
+        return [self.objects.render_refund(r) for r in self.objects.refunds_of(doc)] if doc else []
+
     def customers(self) -> list[Doc]:
-        """Every customer (WooCommerce JSON), by id."""
+        """Every shop customer (WooCommerce JSON, role "customer"), by id; staff accounts are left out."""
         docs, _ = self._store.find("customers")
-        return [self.objects.render_customer(d) for d in docs]
+        return [self.objects.render_customer(d) for d in docs if d.get("role", "customer") == "customer"]
 
     def set_order_status(self, order_id: int, status: str) -> Doc:
         """Change an order's status as the shop admin would (bumps date_modified, sets date_paid …)."""
@@ -348,6 +369,9 @@ class WooEmulator:
                     err.headers.append(("WWW-Authenticate", 'Basic realm="WooCommerce API. Use a consumer key in the '
                                                             'username field and a consumer secret in the password field."'))
                 raise err
+            if result.read_only and method in _WRITES:
+                raise WpError("woocommerce_rest_authentication_error",
+                              "The API key provided does not have write permissions.", 401)
             authenticated = result.ok
         return self.api.dispatch(req, authenticated)
 

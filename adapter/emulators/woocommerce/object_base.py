@@ -23,6 +23,14 @@ from adapter.emulators.woocommerce.shapes import (
 from adapter.emulators.woocommerce.store import Store
 
 Doc = dict[str, Any]
+
+
+def _batch_item(item: Any) -> Any:
+    """A batch item as ``update_item`` sees it: ``batch_items`` skips the route's argument validation,
+    so a fractional ``stock_quantity`` is not refused but truncated by ``wc_stock_amount()``."""
+    if isinstance(item, dict) and isinstance(item.get("stock_quantity"), float):
+        return {**item, "stock_quantity": int(item["stock_quantity"])}
+    return item
 Schema = dict[str, Spec]  #: a route's arguments: name → ``WP_REST_Request`` spec
 #: argument schema building blocks (``WP_REST_Request`` types)
 S: Spec = {"type": "string"}
@@ -45,6 +53,8 @@ class ObjectsBase:
         self._on_batch = on_batch
         #: per request thread, during a batch: variable parents re-derived once at its end
         self._batch_state = threading.local()
+        #: "posts" (the legacy order storage, WooCommerce's default here) or "hpos"
+        self.order_storage = "posts"
 
     # ------------------------------------------------------------------ rendering
 
@@ -110,9 +120,15 @@ class ObjectsBase:
                     meta.append({"id": self.store.next_id("meta"), "key": str(key), "value": value})
 
     def batch(self, params: Doc, create: Callable[[Doc], Doc], update: Callable[[Doc], Doc],
-              delete: Callable[[Doc], Doc], render: Callable[[Doc], Doc], extra: Mapping[str, Any] | None = None) -> Doc:
-        """``WC_REST_Controller::batch_items``: limit check, then per-item results or errors."""
+              delete: Callable[[Doc], Doc], render: Callable[[Doc], Doc],
+              extra: Mapping[str, Any] | None = None) -> Doc | list[Any]:
+        """``WC_REST_Controller::batch_items``: limit check, then per-item results or errors.
+
+        A request with nothing to do answers ``[]`` (PHP's empty array), as WooCommerce does.
+        """
         items = {k: params[k] for k in ("create", "update", "delete") if params.get(k)}
+        if not items:
+            return []
         for name, value in items.items():
             if not isinstance(value, list):
                 raise WpError("rest_invalid_param", f"Invalid parameter(s): {name}", 400,
@@ -130,9 +146,9 @@ class ObjectsBase:
         with self.store.transaction(keep_on_error=True):
             self._batch_state.parents = set()
             try:
-                for item in items.get("create", []):
+                for item in map(_batch_item, items.get("create", [])):
                     out.setdefault("create", []).append(self._one(create, {**item, **extra}, 0, render))
-                for item in items.get("update", []):
+                for item in map(_batch_item, items.get("update", [])):
                     item_id = item.get("id") if isinstance(item, dict) else None
                     out.setdefault("update", []).append(self._one(update, {**item, **extra}, item_id, render))
                 for raw in items.get("delete", []):

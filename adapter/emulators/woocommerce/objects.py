@@ -8,15 +8,15 @@ classes (``woocommerce_rest_{post_type}_invalid_id``, ``product_invalid_sku``,
 from __future__ import annotations
 
 from adapter.emulators.woocommerce.customers import CustomerRules
-from adapter.emulators.woocommerce.orders import OrderRules
 from adapter.emulators.woocommerce.products import ProductRules
+from adapter.emulators.woocommerce.refunds import RefundRules
 
 
-class Objects(ProductRules, OrderRules, CustomerRules):
+class Objects(ProductRules, RefundRules, CustomerRules):
     """The shop's objects over a ``Store``; every write stamps ``date_modified_gmt``.
 
-    Each rule set lives in its own mixin (``products``, ``orders``,
-    ``customers``) over :class:`~adapter.emulators.woocommerce.object_base.ObjectsBase`.
+    Each rule set lives in its own mixin (``products``, ``orders`` with
+    ``refunds``, ``customers``) over :class:`~adapter.emulators.woocommerce.object_base.ObjectsBase`.
     """
 
 

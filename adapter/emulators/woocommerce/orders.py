@@ -161,13 +161,17 @@ class OrderRules(ObjectsBase):
         if doc is None:
             raise invalid_id("shop_order", 400)
         p = validate(params, ORDER_SCHEMA)
+        post_fields = (doc.get("status"), doc.get("customer_note"), doc.get("parent_id"))
         self._apply_order(doc, p)
         if p.get("status"):
             self._set_status(doc, p["status"])
         needs_payment = doc["status"] in ("pending", "failed") and Decimal(doc.get("total", "0")) > 0
         if p.get("set_paid") is True and needs_payment:
             self._payment_complete(doc, p.get("transaction_id", ""))
-        self._stamp(doc)
+        # The legacy posts storage moves post_modified only with a post field (status, customer note,
+        # parent); a change of meta, addresses or line items alone leaves date_modified. HPOS always moves it.
+        if self.order_storage == "hpos" or (doc.get("status"), doc.get("customer_note"), doc.get("parent_id")) != post_fields:
+            self._stamp(doc)
         self.store.put("orders", doc)
         return doc
 
@@ -248,6 +252,11 @@ class OrderRules(ObjectsBase):
             derive_stock(product)
             self._stamp(product)
             self.store.put("products", product)
+            parent = self.store.get("products", product.get("parent_id") or 0) if item["variation_id"] else None
+            if parent is not None:  # WooCommerce re-syncs and saves the variable parent: its date_modified moves
+                self._sync_parent(parent, save=False)
+                self._stamp(parent)
+                self.store.put("products", parent)
         doc["_stock_reduced"] = sign < 0
 
     # ------------------------------------------------------------------ notes

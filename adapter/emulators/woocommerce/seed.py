@@ -121,6 +121,23 @@ def customer_docs(seed: int, created: datetime) -> list[Doc]:
     return docs
 
 
+def staff_docs(created: datetime, manager_id: int) -> list[Doc]:
+    """The shop's staff as WooCommerce lists them under ``customers?role=all``: the administrator
+    (user 1) and a shop manager. Without ``role`` (or with ``role=customer``) they are not listed."""
+    stamp = to_gmt(created)
+    blank = {"first_name": "", "last_name": "", "company": "", "address_1": "", "address_2": "", "city": "",
+             "state": "", "postcode": "", "country": "", "phone": ""}
+    return [
+        {"id": user_id, "email": email, "first_name": first, "last_name": last, "username": username,
+         "role": role, "date_created_gmt": stamp, "date_modified_gmt": stamp,
+         "billing": {**blank, "email": ""}, "shipping": dict(blank), "meta_data": []}
+        for user_id, email, first, last, username, role in (
+            (1, "admin@example.test", "", "", "admin", "administrator"),
+            (manager_id, "spravce@example.test", "Petra", "Správcová", "spravce", "shop_manager"),
+        )
+    ]
+
+
 def billing_of(person: catalogue.CataloguePerson) -> Doc:
     """WooCommerce billing address of a catalogue person."""
     return {

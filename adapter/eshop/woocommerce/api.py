@@ -37,6 +37,11 @@ CORE_ORDER_STATUSES = frozenset(
 )
 
 
+def _item_fields(op: str, count: int, fields: Sequence[str]) -> str:
+    """The ``_fields`` value keeping ``fields`` of each of ``count`` items of a batch answer."""
+    return ",".join(f"{op}.{n}.{name}" for n in range(count) for name in fields)
+
+
 class WooApi:
     """A WooCommerce REST v3 session: the requests, not yet the :class:`adapter.eshop.base.Eshop` methods."""
 
@@ -144,8 +149,15 @@ class WooApi:
             for future in ahead.values():
                 future.cancel()
 
-    def _batch(self, path: str, op: str, payloads: Sequence[dict[str, object]]) -> list[JsonObject | str]:
+    def _batch(
+        self, path: str, op: str, payloads: Sequence[dict[str, object]], fields: Sequence[str] = ()
+    ) -> list[JsonObject | str]:
         """Send ``payloads`` as batch ``op`` in chunks; per payload the stored object or the shop's reason.
+
+        ``fields`` (e.g. ``id``, ``error``) keeps only those keys of each answered
+        item (WordPress ``_fields``; a batch answer's items are addressed by
+        position, ``update.0.id``), so the shop does not send the whole stored
+        objects back when the caller reads only the outcome.
 
         A 413 (batch limit lower than ours) halves the chunk and retries it;
         the smaller size is kept for the rest of this connector's life.
@@ -155,8 +167,11 @@ class WooApi:
         start = 0
         while start < len(payloads):
             chunk = list(payloads[start : start + self.batch_size])
+            params = [("_fields", _item_fields(op, len(chunk), fields))] if fields else []
             try:
-                answer = self._http.call("POST", API + path, body={op: chunk}, idempotent=op == "update")
+                answer = self._http.call(
+                    "POST", API + path, params=params, body={op: chunk}, idempotent=op == "update"
+                )
             except PayloadTooLarge as exc:
                 if len(chunk) == 1:
                     results.append(exc.message)

@@ -19,7 +19,8 @@ from datetime import datetime
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from adapter.config import EshopSettings
-from adapter.eshop._http import Authorize, encode_query
+from adapter.eshop._http import Authorize
+from adapter.eshop._wire import encode_query
 
 
 def _rfc3986(text: str) -> str:
@@ -95,12 +96,19 @@ def make_authorizer(shop: EshopSettings, now: Callable[[], datetime]) -> Authori
 
 
 def shop_base_url(url: str) -> str:
-    """The shop URL as WordPress builds it (lower-case scheme/host, no default port, no trailing slash)."""
+    """The shop URL as WordPress builds it (lower-case scheme/host, no default port, no trailing slash).
+
+    The REST API address pasted whole (``…/wp-json/wc/v3/``) is cut back to the site's address.
+    """
     parts = urlsplit(url.strip())
+    path = parts.path.rstrip("/")
+    cut = path.lower().find("/wp-json")
+    if cut >= 0:
+        path = path[:cut]
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     if ":" in host:
         host = f"[{host}]"
     port = parts.port
     netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
-    return urlunsplit((scheme, netloc, parts.path.rstrip("/"), "", ""))
+    return urlunsplit((scheme, netloc, path, "", ""))

@@ -22,10 +22,12 @@ from typing import Any, TypeVar
 from adapter.errors import EshopNotFound
 from adapter.eshop._json import JsonObject, as_list, checked, guard
 from adapter.eshop.base import EshopObjectNotFound, EshopPartialFailure, TransferMark, ready_for_transfer
+from adapter.eshop.refunds import OrderChange, ShopRefund
 from adapter.eshop.woocommerce import mapping as wmap
 from adapter.eshop.woocommerce import writeback
 from adapter.eshop.woocommerce.api import API, PER_PAGE, WooApi, log
 from adapter.eshop.woocommerce.marks import Marking, transfer_note
+from adapter.eshop.woocommerce.refunds import read_order_changes, read_refunds
 from adapter.records import (
     Customer,
     NewCustomer,
@@ -35,6 +37,7 @@ from adapter.records import (
     ShopInfo,
     StockUpdate,
     UpdateResult,
+    truthy,
 )
 from adapter.shop_plugin import STATUS_PATH, transferred_meta
 
@@ -109,6 +112,15 @@ class WooCommerce(WooApi):
             prices_include_tax=tax.get("woocommerce_prices_include_tax", "yes") == "yes",
         )
 
+    @_guarded
+    def check_write(self) -> None:
+        """Prove the key may write, with a call that changes nothing: an empty products batch.
+
+        WooCommerce answers 200 ``[]`` to a read/write key and 401 "The API key provided
+        does not have write permissions." to a read-only one (raised as ``EshopForbidden``).
+        """
+        self._http.call("POST", API + "/products/batch", body={})
+
     # ------------------------------------------------------------------ products
 
     @_guarded
@@ -139,6 +151,21 @@ class WooCommerce(WooApi):
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
+    @_guarded
+    def iter_products_changed(self, *, since: datetime) -> Iterator[Product]:
+        """Products the shop modified after ``since``, a variable one followed by its variations.
+
+        The shop lowers stock itself (orders, paid marking) and saves the product then, which moves
+        its ``date_modified`` (a variation's parent too): the stock job compares these with POHODA.
+        """
+        params = [("status", "any"), ("orderby", "id"), ("order", "asc"), ("modified_after", wmap.wc_time(since)),
+                  ("dates_are_gmt", "true"), ("_fields", PRODUCT_FIELDS)]
+        for obj in self._pages("/products", params):
+            parent = checked(obj.where, wmap.product, obj.data)
+            yield parent
+            if parent.kind == "variable":
+                yield from self._variations(parent)
+
     def _variations(self, parent: Product) -> list[Product]:
         """The variations of a variable product, in id order."""
         out = []
@@ -157,7 +184,8 @@ class WooCommerce(WooApi):
         results: list[UpdateResult | None] = [None] * len(updates)
         for parent_id, indexes in groups.items():
             path = "/products/batch" if parent_id is None else f"/products/{parent_id}/variations/batch"
-            outcomes = self._batch(path, "update", [wmap.stock_payload(updates[i]) for i in indexes])
+            payloads = [wmap.stock_payload(updates[i]) for i in indexes]
+            outcomes = self._batch(path, "update", payloads, fields=("id", "error"))
             for i, outcome in zip(indexes, outcomes, strict=True):
                 ok = isinstance(outcome, JsonObject)
                 results[i] = UpdateResult(updates[i].product_id, ok, "" if ok else str(outcome))
@@ -195,6 +223,9 @@ class WooCommerce(WooApi):
         else:
             params.append(("status", ",".join(rules.transfer_statuses)))
         after = since - timedelta(seconds=self.connection.order_overlap_seconds) if since else None
+        if after is not None and rules.transfer_meta_key:
+            yield from self._flagged_orders(after)
+            return
         if after is not None:
             params.append(("modified_after", wmap.wc_time(after)))
         seen: set[int] = set()
@@ -205,6 +236,31 @@ class WooCommerce(WooApi):
             seen.add(order.id)
             if ready_for_transfer(order, rules):
                 yield order
+
+    def _flagged_orders(self, after: datetime) -> Iterator[Order]:
+        """Orders flagged by ``transfer_meta_key`` and not yet marked transferred, or changed since ``after``.
+
+        WooCommerce's legacy posts storage does not move ``date_modified`` when only meta changes, so a
+        flag set after the last run hides from ``modified_after``: scan every order's id, modification
+        time and meta (a light page of 100), then read the candidates in full, in modification order.
+        """
+        rules, number_key = self.connection.orders, self.connection.pohoda_number_meta_key
+        stamp = wmap.wc_time(after)
+        scan = [("orderby", "id"), ("order", "asc"), ("status", "any"), ("_fields", "id,date_modified_gmt,meta_data")]
+        wanted: list[str] = []
+        for obj in self._pages("/orders", scan):
+            meta = dict(wmap.meta_pairs(obj))
+            changed = obj.text("date_modified_gmt") >= stamp
+            if truthy(meta.get(rules.transfer_meta_key)) and (changed or not meta.get(number_key)):
+                wanted.append(str(obj.raw("id")))
+        found: dict[int, Order] = {}
+        for start in range(0, len(wanted), PER_PAGE):
+            ids = ",".join(wanted[start : start + PER_PAGE])
+            for obj in self._pages("/orders", [("include", ids), ("status", "any")]):
+                order = self._order(obj)
+                found[order.id] = order
+        ordered = sorted(found.values(), key=lambda order: (order.modified, order.id))
+        yield from (order for order in ordered if ready_for_transfer(order, rules))
 
     @_guarded
     def get_order(self, order_id: int) -> Order:
@@ -256,6 +312,24 @@ class WooCommerce(WooApi):
         self._put_order(order_id, body)
         self._add_note(order_id, text)
 
+    # ------------------------------------------------------------------ refunds (read in adapter.eshop.refunds)
+
+    @_guarded
+    def iter_order_changes(self, *, since: datetime | None, statuses: Sequence[str] = ()) -> Iterator[OrderChange]:
+        """Orders of ``statuses`` (empty: any) changed since ``since``, with their refund ids."""
+        yield from read_order_changes(self._pages, since=since, statuses=statuses,
+                                      overlap_seconds=self.connection.order_overlap_seconds)
+
+    @_guarded
+    def get_refunds(self, order_id: int) -> list[ShopRefund]:
+        """Every refund of one order, oldest first."""
+        return read_refunds(self._pages, order_id)
+
+    @_guarded
+    def add_private_note(self, order_id: int, note: str, *, marker: str) -> None:
+        """A private order note, unless a note mentioning ``marker`` is there already."""
+        self._ensure_note(order_id, note, marker)
+
     @_guarded
     def plugin_status(self) -> object:
         """The companion plugin's status answer (``adapter.shop_plugin``); None when the shop has no such route."""
@@ -280,6 +354,10 @@ class WooCommerce(WooApi):
         return Marking(self, marks, self.get_order).run()
 
     @_guarded
+    def add_note(self, order_id: int, note: str, *, marker: str) -> None:
+        """A private order note, once (see :meth:`_ensure_note`)."""
+        self._ensure_note(order_id, note, marker)
+
     def mark_paid(self, order_id: int, *, invoice_number: str, paid_on: date) -> str:
         """Mark an order paid per POHODA; return its resulting status.
 
@@ -327,12 +405,14 @@ class WooCommerce(WooApi):
 
     @_guarded
     def iter_customers(self, *, since: datetime | None = None) -> Iterator[Customer]:
-        """All registered users (``role=all``); ``since`` filters client-side by ``date_modified_gmt``.
+        """The shop's customers (``role=customer``); ``since`` filters client-side by ``date_modified_gmt``.
 
+        Staff accounts (administrators, shop managers, ``role=all`` lists them
+        too) are no customers and never go to the POHODA address book.
         WordPress users are not posts, so ``modified_after`` is not reliable
         for them; a customer without a modification date is always yielded.
         """
-        for obj in self._pages("/customers", [("role", "all"), ("orderby", "id"), ("order", "asc")]):
+        for obj in self._pages("/customers", [("role", "customer"), ("orderby", "id"), ("order", "asc")]):
             found = self._customer(obj.data, obj.where)
             if since is None or found.modified is None or found.modified >= since:
                 yield found

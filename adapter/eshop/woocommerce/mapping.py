@@ -22,7 +22,7 @@ non-empty value in :data:`ICO_KEYS` / :data:`DIC_KEYS` order wins:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 from adapter.eshop._json import JsonObject, meta_text
@@ -339,11 +339,26 @@ def order_lines(obj: JsonObject) -> tuple[OrderLine, ...]:
     return (*products, *_discount_lines(offs, codes), *shipping, *fees)
 
 
+def in_shop_zone(gmt: datetime | None, local: datetime | None) -> datetime | None:
+    """The moment in the shop's own time zone (WordPress › Settings › General, e.g. Europe/Prague).
+
+    WooCommerce gives each date twice: ``date_*_gmt`` in UTC and ``date_*`` on the shop's
+    wall clock; their difference is the shop's offset at that moment (summer time included).
+    The POHODA document date is the calendar day in that zone, whatever the PC's zone.
+    """
+    if gmt is None or local is None:
+        return gmt or local
+    offset = local.replace(tzinfo=UTC) - gmt
+    if abs(offset) > timedelta(hours=14) or offset % timedelta(minutes=15):
+        return gmt
+    return gmt.astimezone(timezone(offset))
+
+
 def order(obj: JsonObject) -> Order:
     """A full WooCommerce order as an :class:`Order`."""
     meta = meta_pairs(obj)
     billing_obj = obj.child("billing")
-    created = obj.moment("date_created_gmt") or obj.moment("date_created")
+    created = in_shop_zone(obj.moment("date_created_gmt"), obj.moment("date_created"))
     if created is None:
         raise ValueError("date_created_gmt missing")
     shipping_lines = obj.children("shipping_lines")

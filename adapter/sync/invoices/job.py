@@ -33,6 +33,7 @@ from adapter.ledger import invoices as rows
 from adapter.ledger import orders as order_rows
 from adapter.pohoda.invoices import invoice_item
 from adapter.records import Order
+from adapter.sync.advances import invoicing as advances
 from adapter.sync.base import TO_POHODA, AgendaJob
 from adapter.sync.context import JobContext
 from adapter.sync.documents import Prepared, details_of, payload_hash, sent_before, snapshot
@@ -75,6 +76,8 @@ class InvoicesJob(AgendaJob):
         candidates = [o for o in found if not statuses or o.status in statuses or keys]
         entries = rows.rows_for([str(o.id) for o in candidates])
         orders = order_rows.rows_for([str(o.id) for o in candidates])
+        if settings.advances.enabled:
+            advances.send_advances(ctx, found, order_rows.rows_for([str(o.id) for o in found]))
         ctx.progress(0, len(candidates), "Připravuji faktury", force=True)
         ready: list[PreparedInvoice] = []
         for order in candidates:
@@ -87,6 +90,8 @@ class InvoicesJob(AgendaJob):
         for start in range(0, len(ready), batch):
             ctx.check_cancel()
             send_batch(ctx, ready[start : start + batch])
+        if settings.advances.enabled and not ctx.dry_run:
+            advances.note_numbers(ctx, shop, found)
         if not ctx.dry_run and not keys:
             ledger.set_checkpoint(AGENDA, next_shop_cursor(previous, max_seen, signpost))
         ctx.report = report(ctx)
@@ -128,7 +133,8 @@ def collect(ctx: JobContext, shop: Eshop, *, keys: Sequence[str], previous: str)
         if max_seen is None or order.modified > max_seen:
             max_seen = order.modified
     states = ["held", "pending"] + (["error"] if ctx.full else [])
-    again = [e for e in rows.in_states(states) if e.key.isdigit() and int(e.key) not in found]
+    again = [e for e in rows.in_states(states) if e.key.removeprefix(advances.ADVANCE_PREFIX).isdigit()
+             and int(e.key.removeprefix(advances.ADVANCE_PREFIX)) not in found]
     if again:
         numbers = [str(details_of(e).get("number") or e.key) for e in again]
         ctx.count_request("eshop")
@@ -152,7 +158,12 @@ def evaluate(ctx: JobContext, order: Order, entry: ledger.Entry | None,
         hold(ctx, order, digest, f"Faktura {WAIT_ORDER} {order.number} do POHODY "
                                  "(vytvoří se z ní, aby POHODA vyskladnila zboží).", entry)
         return None
+    gate = advances.final_gate(ctx, order)
+    if gate is not None and gate.reason:
+        hold(ctx, order, digest, gate.reason, entry)
+        return None
     mapped = map_for(ctx, order, order_row if linked else None)
+    mapped = advances.deduct(ctx, mapped, gate) if gate is not None else mapped
     if mapped.doc is None:
         hold(ctx, order, digest, " ".join(p.message for p in mapped.problems), entry)
         return None

@@ -24,8 +24,10 @@ from adapter.sync.orders.mapping import (
     local_date,
     method_warnings,
     pohoda_address,
+    rate_problem,
     symbol_variable,
 )
+from adapter.sync.vat.regime import doc_vat, regime_for_order
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,7 @@ def map_invoice(
 ) -> InvoiceMapped:
     """An issued invoice: linked to the transferred received order, or stand-alone with text lines."""
     payment, _carrier, warnings = method_warnings(order, opts)
+    regime = regime_for_order(order, opts.vat) if opts.vat is not None else None
     common: dict[str, Any] = {
         "key": str(order.id),
         "date": issued,
@@ -65,17 +68,17 @@ def map_invoice(
         "ext_id": str(order.id),
         "ext_system": opts.ext_system,
         "numbering_series": series or None,
+        "vat": doc_vat(regime, order, issued, opts.vat) if regime is not None and opts.vat is not None else None,
     }
     if link_number or link_id is not None:
         doc = InvoiceDoc(partner=Address(), link_order_number=link_number, link_order_id=link_id, **common)
         return InvoiceMapped(doc=doc, warnings=tuple(warnings), shop_total=order.total)
-    lines, _views, problems = build_lines(order, {}, opts, stock_links=False)
+    lines, _views, problems = build_lines(order, {}, opts, stock_links=False, regime=regime)
     rate: tuple[Decimal, int] | None = None
     if is_foreign(order.currency):
-        rate = currency_rate(order, opts)
+        rate = currency_rate(order, opts, issued)
         if rate is None:
-            problems.append(Problem("rate", f"Objednávka je v měně {order.currency}, chybí kurz: zadejte jej "
-                                            "v nastavení [orders] currency_rates (nebo rate_meta_key)."))
+            problems.append(rate_problem(order.currency))
     lines, _rounding, gap = balance(order, lines)
     if gap is not None:
         problems.append(gap)

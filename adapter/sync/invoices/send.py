@@ -145,14 +145,14 @@ def find_invoices(ctx: JobContext, entries: Iterable[ledger.Entry]) -> dict[str,
         if day:
             days.append(datetime.fromisoformat(day).date())
     start = (min(days) if days else ctx.now().date()) - timedelta(days=1)
-    request = list_invoices_request(date_from=min(start, ctx.now().astimezone().date() - timedelta(days=1)),
-                                    ext_system=EXT_SYSTEM)
-    pack = build_pack([request], ico=ctx.settings.pohoda.ico, pack_id=lookup_pack_id("linv"),
+    types = ["issuedInvoice"] + (["issuedAdvanceInvoice"] if any(e.key.startswith("adv-") for e in entries) else [])
+    requests = [list_invoices_request(date_from=min(start, ctx.now().astimezone().date() - timedelta(days=1)),
+                                      ext_system=EXT_SYSTEM, invoice_type=kind) for kind in types]
+    pack = build_pack(requests, ico=ctx.settings.pohoda.ico, pack_id=lookup_pack_id("linv"),
                       application=ctx.settings.pohoda.application)
     ctx.count_request("pohoda")
     parts = split_items(ctx.pohoda().post(pack.xml, write=False))
-    part = parts.get(request.id)
-    listed = parse_list_invoices(part[0]).records if part else []
+    listed = [i for r in requests if (part := parts.get(r.id)) for i in parse_list_invoices(part[0]).records]
     by_ext = {i.ext_id: i for i in listed if i.ext_id}
     by_number: dict[str, PohodaInvoice] = {}
     for i in listed:

@@ -56,7 +56,7 @@ def product_skus(orders: Iterable[Order]) -> list[str]:
 def map_with(resolver: CodeResolver, order: Order, opts: MappingOptions) -> Mapped:
     """Map one order with the codes the resolver knows (``resolver.fetch`` its SKUs first)."""
     codes = resolver.known(line.sku for line in order.lines if line.kind == "product")
-    return map_order(order, codes, opts, multi_store=frozenset(resolver.multi_store))
+    return map_order(order, codes, opts, multi_store=frozenset(resolver.multi_store), elsewhere=resolver.elsewhere)
 
 
 def evaluate(ctx: JobContext, order: Order, entry: ledger.Entry | None, resolver: CodeResolver,

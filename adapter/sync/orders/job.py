@@ -56,6 +56,7 @@ from adapter.sync.orders.marks import ShopMarker, retry_marks
 from adapter.sync.orders.queries import summary
 from adapter.sync.orders.send import Sender, reconcile_sending
 from adapter.sync.pipeline import read_ahead
+from adapter.sync.refunds import cancels
 from adapter.sync.state import next_shop_cursor, parse_utc
 
 AGENDA = rows.AGENDA
@@ -94,9 +95,12 @@ class OrdersJob(AgendaJob):
         resolver = resolver_for(ctx)
         seen = Seen()
         transfer(ctx, shop, resolver, keys=keys, previous=previous, seen=seen)
+        cancelled = cancels.notice(ctx, shop, since=parse_utc(previous)) if not keys else []  # issue 19
         if not ctx.dry_run and not keys:
             ledger.set_checkpoint(AGENDA, next_shop_cursor(previous, seen.max_modified, signpost))
-        ctx.report = report(ctx, resolver)
+        ctx.report = {**report(ctx, resolver), **ctx.report}
+        if cancelled:
+            ctx.message = cancels.notice_message(ctx, cancelled)
         ctx.progress(force=True)
 
     def card(self, settings: Settings) -> dict[str, Any]:

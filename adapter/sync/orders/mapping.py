@@ -21,13 +21,14 @@ contains something the lines do not (e.g. a refund) and the order is held.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Literal
 
 from adapter.records import ZERO, Address, DocLine, Order, OrderDoc, OrderLine, VatRate
+from adapter.sync.vat.regime import Regime, VatPolicy, doc_vat, line_rate, policy_from, regime_for_order
 
 if TYPE_CHECKING:
     from adapter.config import Settings
@@ -37,7 +38,7 @@ EXT_SYSTEM = "WooCommerce"
 ROUNDING_TEXT = "Zaokrouhlení"
 HOME_CURRENCY = "CZK"
 
-ProblemKind = Literal["unpaired", "vat", "rate", "total", "multi_store", "empty", "unmapped"]
+ProblemKind = Literal["unpaired", "vat", "rate", "total", "multi_store", "store", "empty", "unmapped"]
 
 
 def money(value: Decimal) -> Decimal:
@@ -75,6 +76,9 @@ class MappingOptions:
     currency_rates: Mapping[str, str] = field(default_factory=dict)
     rate_meta_key: str = ""
     ext_system: str = EXT_SYSTEM
+    vat: VatPolicy | None = None  #: ``[vat]``; None = every order domestic (no regime decision)
+    #: ``[currency]``: (currency, document date) → (CZK rate, amount) — ČNB or fixed; None = only the fields above
+    rate_lookup: Callable[[str, date], tuple[Decimal, int] | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +103,7 @@ class LineView:
     vat_rate: str  #: POHODA rate code or "" when unmapped
     unit_price: Decimal  #: unit price with VAT as sent
     pohoda_total: Decimal  #: what POHODA computes for the line
+    vat_reason: str = ""  #: why the line got its rate (non-domestic regimes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +118,7 @@ class Mapped:
     doc_total: Decimal = ZERO  #: POHODA's computed total in the order currency (incl. rounding)
     rounding: Decimal = ZERO
     currency: str = HOME_CURRENCY
+    regime: Regime | None = None  #: the VAT regime decided (None = domestic without a decision)
 
     @property
     def ok(self) -> bool:
@@ -172,8 +178,8 @@ def parse_rate(text: str | None) -> tuple[Decimal, int] | None:
     return rate, units
 
 
-def currency_rate(order: Order, opts: MappingOptions) -> tuple[Decimal, int] | None:
-    """The CZK rate of a foreign-currency order: order meta first, then the fixed rate setting."""
+def currency_rate(order: Order, opts: MappingOptions, day: date | None = None) -> tuple[Decimal, int] | None:
+    """The CZK rate of a foreign-currency order: order meta, ``[orders]`` fixed rate, then ``[currency]`` for ``day``."""
     if opts.rate_meta_key:
         found = parse_rate(order.meta_value(opts.rate_meta_key))
         if found is not None:
@@ -181,7 +187,16 @@ def currency_rate(order: Order, opts: MappingOptions) -> tuple[Decimal, int] | N
     for cur, text in opts.currency_rates.items():
         if cur.strip().upper() == order.currency.upper():
             return parse_rate(text)
+    if opts.rate_lookup is not None:
+        return opts.rate_lookup(order.currency.upper(), day or local_date(order.created))
     return None
+
+
+def rate_problem(currency: str) -> Problem:
+    """The hold reason of a foreign-currency document without a rate."""
+    return Problem("rate", f"Objednávka je v měně {currency}, chybí kurz (kurz ČNB není k dispozici): zadejte "
+                           "pevný kurz v nastavení [currency] fixed_rates nebo [orders] currency_rates "
+                           "(nebo rate_meta_key).")
 
 
 def symbol_variable(number: str) -> str:
@@ -190,8 +205,9 @@ def symbol_variable(number: str) -> str:
 
 
 def local_date(moment: datetime) -> date:
-    """The calendar date of an aware datetime in the PC's local time (POHODA's)."""
-    return moment.astimezone().date() if moment.tzinfo else moment.date()
+    """The calendar date of a moment in its own zone: the connector gives order dates in the shop's
+    time zone, so an order placed at 00:30 in Prague is dated that day even on a PC set to UTC."""
+    return moment.date()
 
 
 def is_foreign(currency: str) -> bool:
@@ -250,6 +266,41 @@ def _line_text(line: OrderLine) -> str:
     return name or line.sku or "Položka"
 
 
+def _line_vat(line: OrderLine, opts: MappingOptions, regime: Regime | None,
+              problems: list[Problem]) -> tuple[VatRate | None, str]:
+    """The POHODA rate code of one line and why (the VAT regime's choice outside domestic sales)."""
+    vat = vat_code(line.tax_rate, opts.vat_rates)
+    reason = ""
+    if regime is not None and regime.kind != "domestic" and opts.vat is not None:
+        chosen = line_rate(regime, line.tax_rate, vat, opts.vat)
+        vat, reason = chosen.code, chosen.reason
+        if chosen.problem:
+            problems.append(Problem("vat", chosen.problem))
+    if vat is None:
+        problems.append(Problem("vat", f"Sazba DPH {rate_key(line.tax_rate)} % (řádek „{line.name}“) nemá "
+                                       "v nastavení [orders] vat_rates přiřazenou sazbu POHODY."))
+    return vat, reason
+
+
+def _pairing_problem(line: OrderLine, code: str | None, opts: MappingOptions, multi_store: frozenset[str],
+                     elsewhere: Mapping[str, str]) -> Problem | None:
+    """Why a product line cannot become a stock line of POHODA's order (None: it can)."""
+    sku = line.sku.strip()
+    if not sku:
+        return Problem("unpaired", f"Produkt „{line.name}“ nemá v e-shopu SKU (kód), nelze jej "
+                                   "spárovat se zásobou POHODY.", sku=f"(bez SKU) {line.name}"[:80])
+    if code is None:
+        return Problem("unpaired", f"SKU „{sku}“ nemá v POHODĚ zásobu se stejným kódem.", sku=sku)
+    if code in multi_store and not opts.store:
+        return Problem("multi_store", f"Zásoba „{code}“ je v POHODĚ ve více skladech; nastavte sklad "
+                                      "pro objednávky ([orders] store).", sku=sku)
+    if opts.store and code in elsewhere:
+        return Problem("store", f"Zásoba „{code}“ není v POHODĚ ve skladu „{opts.store}“ nastaveném "
+                                f"pro objednávky (je jen ve skladu {elsewhere[code]}). Založte ji i v "
+                                "tomto skladu, nebo změňte sklad ([orders] store); objednávka počká.", sku=sku)
+    return None
+
+
 def build_lines(
     order: Order,
     codes: Mapping[str, str | None],
@@ -257,32 +308,30 @@ def build_lines(
     *,
     stock_links: bool = True,
     multi_store: frozenset[str] = frozenset(),
+    elsewhere: Mapping[str, str] | None = None,
+    regime: Regime | None = None,
 ) -> tuple[list[DocLine], list[LineView], list[Problem]]:
     """POHODA lines for an order plus the per-line view and the problems found.
 
     ``codes`` maps a line's SKU to its POHODA code (None/absent = unpaired).
     With ``stock_links`` False (stand-alone invoices) every line is a text line.
+    ``elsewhere`` maps codes whose card is not in ``opts.store`` to the warehouses it is in:
+    POHODA would refuse such a line, so the order is held with the reason instead.
     """
+    elsewhere = elsewhere or {}
     lines: list[DocLine] = []
     views: list[LineView] = []
     problems: list[Problem] = []
     for line in order.lines:
-        vat = vat_code(line.tax_rate, opts.vat_rates)
-        if vat is None:
-            problems.append(Problem("vat", f"Sazba DPH {rate_key(line.tax_rate)} % (řádek „{line.name}“) nemá "
-                                           "v nastavení [orders] vat_rates přiřazenou sazbu POHODY."))
+        vat, reason = _line_vat(line, opts, regime, problems)
         code: str | None = None
         if line.kind == "product":
             sku = line.sku.strip()
             code = codes.get(sku) if sku else None
-            if stock_links and not sku:
-                problems.append(Problem("unpaired", f"Produkt „{line.name}“ nemá v e-shopu SKU (kód), nelze jej "
-                                                    "spárovat se zásobou POHODY.", sku=f"(bez SKU) {line.name}"[:80]))
-            elif stock_links and code is None:
-                problems.append(Problem("unpaired", f"SKU „{sku}“ nemá v POHODĚ zásobu se stejným kódem.", sku=sku))
-            elif stock_links and code is not None and code in multi_store and not opts.store:
-                problems.append(Problem("multi_store", f"Zásoba „{code}“ je v POHODĚ ve více skladech; nastavte sklad "
-                                                       "pro objednávky ([orders] store).", sku=sku))
+            if stock_links:
+                problem = _pairing_problem(line, code, opts, multi_store, elsewhere)
+                if problem is not None:
+                    problems.append(problem)
         quantity, unit = _unit_price(line)
         if line.kind == "product" and quantity == 0:
             continue
@@ -299,7 +348,7 @@ def build_lines(
         lines.append(doc_line)
         views.append(LineView(kind=line.kind, name=line.name, sku=line.sku, quantity=quantity,
                               shop_total=_line_gross(line), code=code, vat_rate=vat or "",
-                              unit_price=unit, pohoda_total=pohoda_line_total(quantity, unit)))
+                              unit_price=unit, pohoda_total=pohoda_line_total(quantity, unit), vat_reason=reason))
     return lines, views, problems
 
 
@@ -351,24 +400,27 @@ def map_order(
     opts: MappingOptions,
     *,
     multi_store: frozenset[str] = frozenset(),
+    elsewhere: Mapping[str, str] | None = None,
 ) -> Mapped:
     """Map one shop order to a received order, or say why it must wait."""
-    lines, views, problems = build_lines(order, codes, opts, multi_store=multi_store)
+    regime = regime_for_order(order, opts.vat) if opts.vat is not None else None
+    lines, views, problems = build_lines(order, codes, opts, multi_store=multi_store, elsewhere=elsewhere,
+                                         regime=regime)
     if not any(v.kind == "product" for v in views):
         problems.append(Problem("empty", "Objednávka nemá žádné položky se zbožím."))
     rate: tuple[Decimal, int] | None = None
     if is_foreign(order.currency):
         rate = currency_rate(order, opts)
         if rate is None:
-            problems.append(Problem("rate", f"Objednávka je v měně {order.currency}, chybí kurz: zadejte jej "
-                                            "v nastavení [orders] currency_rates (nebo rate_meta_key)."))
+            problems.append(rate_problem(order.currency))
     lines, rounding, gap = balance(order, lines)
     if gap is not None:
         problems.append(gap)
     payment, carrier, warnings = method_warnings(order, opts)
+    warnings += list(regime.warnings) if regime is not None else []
     common = {"problems": tuple(problems), "warnings": tuple(warnings), "lines": tuple(views),
               "shop_total": order.total, "doc_total": document_total(lines), "rounding": rounding,
-              "currency": order.currency or HOME_CURRENCY}
+              "currency": order.currency or HOME_CURRENCY, "regime": regime}
     if problems:
         return Mapped(doc=None, **common)  # type: ignore[arg-type]
     doc = OrderDoc(
@@ -392,6 +444,7 @@ def map_order(
         ext_id=str(order.id),
         ext_system=opts.ext_system,
         numbering_series=opts.numbering_series or None,
+        vat=doc_vat(regime, order, local_date(order.created), opts.vat) if regime and opts.vat else None,
     )
     return Mapped(doc=doc, **common)  # type: ignore[arg-type]
 
@@ -418,7 +471,14 @@ def mapping_options(settings: Settings) -> MappingOptions:
         vat_rates=o.vat_rates, payment_map=o.payment_map, carrier_map=o.carrier_map, store=o.store,
         reserve_stock=o.reserve_stock, numbering=o.numbering, numbering_series=o.numbering_series,
         currency_rates=o.currency_rates, rate_meta_key=o.rate_meta_key, ext_system=EXT_SYSTEM,
+        vat=policy_from(settings.vat), rate_lookup=_rate_book(settings),
     )
+
+
+def _rate_book(settings: Settings) -> Callable[[str, date], tuple[Decimal, int] | None]:
+    from adapter.sync.currency.book import RateBook  # the book reads the ledger and ČNB; mapping stays pure
+
+    return RateBook(settings.currency)
 
 
 def label_of(number: str) -> str:

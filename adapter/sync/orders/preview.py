@@ -20,6 +20,7 @@ from adapter.ledger import orders as rows
 from adapter.pohoda import schema
 from adapter.pohoda.orders import order_item
 from adapter.records import Order
+from adapter.sync.advances.invoicing import document_numbers
 from adapter.sync.lookups import CodeResolver
 from adapter.sync.orders.mapping import LineView, Mapped, map_order, mapping_options
 from adapter.sync.orders.send import single_xml
@@ -38,6 +39,7 @@ class OrderPreview:
     ready: bool = False  #: marked for transfer in the shop
     entry: ledger.Entry | None = None
     warnings: list[str] = field(default_factory=list)
+    documents: list[tuple[str, str, str]] = field(default_factory=list)  #: the order's invoices: (name, number, state)
 
     @property
     def lines(self) -> tuple[LineView, ...]:
@@ -79,7 +81,7 @@ def _resolver(settings: Settings, pohoda: Any) -> CodeResolver:
 
 def preview_order(settings: Settings, connections: Any, order_id: int) -> OrderPreview:
     """Fetch, pair, map, build and validate one order without sending anything."""
-    out = OrderPreview(order_id=order_id, entry=rows.row(str(order_id)))
+    out = OrderPreview(order_id=order_id, entry=rows.row(str(order_id)), documents=document_numbers(order_id))
     shop = pohoda = None
     try:
         shop = connections.eshop(settings)
@@ -89,7 +91,7 @@ def preview_order(settings: Settings, connections: Any, order_id: int) -> OrderP
         resolver = _resolver(settings, pohoda)
         codes = resolver.resolve(line.sku for line in out.order.lines if line.kind == "product")
         out.mapped = map_order(out.order, codes, mapping_options(settings),
-                               multi_store=frozenset(resolver.multi_store))
+                               multi_store=frozenset(resolver.multi_store), elsewhere=resolver.elsewhere)
         if out.mapped.doc is not None:
             item = order_item(out.mapped.doc)
             out.xml = single_xml(settings, item)

@@ -77,7 +77,16 @@ def shop_progress(ctx: JobContext, done: int, total: int) -> None:
 
 
 def read_invoices(ctx: JobContext, since: datetime | None, page_size: int) -> tuple[list[PohodaInvoice], datetime | None]:
-    """Every issued invoice changed since ``since``, paged; returns (invoices, the first answer's timestamp)."""
+    """Every issued invoice changed since ``since`` — and advance invoice with ``[advances]`` on — with a timestamp."""
+    invoices, stamp = read_type(ctx, since, page_size, "issuedInvoice")
+    if ctx.settings.advances.enabled:  # a paid advance invoice (zálohová faktura) pays its order too
+        invoices += read_type(ctx, since, page_size, "issuedAdvanceInvoice")[0]
+    return invoices, stamp
+
+
+def read_type(ctx: JobContext, since: datetime | None, page_size: int,
+              invoice_type: str) -> tuple[list[PohodaInvoice], datetime | None]:
+    """The invoices of one ``invoiceType`` changed since ``since``, paged; returns (invoices, first timestamp)."""
     client = ctx.pohoda()
     pohoda = ctx.settings.pohoda
     invoices: list[PohodaInvoice] = []
@@ -87,8 +96,9 @@ def read_invoices(ctx: JobContext, since: datetime | None, page_size: int) -> tu
     ctx.progress(0, 0, "Načítám vydané faktury z POHODY")
     while True:
         ctx.check_cancel()
-        item = list_invoices_request(last_changes=since, id_from=id_from, count=page_size)
-        pack = build_pack([item], ico=pohoda.ico, pack_id=f"pay-{ctx.run_id}-{page}", application=pohoda.application)
+        item = list_invoices_request(last_changes=since, id_from=id_from, count=page_size, invoice_type=invoice_type)
+        prefix = "pay" if invoice_type == "issuedInvoice" else "payadv"
+        pack = build_pack([item], ico=pohoda.ico, pack_id=f"{prefix}-{ctx.run_id}-{page}", application=pohoda.application)
         answer = client.post(pack.xml, write=False)
         ctx.count_request("pohoda")
         result = parse_list_invoices(answer)

@@ -29,7 +29,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -144,6 +144,8 @@ class StockJob(AgendaJob):
     def __init__(self) -> None:
         self.listing = Listing()
         self.hashes: dict[str, tuple[str, str]] = {}  #: key → (hash, state)
+        #: products the shop changed itself since the last run (orders lower stock): id → its values now
+        self.shop_now: dict[int, Product] = {}
         self.percents: dict[str, Decimal] = {}
 
     def run(self, ctx: JobContext) -> None:
@@ -198,11 +200,28 @@ class StockJob(AgendaJob):
         key = str(target.product_id)
         if desired is None:
             self.ctx.skipped(key, not_counted, label=f"SKU {target.sku}", record=True)
-        elif self.hashes.get(key) == (desired.hash, "ok"):
+        elif self.hashes.get(key) == (desired.hash, "ok") and self._shop_agrees(target.product_id, desired):
             self.ctx.tally["unchanged"] += 1
             self.ctx.skipped(key)
         else:
             plans.append(Plan(target, desired))
+
+    def _shop_agrees(self, product_id: int, desired: Desired) -> bool:
+        """False when the shop changed the product itself and no longer shows what POHODA has."""
+        current = self.shop_now.get(product_id)
+        return current is None or shop_matches(current, desired)
+
+    def _shop_drift(self, since: datetime) -> dict[int, Product]:
+        """Products the shop changed itself since the last run (orders lower stock): id → its values now.
+
+        They are compared with POHODA in this run, so the shop never shows a count POHODA does not
+        have for longer than one run, even when the ledger says these values were pushed last.
+        ``since`` is POHODA's (the PC's) local time.
+        """
+        self.ctx.progress(phase="Zjišťuji produkty změněné v e-shopu")
+        self.ctx.count_request("eshop")
+        return {p.id: p for p in self.ctx.eshop().iter_products_changed(since=since.astimezone(UTC))
+                if p.kind != "variable"}
 
     # ------------------------------------------------------------------ pairing only
 
@@ -344,7 +363,8 @@ class StockJob(AgendaJob):
         ctx.progress(0, 0, "Zjišťuji změny zásob v POHODĚ")
         changed = list(self._cards("Zjišťuji změny zásob v POHODĚ", last_changes=since))
         retry_keys = stock_error_keys()
-        if not changed and not retry_keys:
+        self.shop_now = self._shop_drift(since)
+        if not changed and not retry_keys and not self.shop_now:
             self._count_pohoda()
             self._finish_cursor(signpost)
             ctx.report = {"režim": "přírůstkově", "změněných zásob v POHODĚ": 0, "odesláno do e-shopu": 0,
@@ -353,12 +373,14 @@ class StockJob(AgendaJob):
             return
         targets = pairing_targets()
         by_code = group_by_code(changed, case_sensitive=self.case_sensitive)
-        plans = self._plans_for_codes(targets, by_code, extra_codes=_codes_of(retry_keys, targets))
+        drift_codes = _codes_of([str(pid) for pid in self.shop_now], targets)
+        plans = self._plans_for_codes(targets, by_code, extra_codes=_codes_of(retry_keys, targets) | drift_codes)
         self._count_pohoda()
         push(ctx, plans)
         self._finish_cursor(signpost)
         ctx.report = {"režim": "přírůstkově", "od": format_pohoda_time(since), "změněných zásob v POHODĚ": len(changed),
-                      **self._tallies(), "znovu zkoušeno po chybě": len(retry_keys)}
+                      **self._tallies(), "znovu zkoušeno po chybě": len(retry_keys),
+                      "změněných produktů v e-shopu": len(self.shop_now)}
 
     def _plans_for_codes(self, targets: dict[str, list[Target]], by_code: dict[str, list[StockCard]], *,
                          extra_codes: set[str], only: set[int] | None = None, reread_all: bool = False) -> list[Plan]:

@@ -1,0 +1,3 @@
+"""Foreign-currency rates: ČNB's daily rate file (:mod:`cnb`), cached in the ledger, fixed rates as fallback (:mod:`book`)."""
+
+from __future__ import annotations

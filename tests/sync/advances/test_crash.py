@@ -1,0 +1,90 @@
+"""kill -9 during ``sync invoices`` with advance invoices, twice per trial: every document exactly once.
+
+Each trial: prepaid orders are transferred; ``sync invoices`` (advance
+invoices) is killed at a random point and run again until it exits 0; every
+advance is paid in POHODA and the payments agenda marks the orders paid; the
+orders are completed and ``sync invoices`` (final invoices deducting the
+advances) is killed and re-run the same way. Then every order has exactly
+one advance and one final invoice, each advance deducted exactly once, and
+no ledger row is left ``sending``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
+
+from adapter.config import OrdersSettings
+from adapter.config.eu import AdvancesSettings
+from adapter.sync.advances.mapping import advance_key
+from tests.test_crash_trials import (  # noqa: F401 — the fixtures are imported to be registered
+    Trial,
+    fast_sockets_fixture,
+    kill_point,
+    kill_when,
+    ledger_facts,
+    rerun_until_ok,
+    single_skus,
+    sync,
+    trial_factory,
+)
+
+pytestmark = pytest.mark.slow
+TRIALS = int(os.environ.get("CRASH_TRIALS_ADVANCES", "6"))
+
+
+def _killed_invoices_run(t: Trial, probe: Callable[[], int], count: int) -> bool:
+    t.ms.set_faults(latency_ms=20, latency_per_item_ms=t.rng.choice([5, 10, 20]))
+    target = t.rng.randint(0, count - 1)
+    killed = kill_when(sync(t.data, "invoices"), kill_point(target, t.rng.uniform(0.1, 1.5), probe),
+                       t.rng.uniform(0, 0.1))
+    t.ms.clear_faults()
+    rerun_until_ok(t.data, "invoices")
+    return killed
+
+
+def _by_ext(t: Trial) -> Counter[str]:
+    return Counter(i.ext_id for i in t.ms.issued_invoices())
+
+
+def test_advance_chains_killed_at_random_points(trial_factory: Callable[[int, int, int], Trial]) -> None:  # noqa: F811
+    skus = single_skus(80)
+    kills = 0
+    for number in range(TRIALS):
+        t = trial_factory(100 + number, 80, 80)
+        count = t.rng.randint(8, 16)
+        ids = []
+        for n in range(count):
+            lines = [(skus[(n * 5 + k + number) % len(skus)], 1 + (n + k) % 3) for k in range(1 + n % 3)]
+            ids.append(t.woo.add_order(list({s: (s, q) for s, q in lines}.values()), status="on-hold",
+                                       payment_method="bacs")["id"])
+        t.settings = replace(t.settings, advances=AdvancesSettings(enabled=True),
+                             orders=OrdersSettings(transfer_statuses=("on-hold", "processing", "completed")),
+                             invoices=replace(t.settings.invoices, enabled=True,
+                                              batch_size=t.rng.choice([2, 3, 5])))
+        t.save_settings()
+        assert t.run_inline("orders").status == "ok"
+        kills += _killed_invoices_run(t, lambda ms=t.ms: len(ms.issued_invoices()), count)
+        got = _by_ext(t)
+        assert set(got) == {advance_key(i) for i in ids}, f"trial {number}: advances lost or extra"
+        assert all(v == 1 for v in got.values()), f"trial {number}: an advance twice: {got}"
+        numbers = {i.ext_id: i.number for i in t.ms.issued_invoices()}
+        for oid in ids:
+            t.ms.mark_paid(numbers[advance_key(oid)])
+        assert t.run_inline("payments").status == "ok"
+        for oid in ids:
+            t.woo.set_order_status(oid, "completed")
+        kills += _killed_invoices_run(t, lambda ms=t.ms, c=count: len(ms.issued_invoices()) - c, count)
+        got = _by_ext(t)
+        assert set(got) == {advance_key(i) for i in ids} | {str(i) for i in ids}, f"trial {number}"
+        assert all(v == 1 for v in got.values()), f"trial {number}: a document twice: {got}"
+        for oid in ids:
+            advance = t.ms.advance_state(numbers[advance_key(oid)])
+            assert advance is not None and advance["deducted"] == advance["total"], (number, oid, advance)
+        sending, doubled = ledger_facts(t.data)
+        assert sending == [] and doubled == [], (number, sending, doubled)
+    print(f"advance chains: {TRIALS} trials, {kills} runs killed mid-way")
