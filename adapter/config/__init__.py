@@ -31,6 +31,7 @@ from adapter.config.sections import (
     AgendaBase,
     AppSettings,
     CustomersSettings,
+    DocumentsSettings,
     EshopSettings,
     FieldError,
     InvoicesSettings,
@@ -41,6 +42,7 @@ from adapter.config.sections import (
     ProductsSettings,
     RefundsSettings,
     Settings,
+    StatesSettings,
     StockSettings,
 )
 from adapter.config.store import SettingsStore, default_data_dir, save_settings, to_toml_value
@@ -57,6 +59,7 @@ __all__ = [
     "AgendaBase",
     "AppSettings",
     "CustomersSettings",
+    "DocumentsSettings",
     "EshopSettings",
     "FieldError",
     "InvoicesSettings",
@@ -68,6 +71,7 @@ __all__ = [
     "RefundsSettings",
     "Settings",
     "SettingsStore",
+    "StatesSettings",
     "StockSettings",
     "default_data_dir",
     "load_settings",

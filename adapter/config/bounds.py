@@ -53,6 +53,8 @@ NUMBER_BOUNDS: dict[str, tuple[Number, Number]] = {
     "payments.tolerance": (0, 1000),
     "app.session_hours": (1, 720),
 }
+#: text fields that may hold line breaks (e-mail bodies; shown as a text area)
+MULTILINE: frozenset[tuple[str, str]] = frozenset({("documents", "body")})
 #: any other number
 DEFAULT_BOUNDS: tuple[Number, Number] = (0, 1_000_000)
 
@@ -93,6 +95,8 @@ def check_value(section: str, key: str, value: Any) -> str | None:
         texts = [str(v) for v in value]
     elif isinstance(value, Mapping):
         texts = [str(t) for pair in value.items() for t in pair]
+    if (section, key) in MULTILINE:
+        texts = [t.replace("\r", "").replace("\n", "") for t in texts]
     if any(CONTROL.search(t) for t in texts):
         return "text nesmí obsahovat řídicí znaky (konec řádku, tabulátor apod.)"
     return None

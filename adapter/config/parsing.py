@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from adapter import writeback
 from adapter.config.bounds import check_value, fail_closed
 from adapter.config.eu import check_eu
 from adapter.config.sections import (
@@ -110,6 +111,8 @@ def _check(section: str, key: str, value: Any) -> str | None:
         return "hodina musí být 0 až 23"
     if key == "schedule_minutes" and value and value < 1:
         return "interval musí být alespoň 1 minuta"
+    if section in ("states", "documents"):
+        return writeback.field_problem(key, value) or None
     return None
 
 
@@ -157,6 +160,11 @@ def settings_from_mapping(data_dir: Path, raw: Mapping[str, Any], *, demo: bool 
     demo = demo or bool(raw.get("demo", False))
     if "enabled" not in (raw.get("refunds") or {}):  # [refunds] enabled defaults to [invoices] enabled
         parts["refunds"] = replace(parts["refunds"], enabled=parts["invoices"].enabled)
+    loop = writeback.loop_problem(parts["states"].status_map, transfer_statuses=parts["orders"].transfer_statuses,
+                                  transfer_meta_key=parts["orders"].transfer_meta_key,
+                                  orders_enabled=parts["orders"].enabled)
+    if loop and parts["states"].enabled:
+        errors.append(FieldError("states", "status_map", loop))
     return Settings(data_dir=data_dir, demo=demo, **parts), errors
 
 

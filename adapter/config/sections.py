@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from adapter import writeback
 from adapter.alerts.settings import AlertsSettings
 from adapter.backup import BackupSettings
 from adapter.config.eu import EU_CHOICES, AdvancesSettings, CurrencySettings, VatSettings
@@ -29,6 +30,8 @@ AGENDAS: dict[str, str] = {
     "products": "Produkty do POHODY",
     "customers": "Adresář",
     "payments": "Zaplacené objednávky",
+    "states": "Stav objednávek do e-shopu",
+    "documents": "Faktury PDF zákazníkům",
     "refunds": "Dobropisy a storna",
 }
 
@@ -205,6 +208,29 @@ class PaymentsSettings(AgendaBase):
 
 
 @dataclass(frozen=True, slots=True)
+class StatesSettings(AgendaBase):
+    """``[states]``: what POHODA did with a transferred order → the shop order (status, meta, note)."""
+
+    status_map: Mapping[str, str] = field(default_factory=dict)  #: POHODA state (writeback.STATE_KEYS) → shop status
+    tracking_field: str = ""  #: note, intNote, text or param:NAME; empty = no tracking number
+    tracking_url: Mapping[str, str] = field(default_factory=dict)  #: carrier → URL with {number}; "*" = any
+    customer_note: bool = False  #: the note goes to the customer (else a private note)
+    overlap_minutes: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentsSettings(AgendaBase):
+    """``[documents]``: issued invoices of transferred orders → PDF stored and e-mailed to the customer."""
+
+    report: int = 0  #: POHODA print report id; 0 = not chosen yet
+    email_customer: bool = True
+    subject: str = writeback.DEFAULT_SUBJECT
+    body: str = writeback.DEFAULT_BODY
+    shop_note: bool = True  #: a private note "Faktura … odeslána zákazníkovi" after mailing
+    overlap_minutes: int = 10
+
+
+@dataclass(frozen=True, slots=True)
 class RefundsSettings(AgendaBase):
     """``[refunds]``: shop refunds → POHODA credit notes; cancelled orders → deleted or listed (issue 19).
 
@@ -248,6 +274,8 @@ class Settings:
     products: ProductsSettings = field(default_factory=ProductsSettings)
     customers: CustomersSettings = field(default_factory=CustomersSettings)
     payments: PaymentsSettings = field(default_factory=PaymentsSettings)
+    states: StatesSettings = field(default_factory=StatesSettings)
+    documents: DocumentsSettings = field(default_factory=DocumentsSettings)
     refunds: RefundsSettings = field(default_factory=RefundsSettings)
     app: AppSettings = field(default_factory=AppSettings)
     mail: MailSettings = field(default_factory=MailSettings)
@@ -286,6 +314,8 @@ SECTIONS: dict[str, type] = {
     "products": ProductsSettings,
     "customers": CustomersSettings,
     "payments": PaymentsSettings,
+    "states": StatesSettings,
+    "documents": DocumentsSettings,
     "refunds": RefundsSettings,
     "app": AppSettings,
     "mail": MailSettings,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol, runtime_checkable
@@ -162,6 +162,11 @@ class Eshop(Protocol):
 
     def mark_paid(self, order_id: int, *, invoice_number: str, paid_on: date) -> str:
         """Mark the order paid by POHODA invoice ``invoice_number``; return the order's resulting status."""
+        ...
+
+    def write_back(self, order_id: int, *, status: str = "", meta: Mapping[str, str] | None = None, note: str = "",
+                   customer_note: bool = False) -> str:
+        """Set order meta (and the status unless empty) and add a note once; returns the resulting status."""
         ...
 
     def add_note(self, order_id: int, note: str, *, marker: str) -> None:

@@ -26,6 +26,8 @@ JOBS: dict[str, str] = {
     "products": "adapter.sync.products.job:ProductsJob",
     "customers": "adapter.sync.customers.job:CustomersJob",
     "payments": "adapter.sync.payments.job:PaymentsJob",
+    "states": "adapter.sync.states.job:StatesJob",
+    "documents": "adapter.sync.invoice_pdfs.job:DocumentsJob",
     "refunds": "adapter.sync.refunds.job:RefundsJob",
 }
 

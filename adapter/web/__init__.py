@@ -44,6 +44,7 @@ def blueprints() -> tuple[Blueprint, ...]:
         dashboard,
         documents,
         health,
+        invoice_pdfs,
         jobs,
         mappings,
         orders,
@@ -82,6 +83,7 @@ def blueprints() -> tuple[Blueprint, ...]:
         health.bp,
         alerts.bp,
         mappings.bp,
+        invoice_pdfs.bp,
     )
 
 

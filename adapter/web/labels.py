@@ -12,6 +12,7 @@ from adapter.config import AGENDAS
 from adapter.mail import FIELD_LABELS as MAIL_LABELS
 from adapter.mappings.settings import FIELD_LABELS as MAPPINGS_LABELS
 from adapter.web.labels_eu import EU_CHOICE_LABELS, EU_FIELDS, EU_PAGE, EU_TITLES
+from adapter.writeback import FIELD_LABELS as WRITEBACK_LABELS
 
 #: section → Czech heading
 SECTION_TITLES: dict[str, str] = {
@@ -202,7 +203,7 @@ CHOICE_LABELS: dict[tuple[str, str], dict[str, str]] = {
     ("refunds", "sign_mode"): {"quantity": "záporné množství", "price": "záporná cena"},
     **EU_CHOICE_LABELS,
 }
-FIELDS.update({**MAIL_LABELS, **ALERTS_LABELS, **BACKUP_LABELS, **MAPPINGS_LABELS})
+FIELDS.update({**MAIL_LABELS, **ALERTS_LABELS, **BACKUP_LABELS, **MAPPINGS_LABELS, **WRITEBACK_LABELS})
 
 
 def field_label(section: str, key: str) -> tuple[str, str]:

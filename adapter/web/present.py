@@ -39,6 +39,10 @@ ENTRY_STATES: dict[str, str] = {
     "error": "chyba",
     "held": "čeká",
     "skipped": "vynecháno",
+    "print_error": "nevytištěno",
+    "printed": "PDF uloženo, k odeslání",
+    "mailing": "odesílá se e-mail",
+    "no_email": "bez e-mailu zákazníka",
 }
 EVENT_STATES: dict[str, str] = {
     **ENTRY_STATES,
@@ -75,6 +79,8 @@ AGENDA_INFO: dict[str, tuple[str, tuple[str, ...]]] = {
     "products": ("E-shop → POHODA", ("sync", "preview")),
     "customers": ("E-shop ⇄ POHODA", ("sync", "preview", "full")),
     "payments": ("POHODA → e-shop", ("sync", "preview", "full")),
+    "states": ("POHODA → e-shop", ("sync", "preview", "full")),
+    "documents": ("POHODA → zákazník", ("sync", "preview", "full")),
     "refunds": ("E-shop → POHODA", ("sync", "preview", "full")),
 }
 ACTIONS: dict[str, tuple[str, str]] = {

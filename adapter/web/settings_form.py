@@ -15,6 +15,7 @@ from typing import Any
 
 from adapter import config
 from adapter.config import CHOICES, SECRET_FIELDS, FieldError, Settings
+from adapter.config.bounds import MULTILINE
 from adapter.web.labels import CHOICE_LABELS, field_label
 
 CLEAR_SUFFIX = "__clear"
@@ -97,7 +98,7 @@ def build_fields(
         elif kind == "bool":
             f.widget = "checkbox"
             f.checked = bool(value)
-        elif kind == "mapping":
+        elif kind == "mapping" or (section, key) in MULTILINE:
             f.widget = "textarea"
             f.value = display_value(value)
         else:

@@ -90,6 +90,10 @@ CREATE TABLE IF NOT EXISTS duplicity (
     number TEXT NOT NULL DEFAULT '', created TEXT NOT NULL, PRIMARY KEY (pack_id, item_id)
 );
 CREATE TABLE IF NOT EXISTS series (prefix TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS order_extra (
+    order_id INTEGER PRIMARY KEY, is_delivered INTEGER NOT NULL DEFAULT 0, carrier TEXT NOT NULL DEFAULT '',
+    params TEXT NOT NULL DEFAULT '{}'
+);
 CREATE TABLE IF NOT EXISTS credit_note (
     id INTEGER PRIMARY KEY, number TEXT NOT NULL UNIQUE, invoice_id INTEGER, invoice_number TEXT NOT NULL DEFAULT '',
     date TEXT NOT NULL, text TEXT NOT NULL DEFAULT '', number_order TEXT NOT NULL DEFAULT '',
@@ -112,7 +116,8 @@ CREATE TABLE IF NOT EXISTS invoice_kind (
 """
 
 TABLES = ("stock", "price_level", "address", "received_order", "issued_invoice", "payment", "receipt",
-          "doc_item", "duplicity", "series", "credit_note", "deleted_order", "doc_vat", "invoice_kind")
+          "doc_item", "duplicity", "series", "credit_note", "deleted_order", "doc_vat", "invoice_kind",
+          "order_extra")
 
 
 def now_text(moment: datetime | None = None) -> str:

@@ -40,7 +40,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from adapter.emulators import catalogue
-from adapter.emulators.mserver import advances, eu
+from adapter.emulators.mserver import advances, eu, fulfilment
 from adapter.emulators.mserver import credit_notes as credit_notes_
 from adapter.emulators.mserver import inspection as inspect_
 from adapter.emulators.mserver.db import MServerStore
@@ -249,6 +249,16 @@ class MServerEmulator:
         """Set a card's quantity (in one warehouse); bumps lastChanges."""
         return inspect_.set_stock(self.store, code, Decimal(count), store)
 
+    def set_order_state(self, number: str, *, executed: bool | None = None, delivered: bool | None = None,
+                        carrier: str | None = None, fields: dict[str, str] | None = None) -> dict[str, Any]:
+        """Set a received order (by POHODA or shop number) executed/delivered, its carrier or field texts."""
+        return fulfilment.set_order_state(self.store, number, executed=executed, delivered=delivered,
+                                          carrier=carrier, fields=fields)
+
+    def invoice_order(self, number: str) -> dict[str, Any]:
+        """Create the linked issued invoice of a received order (the order becomes executed)."""
+        return fulfilment.invoice_order(self.store, number)
+
     def stock_cards(self) -> list[StockCard]:
         """All stock rows as ``records.StockCard`` (one per code and warehouse)."""
         return inspect_.stock_cards(self.store)
@@ -440,6 +450,10 @@ class MServerEmulator:
                                   date.fromisoformat(on) if on else None)
         if path == "stock":
             return self.set_stock(payload["code"], Decimal(str(payload["count"])), payload.get("store"))
+        if path == "order-state":
+            return self.set_order_state(payload.pop("order"), **payload)
+        if path == "invoice-order":
+            return self.invoice_order(payload["order"])
         if path == "reset":
             self.reset()
             return {"ok": True}

@@ -17,6 +17,7 @@ from typing import Any
 from lxml import etree
 
 from adapter.emulators.mserver.common import ZERO, ItemContext, ItemError, dec
+from adapter.emulators.mserver.fulfilment import order_state_xml
 from adapter.emulators.mserver.imports import address_filter_sql, stock_filter_sql
 from adapter.emulators.mserver.xml_io import (
     boolean,
@@ -382,6 +383,7 @@ def list_orders(ctx: ItemContext, el: etree._Element) -> Iterator[str]:
 
 def order_xml(ctx: ItemContext, row: Any, restriction: etree._Element | None, ext_system: str) -> str:
     """One ``lst:order``."""
+    delivered, carrier, params = order_state_xml(ctx.store, row)
     header = nd(
         "ord:orderHeader",
         tx("ord:id", row["id"]),
@@ -394,9 +396,12 @@ def order_xml(ctx: ItemContext, row: Any, restriction: etree._Element | None, ex
         partner_xml("ord:partnerIdentity", row),
         nd("ord:paymentType", tx("typ:ids", row["payment_type"])),
         tx("ord:isExecuted", bool(row["is_executed"])),
+        delivered,
         tx("ord:isReserved", bool(row["is_reserved"])),
         tx("ord:note", row["note"]),
+        carrier,
         tx("ord:intNote", row["int_note"]),
+        params,
     )
     detail_xml, summary = details(ctx, "ord", "order", row, restriction)
     return nd("lst:order", header, detail_xml, summary, attrs={"version": "2.0"})

@@ -24,6 +24,7 @@ from lxml import etree
 from adapter.emulators.mserver.common import ItemContext, ItemError, Produced
 from adapter.emulators.mserver.credit_notes import import_invoice_or_credit_note, import_order_or_delete
 from adapter.emulators.mserver.db import MServerStore
+from adapter.emulators.mserver.fulfilment import PRINT_TAG, print_answer
 from adapter.emulators.mserver.imports import (
     import_address,
     import_receipt,
@@ -169,6 +170,10 @@ class PackProcessor:
             return self.import_item(root.get("id", ""), item_id, agenda, out, options)
         if agenda.tag in LISTS:
             return self.list_item(item_id, agenda, out)
+        if agenda.tag == PRINT_TAG:
+            ok, answer = print_answer(self.store, item_id, agenda)
+            out.write(answer)
+            return ok
         local = etree.QName(agenda).localname
         note = f"Neznámá žádost '{local}', zpracování nemohlo být provedeno (emulátor tuto agendu nepodporuje)."
         out.write(item_open(item_id, "error", note) + ITEM_CLOSE)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
@@ -24,6 +24,7 @@ from adapter.eshop._json import JsonObject, as_list, checked, guard
 from adapter.eshop.base import EshopObjectNotFound, EshopPartialFailure, TransferMark, ready_for_transfer
 from adapter.eshop.refunds import OrderChange, ShopRefund
 from adapter.eshop.woocommerce import mapping as wmap
+from adapter.eshop.woocommerce import writeback
 from adapter.eshop.woocommerce.api import API, PER_PAGE, WooApi, log
 from adapter.eshop.woocommerce.marks import Marking, transfer_note
 from adapter.eshop.woocommerce.refunds import read_order_changes, read_refunds
@@ -389,6 +390,13 @@ class WooCommerce(WooApi):
         updated = self._put_order(order_id, body)
         self._add_note(order_id, note)
         return updated.status
+
+    @_guarded
+    def write_back(self, order_id: int, *, status: str = "", meta: Mapping[str, str] | None = None, note: str = "",
+                   customer_note: bool = False) -> str:
+        """Write POHODA's news onto an order (see :mod:`adapter.eshop.woocommerce.writeback`); returns its status."""
+        return writeback.write_back(self, order_id, status=status, meta=meta or {}, note=note,
+                                    customer_note=customer_note)
 
     # ------------------------------------------------------------------ customers
 
