@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from adapter import ledger
 from adapter.config import AGENDAS
-from adapter.ledger.alerts import UnmappedValue
+from adapter.ledger.alerts import open_unmapped
 from adapter.mappings.unmapped import resolve_mapped
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def _waiting(settings: Settings, now: datetime) -> list[Problem]:
 
 def _unmapped() -> list[Problem]:
     out = []
-    for row in UnmappedValue.select().where(UnmappedValue.resolved_at.is_null()).order_by(UnmappedValue.first_seen_at):
+    for row in open_unmapped(newest_first=False):
         name, link = UNMAPPED_KINDS.get(row.kind, (row.kind, "/mapping/"))
         shown = f"„{row.label}“ ({row.value})" if row.label and row.label != row.value else f"„{row.value}“"
         message = (f"{name} {shown} se objevila v objednávce {row.example or ''} a nemá přiřazenou hodnotu v POHODĚ. "

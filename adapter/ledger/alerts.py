@@ -106,3 +106,34 @@ def note_unmapped(values: Sequence[tuple[str, str, str]], example: str, now: dat
     for kind, value, label in values:
         db.execute_sql(_NOTE_UNMAPPED, (kind, value, label, example, stamp, stamp))
 
+
+def recent_problems(limit: int = 100) -> list[AlertProblem]:
+    """Open problems first, then the recently cleared ones."""
+    return list(AlertProblem.select().order_by(AlertProblem.state.desc(), AlertProblem.last_seen_at.desc()).limit(limit))
+
+
+def recent_deliveries(limit: int = 100) -> list[AlertDelivery]:
+    """The last e-mails sent (or tried), newest first."""
+    return list(AlertDelivery.select().order_by(AlertDelivery.at.desc()).limit(limit))
+
+
+def record_test_delivery(recipients: Sequence[str], subject: str, error: str, at: datetime) -> None:
+    """Record a test e-mail and whether it went."""
+    AlertDelivery.create(kind="test", recipients=", ".join(recipients), subject=subject, ok=not error, error=error, at=at)
+
+
+def open_unmapped(kind: str | None = None, *, newest_first: bool = True) -> list[UnmappedValue]:
+    """Unresolved unmapped values (of one kind), newest or oldest first."""
+    query = UnmappedValue.select().where(UnmappedValue.resolved_at.is_null())
+    if kind:
+        query = query.where(UnmappedValue.kind == kind)
+    order = UnmappedValue.last_seen_at.desc() if newest_first else UnmappedValue.first_seen_at
+    return list(query.order_by(order))
+
+
+def resolve_unmapped(rows: Sequence[UnmappedValue], now: datetime) -> None:
+    """Mark these unmapped values resolved (mapped now)."""
+    ids = [row.id for row in rows]
+    if ids:
+        UnmappedValue.update(resolved_at=now).where(UnmappedValue.id.in_(ids)).execute()
+

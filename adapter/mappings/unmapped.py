@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from adapter.ledger.alerts import UnmappedValue, note_unmapped
+from adapter.ledger.alerts import UnmappedValue, note_unmapped, open_unmapped, resolve_unmapped
 from adapter.sync.orders.mapping import MappingOptions, Problem, rate_key
 
 if TYPE_CHECKING:
@@ -68,21 +68,14 @@ def note(values: list[NewValue], example: str, now: datetime) -> None:
 
 def resolve_mapped(settings: Settings, now: datetime) -> int:
     """Mark the open rows whose value is mapped now as resolved; returns how many."""
-    done = 0
-    for row in UnmappedValue.select().where(UnmappedValue.resolved_at.is_null()):
-        if is_mapped(settings, row.kind, row.value):
-            row.resolved_at = now
-            row.save()
-            done += 1
-    return done
+    mapped = [row for row in open_unmapped() if is_mapped(settings, row.kind, row.value)]
+    resolve_unmapped(mapped, now)
+    return len(mapped)
 
 
 def open_values(kind: str | None = None) -> list[UnmappedValue]:
     """Unresolved values, newest first."""
-    query = UnmappedValue.select().where(UnmappedValue.resolved_at.is_null())
-    if kind:
-        query = query.where(UnmappedValue.kind == kind)
-    return list(query.order_by(UnmappedValue.last_seen_at.desc()))
+    return open_unmapped(kind)
 
 
 def apply_to_order(settings: Settings, order: Order, opts: MappingOptions, now: datetime, *,

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 
 from adapter import ledger
 from adapter.errors import AdapterError
-from adapter.ledger.alerts import AlertDelivery, AlertProblem
+from adapter.ledger import alerts as alert_rows
 from adapter.mail import send_test_mail
 from adapter.web.auth import admin_required
 from adapter.web.extension import get_ext
@@ -22,8 +22,8 @@ DELIVERY_KINDS = {"alert": "upozornění", "recovery": "vyřešeno", "digest": "
 @bp.route("/")
 def index() -> Any:
     """Open problems first, then the recently cleared ones; the last 100 e-mails."""
-    problems = list(AlertProblem.select().order_by(AlertProblem.state.desc(), AlertProblem.last_seen_at.desc()).limit(100))
-    deliveries = list(AlertDelivery.select().order_by(AlertDelivery.at.desc()).limit(100))
+    problems = alert_rows.recent_problems()
+    deliveries = alert_rows.recent_deliveries()
     return render_template("alerts/index.html", problems=problems, deliveries=deliveries, alerts=get_ext().settings.alerts,
                            mail=get_ext().settings.mail, states=PROBLEM_STATES, kinds=DELIVERY_KINDS)
 
@@ -41,8 +41,7 @@ def test() -> Any:
         send_test_mail(settings.mail, to)
     except AdapterError as exc:
         error = exc.message
-    AlertDelivery.create(kind="test", recipients=", ".join(to), subject="POHODA adaptér: zkušební e-mail",
-                         ok=not error, error=error, at=ledger.utcnow())
+    alert_rows.record_test_delivery(to, "POHODA adaptér: zkušební e-mail", error, ledger.utcnow())
     if error:
         flash(error, "error")
     else:
