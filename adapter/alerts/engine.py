@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 from adapter import ledger
 from adapter.alerts.problems import Problem
 from adapter.errors import AdapterError
-from adapter.ledger.alerts import AlertDelivery, AlertProblem
+from adapter.ledger import alerts as rows
+from adapter.ledger.alerts import AlertProblem
 from adapter.mail import send_mail
 
 if TYPE_CHECKING:
@@ -67,8 +68,7 @@ def _deliver(settings: Settings, send: Sender, kind: str, problem: AlertProblem 
     except AdapterError as exc:
         error = exc.message
         log.warning("alert %r not delivered: %s (%s)", subject, exc.message, exc.detail)
-    AlertDelivery.create(problem=problem, kind=kind, recipients=", ".join(to), subject=subject, body=body,
-                         ok=not error, error=error, at=now)
+    rows.add_delivery(problem, kind, to, subject, body, error, now)
     return not error
 
 
@@ -79,30 +79,17 @@ def _alert_body(settings: Settings, problem: Problem) -> str:
 
 def _record(problems: Sequence[Problem], now: datetime) -> dict[str, AlertProblem]:
     """Upsert the rows of the current problems; reopen cleared ones. Returns key → row."""
-    rows: dict[str, AlertProblem] = {}
-    for p in problems:
-        row = AlertProblem.get_or_none(AlertProblem.key == p.key)
-        if row is None:
-            row = AlertProblem(key=p.key, first_seen_at=now, state="pending")
-        elif row.state == "cleared":
-            row.state, row.first_seen_at, row.notified_at, row.cleared_at = "pending", now, None, None
-        row.kind, row.title, row.message, row.link, row.last_seen_at = p.kind, p.title, p.message, p.link, now
-        row.save()
-        rows[p.key] = row
-    return rows
+    return {p.key: rows.upsert_problem(p.key, p.kind, p.title, p.message, p.link, now) for p in problems}
 
 
 def _failed_lately(row: AlertProblem, now: datetime) -> bool:
     """True when sending this problem's alert failed less than :data:`RETRY_AFTER` ago."""
-    return bool(AlertDelivery.select().where((AlertDelivery.problem == row) & (AlertDelivery.ok == False)  # noqa: E712
-                                             & (AlertDelivery.at > now - RETRY_AFTER)).exists())
+    return rows.delivery_failed_since(row, now - RETRY_AFTER)
 
 
 def _claim(key: str, state_from: str, state_to: str, now: datetime) -> bool:
     """Move one row between states if nobody else did; True when this caller won."""
-    changes = {"state": state_to, "notified_at": now} if state_to == "open" else {"state": state_to, "cleared_at": now}
-    query = AlertProblem.update(**changes).where((AlertProblem.key == key) & (AlertProblem.state == state_from))
-    return bool(query.execute())
+    return rows.move_problem(key, state_from, state_to, now)
 
 
 def evaluate(settings: Settings, problems: Sequence[Problem], now: datetime, send: Sender | None = None) -> Outcome:
@@ -111,11 +98,10 @@ def evaluate(settings: Settings, problems: Sequence[Problem], now: datetime, sen
     send = send or mail_sender(settings)
     outcome = Outcome()
     with ledger.database.atomic("IMMEDIATE"):
-        rows = _record(problems, now)
-        gone = list(AlertProblem.select().where(AlertProblem.state.in_(("pending", "open"))
-                                                & AlertProblem.key.not_in(list(rows) or [""])))
+        current = _record(problems, now)
+        gone = rows.problems_gone(list(current))
     for p in problems:
-        row = rows[p.key]
+        row = current[p.key]
         if not sending or row.state != "pending" or now - row.first_seen_at < p.due_after or _failed_lately(row, now):
             continue
         if not _claim(p.key, "pending", "open", now):
@@ -123,7 +109,7 @@ def evaluate(settings: Settings, problems: Sequence[Problem], now: datetime, sen
         if _deliver(settings, send, "alert", row, SUBJECT_PREFIX + p.title, _alert_body(settings, p), now):
             outcome.opened.append(p.key)
         else:  # try again at the next check
-            AlertProblem.update(state="pending", notified_at=None).where(AlertProblem.key == p.key).execute()
+            rows.back_to_pending(p.key)
             outcome.failed.append(p.key)
     for row in gone:
         if row.state == "pending" or not sending:
@@ -149,25 +135,21 @@ def send_digest_if_due(settings: Settings, send: Sender, now: datetime) -> bool:
         return False
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     with ledger.database.atomic("IMMEDIATE"):
-        if AlertDelivery.select().where((AlertDelivery.kind == "digest") & (AlertDelivery.at >= day_start)).exists():
-            return False
-        claim = AlertDelivery.create(kind="digest", recipients=", ".join(settings.alerts.to),
-                                     subject=SUBJECT_PREFIX + "Denní souhrn", at=now)
-    open_rows = list(AlertProblem.select().where(AlertProblem.state == "open").order_by(AlertProblem.first_seen_at))
-    recent = list(AlertDelivery.select().where((AlertDelivery.at >= now - timedelta(days=1))
-                                               & (AlertDelivery.kind.in_(("alert", "recovery"))))
-                  .order_by(AlertDelivery.at))
+        claim = rows.claim_digest(settings.alerts.to, SUBJECT_PREFIX + "Denní souhrn", day_start, now)
+    if claim is None:
+        return False
+    open_rows = rows.open_problems()
+    recent = rows.deliveries_since(now - timedelta(days=1), ("alert", "recovery"))
     lines = [f"Souhrn POHODA adaptéru za {local:%d. %m. %Y}.", ""]
     lines.append("Otevřené problémy:" if open_rows else "Žádné otevřené problémy.")
     lines += [f"  • {r.title} (od {r.first_seen_at.astimezone():%d. %m. %H:%M}) — {_link(settings, r.link)}" for r in open_rows]
     lines += ["", "Upozornění za poslední den:" if recent else "Za poslední den nepřišlo žádné upozornění."]
     lines += [f"  • {d.at.astimezone():%d. %m. %H:%M} {d.subject.removeprefix(SUBJECT_PREFIX)}" for d in recent]
     lines += ["", f"Stav adaptéru: {_link(settings, '/health')}"]
-    claim.body = "\n".join(lines) + "\n"
+    body, error = "\n".join(lines) + "\n", ""
     try:
-        send(list(settings.alerts.to), claim.subject, claim.body)
-        claim.ok = True
+        send(list(settings.alerts.to), claim.subject, body)
     except AdapterError as exc:
-        claim.error = exc.message
-    claim.save()
-    return bool(claim.ok)
+        error = exc.message
+    rows.finish_delivery(claim, body, error)
+    return not error

@@ -137,3 +137,75 @@ def resolve_unmapped(rows: Sequence[UnmappedValue], now: datetime) -> None:
     if ids:
         UnmappedValue.update(resolved_at=now).where(UnmappedValue.id.in_(ids)).execute()
 
+
+# --------------------------------------------------------------------------- the alert engine's rows
+
+
+def add_delivery(problem: AlertProblem | None, kind: str, recipients: Sequence[str], subject: str, body: str,
+                 error: str, at: datetime) -> AlertDelivery:
+    """Record one e-mail sent (or tried) about ``problem``."""
+    row: AlertDelivery = AlertDelivery.create(problem=problem, kind=kind, recipients=", ".join(recipients),
+                                              subject=subject, body=body, ok=not error, error=error, at=at)
+    return row
+
+
+def upsert_problem(key: str, kind: str, title: str, message: str, link: str, now: datetime) -> AlertProblem:
+    """The row of a problem seen now: created, reopened when it was cleared, refreshed otherwise."""
+    row: AlertProblem | None = AlertProblem.get_or_none(AlertProblem.key == key)
+    if row is None:
+        row = AlertProblem(key=key, first_seen_at=now, state="pending")
+    elif row.state == "cleared":
+        row.state, row.first_seen_at, row.notified_at, row.cleared_at = "pending", now, None, None
+    row.kind, row.title, row.message, row.link, row.last_seen_at = kind, title, message, link, now
+    row.save()
+    return row
+
+
+def delivery_failed_since(row: AlertProblem, since: datetime) -> bool:
+    """True when an e-mail about this problem failed after ``since``."""
+    return bool(AlertDelivery.select().where((AlertDelivery.problem == row) & (AlertDelivery.ok == False)  # noqa: E712
+                                             & (AlertDelivery.at > since)).exists())
+
+
+def move_problem(key: str, state_from: str, state_to: str, now: datetime) -> bool:
+    """Move one problem between states if nobody else did; True when this caller won."""
+    changes = {"state": state_to, "notified_at": now} if state_to == "open" else {"state": state_to, "cleared_at": now}
+    return bool(AlertProblem.update(**changes).where((AlertProblem.key == key) & (AlertProblem.state == state_from))
+                .execute())
+
+
+def back_to_pending(key: str) -> None:
+    """An alert that could not be delivered: the problem waits for the next check."""
+    AlertProblem.update(state="pending", notified_at=None).where(AlertProblem.key == key).execute()
+
+
+def problems_gone(current: Sequence[str]) -> list[AlertProblem]:
+    """Pending or open problems whose key is not among the ``current`` ones."""
+    return list(AlertProblem.select().where(AlertProblem.state.in_(("pending", "open"))
+                                            & AlertProblem.key.not_in(list(current) or [""])))
+
+
+def claim_digest(recipients: Sequence[str], subject: str, day_start: datetime, now: datetime) -> AlertDelivery | None:
+    """The day's digest row, created by the first caller after ``day_start``; None when one exists already."""
+    if AlertDelivery.select().where((AlertDelivery.kind == "digest") & (AlertDelivery.at >= day_start)).exists():
+        return None
+    row: AlertDelivery = AlertDelivery.create(kind="digest", recipients=", ".join(recipients), subject=subject, at=now)
+    return row
+
+
+def open_problems() -> list[AlertProblem]:
+    """Problems alerted and not yet cleared, oldest first."""
+    return list(AlertProblem.select().where(AlertProblem.state == "open").order_by(AlertProblem.first_seen_at))
+
+
+def deliveries_since(since: datetime, kinds: Sequence[str]) -> list[AlertDelivery]:
+    """E-mails of these kinds sent after ``since``, oldest first."""
+    return list(AlertDelivery.select().where((AlertDelivery.at >= since) & (AlertDelivery.kind.in_(list(kinds))))
+                .order_by(AlertDelivery.at))
+
+
+def finish_delivery(row: AlertDelivery, body: str, error: str) -> None:
+    """Write what a claimed delivery (the digest) sent and whether it went."""
+    row.body, row.ok, row.error = body, not error, error
+    row.save()
+
