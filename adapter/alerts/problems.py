@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from adapter import ledger
 from adapter.config import AGENDAS
+from adapter.ledger import orders as order_rows
 from adapter.ledger.alerts import open_unmapped
 from adapter.mappings.unmapped import resolve_mapped
 
@@ -74,14 +75,9 @@ def _waiting(settings: Settings, now: datetime) -> list[Problem]:
     if not hours:
         return []
     limit = now - timedelta(hours=hours)
-    query = (ledger.Entry.select()
-             .where((ledger.Entry.agenda == "orders") & ledger.Entry.state.in_(WAITING_STATES)
-                    & (ledger.Entry.created_at <= limit))
-             .order_by(ledger.Entry.created_at))
-    rows = list(query.limit(6))
+    rows, count = order_rows.waiting_since(WAITING_STATES, limit)
     if not rows:
         return []
-    count = query.count()
     names = ", ".join(r.label or r.key for r in rows[:5]) + (" …" if count > 5 else "")
     message = (f"{count} objednávek čeká na přenos do POHODY déle než {hours} h: {names}.\n\n"
                "Co udělat: otevřete Objednávky, u každé je důvod (např. nenamapovaná platba, chybějící zásoba); "

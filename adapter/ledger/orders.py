@@ -10,6 +10,7 @@ writes is a function here, so the state of an order is decided in one place.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from adapter.ledger import Entry, Pairing, entries_for, get_entry, save_entries, save_entry, set_state, utcnow
@@ -135,4 +136,13 @@ def clear_unmarked(key: str, details_json: str) -> None:
 def row(key: str) -> Entry | None:
     """The order's ledger row."""
     return get_entry(AGENDA, key)
+
+
+def waiting_since(states: tuple[str, ...], before: datetime, *, first: int = 6) -> tuple[list[Entry], int]:
+    """Orders in ``states`` recorded before ``before``: the oldest ``first`` of them and how many in all."""
+    query = (Entry.select()
+             .where((Entry.agenda == AGENDA) & Entry.state.in_(states) & (Entry.created_at <= before))
+             .order_by(Entry.created_at))
+    rows = list(query.limit(first))
+    return rows, (query.count() if rows else 0)
 
