@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from adapter import ledger
+from adapter.pohoda import schema
 from adapter.pohoda.envelope import PackItem
 from adapter.records import ItemResult, Order
 
@@ -180,3 +181,10 @@ def snapshot_hash(snap: dict[str, Any]) -> str:
 
 
 _HASH_PIECE = 2047
+
+
+def pack_validity(pack_xml: bytes) -> str:
+    """A dry run's verdict on a whole pack, in Czech: valid, the first schema problems, or not checkable."""
+    errors = schema.validate(pack_xml, "data")
+    return "nelze ověřit" if errors is None else ("platné" if not errors else "; ".join(errors[:3]))
+

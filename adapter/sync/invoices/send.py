@@ -15,13 +15,12 @@ from datetime import datetime, timedelta
 from adapter import ledger
 from adapter.errors import IcoMismatch, PackError, PohodaError, ResponseParseError
 from adapter.ledger import invoices as rows
-from adapter.pohoda import schema
 from adapter.pohoda.answers import item_answers, split_items
 from adapter.pohoda.envelope import build_pack, lookup_pack_id, parse_response
 from adapter.pohoda.invoices import list_invoices_request, parse_list_invoices
 from adapter.records import ItemResult, PohodaInvoice
 from adapter.sync.context import JobContext
-from adapter.sync.documents import Prepared, detail_dicts, details_of, error_text, snapshot
+from adapter.sync.documents import Prepared, detail_dicts, details_of, error_text, pack_validity, snapshot
 from adapter.sync.invoices.mapping import InvoiceMapped
 from adapter.sync.orders.mapping import EXT_SYSTEM, local_date
 
@@ -43,8 +42,7 @@ def send_batch(ctx: JobContext, batch: Sequence[PreparedInvoice]) -> None:
                       application=settings.pohoda.application)
     singles = {k: v.decode("cp1250") for k, v in pack.singles().items()}
     if ctx.dry_run:
-        errors = schema.validate(pack.xml, "data")
-        valid = "nelze ověřit" if errors is None else ("platné" if not errors else "; ".join(errors[:3]))
+        valid = pack_validity(pack.xml)
         for r in batch:
             ctx.event(r.key, "preview", f"Náhled faktury: XML {valid}", label=label_of(r.order.number))
             ctx.preview_rows.append({"objednávka": r.order.number, "stav": "k vystavení", "XML": valid,

@@ -19,14 +19,13 @@ from adapter import ledger
 from adapter.errors import EshopError, IcoMismatch, PackError
 from adapter.eshop.refunds import ShopRefund
 from adapter.ledger import refunds as rows
-from adapter.pohoda import schema
 from adapter.pohoda.answers import item_answers, split_items
 from adapter.pohoda.credit_notes import list_credit_notes_request
 from adapter.pohoda.envelope import PackItem, build_pack, lookup_pack_id, parse_response
 from adapter.pohoda.invoices import parse_list_invoices
 from adapter.records import ItemResult, Order
 from adapter.sync.context import JobContext
-from adapter.sync.documents import detail_dicts, details_of, error_text
+from adapter.sync.documents import detail_dicts, details_of, error_text, pack_validity
 from adapter.sync.orders.mapping import EXT_SYSTEM
 
 PACK_ID = "eshop-dobropisy"
@@ -75,8 +74,7 @@ def send_batch(ctx: JobContext, batch: Sequence[PreparedCredit]) -> None:
                       application=settings.pohoda.application)
     singles = {k: v.decode("cp1250") for k, v in pack.singles().items()}
     if ctx.dry_run:
-        errors = schema.validate(pack.xml, "data")
-        valid = "nelze ověřit" if errors is None else ("platné" if not errors else "; ".join(errors[:3]))
+        valid = pack_validity(pack.xml)
         for r in batch:
             ctx.event(r.key, "preview", f"Náhled dobropisu: XML {valid}", label=r.label)
             ctx.preview_rows.append({"objednávka": r.order.number, "vrácení": r.key, "částka": str(r.refund.amount),
