@@ -24,6 +24,7 @@ from adapter.errors import AdapterError
 from adapter.pohoda import envelope
 from adapter.pohoda.envelope import NS, XML_DECLARATION, PackItem, q, response_root, xml_date
 from adapter.pohoda.schema import safe_parser
+from adapter.records import ItemResult
 
 PROGRAM = "POHODA adaptér"
 
@@ -128,3 +129,12 @@ def indent(raw: bytes) -> str | None:
         return None
     text: str = etree.tostring(root, pretty_print=True, encoding="unicode")
     return text
+
+
+def read_items(answer: bytes) -> tuple[dict[str, ItemResult], dict[str, str]]:
+    """POHODA's answer to a pack, item by item: item id → its result, and item id → its ``responsePackItem`` text.
+
+    Malformed input raises :class:`~adapter.errors.ResponseParseError` (the rows stay ``sending``).
+    """
+    return {i.item_id: i for i in envelope.parse_response(answer).items}, item_answers(answer)
+

@@ -124,6 +124,10 @@ class BuiltPack:
         head = self.xml[: len(self.xml) - len(body) - len(tail)]
         return {id_: head + part + tail for id_, part in zip(self.item_ids, parts, strict=True)}
 
+    def single_texts(self) -> dict[str, str]:
+        """:meth:`singles` as text (the ledger's ``sent_xml`` and the previews)."""
+        return {k: v.decode(ENCODING) for k, v in self.singles().items()}
+
 
 @cache
 def _declarations() -> bytes:

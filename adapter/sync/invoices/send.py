@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from adapter import ledger
 from adapter.errors import IcoMismatch, PackError, PohodaError, ResponseParseError
 from adapter.ledger import invoices as rows
-from adapter.pohoda.answers import item_answers, split_items
-from adapter.pohoda.envelope import build_pack, lookup_pack_id, parse_response
+from adapter.pohoda.answers import read_items, split_items
+from adapter.pohoda.envelope import build_pack, lookup_pack_id
 from adapter.pohoda.invoices import list_invoices_request, parse_list_invoices
 from adapter.records import ItemResult, PohodaInvoice
 from adapter.sync.context import JobContext
@@ -40,7 +40,7 @@ def send_batch(ctx: JobContext, batch: Sequence[PreparedInvoice]) -> None:
     settings = ctx.settings
     pack = build_pack([r.item for r in batch], ico=settings.pohoda.ico, pack_id=PACK_ID,
                       application=settings.pohoda.application)
-    singles = {k: v.decode("cp1250") for k, v in pack.singles().items()}
+    singles = pack.single_texts()
     if ctx.dry_run:
         valid = pack_validity(pack.xml)
         for r in batch:
@@ -55,7 +55,7 @@ def send_batch(ctx: JobContext, batch: Sequence[PreparedInvoice]) -> None:
     ctx.count_request("pohoda")
     try:
         answer = ctx.pohoda().post(pack.xml, write=True)
-        result = parse_response(answer)
+        by_id, answers = read_items(answer)
     except PackError as exc:
         for r in batch:
             finish(ctx, r, None, None, refused=f"POHODA odmítla celou dávku: {exc.note or exc.message}")
@@ -65,8 +65,6 @@ def send_batch(ctx: JobContext, batch: Sequence[PreparedInvoice]) -> None:
         raise
     except (PohodaError, ResponseParseError):
         raise
-    answers = item_answers(answer)
-    by_id = {i.item_id: i for i in result.items}
     with rows.transaction():
         for r in batch:
             res = by_id.get(r.item.id)

@@ -22,8 +22,8 @@ from adapter.errors import IcoMismatch, PackError
 from adapter.eshop.base import Eshop
 from adapter.ledger import orders as rows
 from adapter.pohoda import schema
-from adapter.pohoda.answers import item_answers
-from adapter.pohoda.envelope import BuiltPack, PackItem, build_pack, parse_response
+from adapter.pohoda.answers import read_items
+from adapter.pohoda.envelope import BuiltPack, PackItem, build_pack
 from adapter.records import ItemResult, PohodaOrder
 from adapter.sync.context import JobContext
 from adapter.sync.documents import detail_dicts, details_of, error_text, snapshot, to_json
@@ -228,9 +228,7 @@ def record_outcome(ctx: JobContext, marker: ShopMarker, outcome: Outcome[Batch])
 
 def record_answer(ctx: JobContext, marker: ShopMarker, good: Sequence[PreparedOrder], answer: bytes) -> None:
     """Record POHODA's answer to a pack item by item (an unreadable answer raises: the rows stay ``sending``)."""
-    result = parse_response(answer)
-    answers = item_answers(answer)
-    by_id = {r.item_id: r for r in result.items}
+    by_id, answers = read_items(answer)
     out: list[dict[str, Any]] = []
     ok_rows: list[tuple[PreparedOrder, str]] = []
     for p in good:

@@ -22,9 +22,9 @@ from adapter.eshop.base import Eshop
 from adapter.ledger import invoices as invoice_rows
 from adapter.ledger import orders as order_rows
 from adapter.ledger import refunds as rows
-from adapter.pohoda.answers import item_answers, split_items
+from adapter.pohoda.answers import read_items, split_items
 from adapter.pohoda.credit_notes import order_delete_item
-from adapter.pohoda.envelope import build_pack, lookup_pack_id, parse_response
+from adapter.pohoda.envelope import build_pack, lookup_pack_id
 from adapter.pohoda.orders import list_orders_request, parse_list_orders
 from adapter.records import Order, PohodaOrder
 from adapter.sync.context import JobContext
@@ -121,7 +121,7 @@ def delete(ctx: JobContext, todo: Sequence[tuple[Order, ledger.Entry]]) -> None:
     if not items:
         return
     pack = build_pack(items, ico=ctx.settings.pohoda.ico, pack_id=PACK_ID, application=ctx.settings.pohoda.application)
-    singles = {k: v.decode("cp1250") for k, v in pack.singles().items()}
+    singles = pack.single_texts()
     if ctx.dry_run:
         for (order, row), item in zip(go, items, strict=True):
             ctx.preview_rows.append({"objednávka": order.number, "stav": f"smazat {row.pohoda_number} v POHODĚ",
@@ -134,8 +134,7 @@ def delete(ctx: JobContext, todo: Sequence[tuple[Order, ledger.Entry]]) -> None:
                         for (o, r), i in zip(go, items, strict=True)), CANCELS)
     ctx.count_request("pohoda")
     answer = ctx.pohoda().post(pack.xml, write=True)
-    result, answers = parse_response(answer), item_answers(answer)
-    by_id = {i.item_id: i for i in result.items}
+    by_id, answers = read_items(answer)
     with rows.transaction():
         for (order, row), item in zip(go, items, strict=True):
             res = by_id.get(item.id)

@@ -19,9 +19,9 @@ from adapter import ledger
 from adapter.errors import EshopError, IcoMismatch, PackError
 from adapter.eshop.refunds import ShopRefund
 from adapter.ledger import refunds as rows
-from adapter.pohoda.answers import item_answers, split_items
+from adapter.pohoda.answers import read_items, split_items
 from adapter.pohoda.credit_notes import list_credit_notes_request
-from adapter.pohoda.envelope import PackItem, build_pack, lookup_pack_id, parse_response
+from adapter.pohoda.envelope import PackItem, build_pack, lookup_pack_id
 from adapter.pohoda.invoices import parse_list_invoices
 from adapter.records import ItemResult, Order
 from adapter.sync.context import JobContext
@@ -72,7 +72,7 @@ def send_batch(ctx: JobContext, batch: Sequence[PreparedCredit]) -> None:
     settings = ctx.settings
     pack = build_pack([r.item for r in batch], ico=settings.pohoda.ico, pack_id=PACK_ID,
                       application=settings.pohoda.application)
-    singles = {k: v.decode("cp1250") for k, v in pack.singles().items()}
+    singles = pack.single_texts()
     if ctx.dry_run:
         valid = pack_validity(pack.xml)
         for r in batch:
@@ -91,7 +91,7 @@ def send_batch(ctx: JobContext, batch: Sequence[PreparedCredit]) -> None:
     ctx.count_request("pohoda")
     try:
         answer = ctx.pohoda().post(pack.xml, write=True)
-        result = parse_response(answer)
+        by_id, answers = read_items(answer)
     except PackError as exc:
         for r in batch:
             rows.answered(r.key, state="error", error=f"POHODA odmítla celou dávku: {exc.note or exc.message}",
@@ -101,8 +101,6 @@ def send_batch(ctx: JobContext, batch: Sequence[PreparedCredit]) -> None:
     except IcoMismatch:
         ledger.set_state(rows.AGENDA, [r.key for r in batch], "pending", error="")
         raise
-    answers = item_answers(answer)
-    by_id = {i.item_id: i for i in result.items}
     done: list[PreparedCredit] = []
     with rows.transaction():
         for r in batch:
