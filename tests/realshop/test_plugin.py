@@ -9,7 +9,6 @@ held order's reason. Both order storages (legacy posts and HPOS).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import replace
@@ -28,27 +27,10 @@ from tests.sync.orders.support import settings_for
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 PLUGIN_FOLDER = "wp-content/plugins/pohoda-adapter"
 MARKED = (2, 5, 6)  # seeded order numbers (see tests/realshop/php/seed.php)
 HELD = 9  # has the SKU NEZNAMY-1-0001, which POHODA does not know
 UNMARKED = 10  # marked, then unmarked before the run
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("/usr/bin/chromium is missing in CI: browser tests are mandatory there")
-        pytest.skip("BROWSER TESTS SKIPPED: /usr/bin/chromium not found (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture(params=["posts", "hpos"])
