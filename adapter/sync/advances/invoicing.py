@@ -8,7 +8,10 @@
    advance invoice exists and the order is paid (the payments agenda marks it
    paid when POHODA shows the advance invoice settled, and keeps an ``ok`` row
    for the order); then it deducts the
-   advance (:func:`adapter.sync.advances.mapping.with_deduction`).
+   advance (:func:`adapter.sync.advances.mapping.with_deduction`). An order
+   paid before its transfer never gets an advance invoice: its final invoice
+   is an ordinary one, like that of an order paid by any other method (COD,
+   card), which the advances never touch.
 """
 
 from __future__ import annotations
@@ -114,6 +117,8 @@ def final_gate(ctx: JobContext, order: Order) -> Gate | None:
     if not wants_advance(order, ctx.settings.advances):
         return None
     entry = rows.rows_for([advance_key(order.id)]).get(advance_key(order.id))
+    if entry is None and order.paid:
+        return None  # paid before its transfer: no advance invoice was due, the final invoice is an ordinary one
     if entry is None or entry.state != "ok" or not entry.pohoda_number:
         return Gate(reason=f"Faktura čeká na vystavení zálohové faktury k objednávce {order.number}.")
     paid = ledger.get_entry(PAYMENTS_AGENDA, order.number)
