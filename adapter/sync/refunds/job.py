@@ -211,4 +211,4 @@ def evaluate(ctx: JobContext, refund: ShopRefund, order: Order, entry: ledger.En
         return None
     refunded[str(order.id)] = before + refund.amount
     return PreparedCredit(refund=refund, order=order, item=credit_note_item(mapped.doc), invoice_number=number,
-                          entry=entry, warnings=list(mapped.warnings))
+                          entry=entry, warnings=list(mapped.warnings), regime=mapped.regime, rates=mapped.rates)

@@ -55,6 +55,8 @@ from adapter.sync.vat.regime import Regime, accounting_period, doc_vat, line_rat
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 NO_INVOICE = "čeká na fakturu"
+#: POHODA's rate codes in the preview's words
+RATE_NAMES: dict[str, str] = {"high": "základní", "low": "snížená", "third": "druhá snížená", "none": "bez DPH"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,8 @@ class CreditMapped:
     doc: CreditNoteDoc | None
     problems: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    regime: str = ""  #: the VAT regime and why, for the preview (Czech)
+    rates: tuple[str, ...] = ()  #: per line: the rate it got and why, for the preview (Czech)
 
 
 def regime_of(order: Order, opts: MappingOptions) -> Regime | None:
@@ -199,8 +203,9 @@ def map_credit_note(refund: ShopRefund, order: Order, opts: MappingOptions, cred
     regime = regime_of(order, opts)
     rate = credit_rate(order, opts, invoice_rate, problems)
     lines: list[DocLine] = []
+    notes: list[str] = []
     for line in refund.lines if not problems else ():
-        lines += _credit_lines(line, order, opts, credit, codes or {}, problems, regime)
+        lines += _credit_lines(line, order, opts, credit, codes or {}, problems, regime, notes)
     if problems:
         return CreditMapped(doc=None, problems=tuple(dict.fromkeys(problems)))
     rest = refund.amount - sum((ln.quantity * ln.unit_price for ln in lines), ZERO)
@@ -211,6 +216,7 @@ def map_credit_note(refund: ShopRefund, order: Order, opts: MappingOptions, cred
             return CreditMapped(doc=None, problems=("Sazbu DPH objednávky nelze převést na sazbu POHODY: doplňte "
                                                     "[orders] vat_rates (nebo [vat] rates pro zemi zákazníka).",))
         lines += extra
+        notes += [f"{ln.text}: sazba {RATE_NAMES[ln.vat_rate]} (podle podílu sazeb objednávky)" for ln in extra]
     if sum((ln.quantity * ln.unit_price for ln in lines), ZERO) != refund.amount:
         return CreditMapped(doc=None, problems=("Součet dobropisu nesouhlasí s vrácenou částkou (chyba výpočtu).",))
     vat = doc_vat(regime, order, issued, opts.vat) if regime is not None and opts.vat is not None else None
@@ -224,7 +230,8 @@ def map_credit_note(refund: ShopRefund, order: Order, opts: MappingOptions, cred
         link=credit.link_mode, sign=credit.sign_mode, vat=vat, original_tax_date=invoice_date,
         oss_correction=oss_correction(vat, invoice_date, issued, opts),
     )
-    return CreditMapped(doc=doc, warnings=regime.warnings if regime is not None else ())
+    return CreditMapped(doc=doc, warnings=regime.warnings if regime is not None else (), rates=tuple(notes),
+                        regime=f"{regime.label}: {regime.reason}" if regime is not None else "tuzemsko")
 
 
 def oss_correction(vat: DocVat | None, invoice_date: date | None, issued: date, opts: MappingOptions) -> bool:
@@ -236,10 +243,11 @@ def oss_correction(vat: DocVat | None, invoice_date: date | None, issued: date, 
 
 
 def _credit_lines(line: RefundLine, order: Order, opts: MappingOptions, credit: CreditOptions,
-                  codes: Mapping[str, str | None], problems: list[str], regime: Regime | None) -> Sequence[DocLine]:
+                  codes: Mapping[str, str | None], problems: list[str], regime: Regime | None,
+                  notes: list[str]) -> Sequence[DocLine]:
     matched = match_line(line, order)
     assert matched is not None  # problems_of checked it
-    rate, _reason, problem = line_vat(matched.tax_rate, opts, regime)
+    rate, reason, problem = line_vat(matched.tax_rate, opts, regime)
     if rate is None:
         problems.append(f"Položka „{line.name}“: {problem}")
         return []
@@ -251,5 +259,6 @@ def _credit_lines(line: RefundLine, order: Order, opts: MappingOptions, credit: 
                             f"nelze jej naskladnit do skladu {credit.return_store}. Spárujte produkt.")
             return []
     store = credit.return_store if code else None
+    notes.append(f"{line.name or matched.name}: sazba {RATE_NAMES[rate]}" + (f" — {reason}" if reason else ""))
     return pieces(matched.name if line.kind == "product" else (line.name or matched.name), line.quantity, line.gross,
                   rate, code=code, store=store)

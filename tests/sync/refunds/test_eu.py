@@ -209,6 +209,11 @@ def test_refunds_of_an_oss_eur_order_end_to_end_and_its_cancellation(env: Env, m
     first = env.woo.add_refund(order["id"], reason="Rozbité", line_items=[
         {"id": line["id"], "quantity": 1, "refund_total": f"{net:.2f}",
          "refund_tax": [{"id": line["taxes"][0]["id"], "refund_total": f"{tax:.2f}"}]}])
+    preview = env.run("refunds", dry_run=True)
+    (row,) = preview.report_dict()["náhled"]
+    assert row["XML"] == "platné" and env.ms.credit_notes() == []
+    assert row["režim DPH"].startswith("OSS SK: spotřebitel v SK")
+    assert row["sazby"].startswith(line["name"] + ": sazba základní — sazba e-shopu 21 % není sazbou SK"), row["sazby"]
     run = env.run("refunds")
     assert run.status == "ok", run.message
     (note,) = env.ms.credit_notes()
