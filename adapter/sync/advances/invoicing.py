@@ -12,6 +12,10 @@
    paid before its transfer never gets an advance invoice: its final invoice
    is an ordinary one, like that of an order paid by any other method (COD,
    card), which the advances never touch.
+3. With ``[advances] tax_document`` the paid advance first gets its tax
+   document for the received payment (:mod:`adapter.sync.advances.tax_documents`,
+   also issued by the payments run), and the final invoice deducts that tax
+   document (per VAT rate) instead of the advance invoice.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from adapter.ledger import invoices as rows
 from adapter.ledger import orders as order_rows
 from adapter.pohoda.invoices import invoice_item
 from adapter.records import Order
+from adapter.sync.advances import tax_documents
 from adapter.sync.advances.mapping import (
     ADVANCE_PREFIX,
     advance_key,
@@ -35,6 +40,7 @@ from adapter.sync.advances.mapping import (
     wants_advance,
     with_deduction,
 )
+from adapter.sync.advances.tax_documents import tax_key
 from adapter.sync.context import JobContext
 from adapter.sync.documents import Prepared, details_of, payload_hash, snapshot
 from adapter.sync.invoices.mapping import InvoiceMapped
@@ -92,6 +98,7 @@ def send_advances(ctx: JobContext, orders: Sequence[Order], order_rows: Mapping[
     for start in range(0, len(ready), batch):
         ctx.check_cancel()
         send_batch(ctx, ready[start:start + batch])
+    tax_documents.send_tax_documents(ctx, orders)
 
 
 def _wait(ctx: JobContext, order: Order, reason: str) -> None:
@@ -124,6 +131,11 @@ def final_gate(ctx: JobContext, order: Order) -> Gate | None:
     paid = ledger.get_entry(PAYMENTS_AGENDA, order.number)
     if paid is None or paid.state != "ok":  # the shop's own "paid" is not enough: POHODA must hold the payment
         return Gate(reason=f"Faktura čeká na úhradu zálohové faktury {entry.pohoda_number}.")
+    if ctx.settings.advances.tax_document:  # the final invoice deducts the tax document, not the advance
+        tax = rows.rows_for([tax_key(order.id)]).get(tax_key(order.id))
+        if tax is None or tax.state != "ok" or not tax.pohoda_number:
+            return Gate(reason=f"Faktura čeká na daňový doklad k přijaté platbě zálohy {entry.pohoda_number}.")
+        return Gate(number=tax.pohoda_number, amount=_advance_amount(entry, order))
     return Gate(number=entry.pohoda_number, amount=_advance_amount(entry, order))
 
 
@@ -137,9 +149,11 @@ def deduct(ctx: JobContext, mapped: InvoiceMapped, gate: Gate) -> InvoiceMapped:
 
 def document_numbers(order_id: int) -> list[tuple[str, str, str]]:
     """(Czech document name, POHODA number, ledger state) of the order's advance and final invoice, when known."""
-    found = rows.rows_for([advance_key(order_id), str(order_id)])
+    keys = ((advance_key(order_id), "Zálohová faktura"), (tax_key(order_id), "Daňový doklad k přijaté platbě"),
+            (str(order_id), "Vydaná faktura"))
+    found = rows.rows_for([key for key, _name in keys])
     out = []
-    for key, name in ((advance_key(order_id), "Zálohová faktura"), (str(order_id), "Vydaná faktura")):
+    for key, name in keys:
         entry = found.get(key)
         if entry is not None:
             out.append((name, entry.pohoda_number or "", entry.state))
@@ -149,7 +163,7 @@ def document_numbers(order_id: int) -> list[tuple[str, str, str]]:
 def note_numbers(ctx: JobContext, shop: Eshop, orders: Sequence[Order]) -> None:
     """Write the POHODA numbers of a prepaid order's documents into a private shop note (once per change)."""
     wanted = [o for o in orders if wants_advance(o, ctx.settings.advances)]
-    found = rows.rows_for([k for o in wanted for k in (advance_key(o.id), str(o.id))])
+    found = rows.rows_for([k for o in wanted for k in (advance_key(o.id), tax_key(o.id), str(o.id))])
     received = order_rows.rows_for([str(o.id) for o in wanted])
     for order in wanted:
         advance, final = found.get(advance_key(order.id)), found.get(str(order.id))
@@ -157,6 +171,9 @@ def note_numbers(ctx: JobContext, shop: Eshop, orders: Sequence[Order]) -> None:
             continue
         parts = [f"objednávka přijatá {received[str(order.id)].pohoda_number}"] if str(order.id) in received else []
         parts.append(f"zálohová faktura {advance.pohoda_number}")
+        tax = found.get(tax_key(order.id))
+        if tax is not None and tax.state == "ok" and tax.pohoda_number:
+            parts.append(f"daňový doklad k přijaté platbě {tax.pohoda_number}")
         if final is not None and final.state == "ok" and final.pohoda_number:
             parts.append(f"faktura {final.pohoda_number}")
         note = "Doklady v POHODĚ: " + ", ".join(parts) + "."
