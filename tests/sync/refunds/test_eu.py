@@ -124,6 +124,8 @@ def test_generated_credit_notes_follow_the_invoice_regime(mserver_factory: Calla
             notes.append((order, kind, r, mapped.doc))
     assert {k for _o, k, _r, _d in notes} == {"domestic", "oss", "reverse_charge", "export"}
     assert {(c, cur) for c, _b, cur, _k in seen} >= {(c, "EUR") for c in COUNTRY_RATES if c != "CZ"}
+    assert {(c, b) for c, b, _cur, _k in seen} == {(c, b) for c in COUNTRY_RATES for b in (False, True)}
+    assert {k for *_x, k in seen} == {"lines", "shipping", "amount", "two", "full"}
     results = _send(ms, [credit_note_item(d) for *_x, d in notes], assert_valid_datapack)
     errors = [r.note for r in results if r.state == "error"]
     assert not errors, errors[:3]
