@@ -68,8 +68,9 @@ class Gate:
     """What the final invoice of an advance-paid order may do: wait (``reason``) or deduct the advance."""
 
     reason: str = ""
-    number: str = ""
+    number: str = ""  #: the advance invoice's number, or its tax document's (``taxed``)
     amount: Decimal = Decimal(0)
+    taxed: bool = False  #: the number is a tax document for the received payment: deducted per VAT rate
 
 
 def send_advances(ctx: JobContext, orders: Sequence[Order], order_rows: Mapping[str, ledger.Entry]) -> None:
@@ -131,11 +132,11 @@ def final_gate(ctx: JobContext, order: Order) -> Gate | None:
     paid = ledger.get_entry(PAYMENTS_AGENDA, order.number)
     if paid is None or paid.state != "ok":  # the shop's own "paid" is not enough: POHODA must hold the payment
         return Gate(reason=f"Faktura čeká na úhradu zálohové faktury {entry.pohoda_number}.")
-    if ctx.settings.advances.tax_document:  # the final invoice deducts the tax document, not the advance
-        tax = rows.rows_for([tax_key(order.id)]).get(tax_key(order.id))
-        if tax is None or tax.state != "ok" or not tax.pohoda_number:
-            return Gate(reason=f"Faktura čeká na daňový doklad k přijaté platbě zálohy {entry.pohoda_number}.")
-        return Gate(number=tax.pohoda_number, amount=_advance_amount(entry, order))
+    tax = rows.rows_for([tax_key(order.id)]).get(tax_key(order.id))
+    if tax is not None and tax.state == "ok" and tax.pohoda_number:  # also after the setting was turned off
+        return Gate(number=tax.pohoda_number, amount=_advance_amount(entry, order), taxed=True)
+    if ctx.settings.advances.tax_document:
+        return Gate(reason=f"Faktura čeká na daňový doklad k přijaté platbě zálohy {entry.pohoda_number}.")
     return Gate(number=entry.pohoda_number, amount=_advance_amount(entry, order))
 
 
@@ -143,7 +144,7 @@ def deduct(ctx: JobContext, mapped: InvoiceMapped, gate: Gate) -> InvoiceMapped:
     """The final invoice with the paid advance deducted."""
     if mapped.doc is None:
         return mapped
-    doc = with_deduction(mapped.doc, gate.number, gate.amount, tax_document=ctx.settings.advances.tax_document)
+    doc = with_deduction(mapped.doc, gate.number, gate.amount, tax_document=gate.taxed)
     return replace(mapped, doc=doc)
 
 

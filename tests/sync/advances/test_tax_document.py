@@ -130,3 +130,20 @@ def test_the_emulator_refuses_to_deduct_an_advance_that_has_a_tax_document(env: 
     with MServerClient(env.ms.url, "admin", "heslo", "12345678") as client:
         (result,) = parse_response(client.post(pack.xml, write=True)).items
     assert result.state == "error" and "existuje daňový doklad" in result.note
+
+
+def test_a_tax_document_issued_is_deducted_even_after_the_setting_is_turned_off(env: Env) -> None:
+    with_advances(env, tax_document=True)
+    (order,) = add_prepaid(env, 1)
+    env.run("orders")
+    env.run("invoices")
+    env.ms.mark_paid(issued_by_ext(env)[advance_key(order["id"])][0].number, on=date(2026, 5, 6))
+    env.run("payments")
+    (doc,) = env.ms.tax_documents()
+    with_advances(env, tax_document=False)
+    _complete(env, [order])
+    run = env.run("invoices")
+    assert run.status == "ok", run.message
+    (final,) = issued_by_ext(env)[str(order["id"])]
+    assert env.ms.advance_state(final.number)["total"] == 0
+    assert f"<typ:number>{doc.number}</typ:number>" in ledger.get_entry("invoices", str(order["id"])).sent_xml
