@@ -33,6 +33,15 @@ grades as ``PROTOCOL.md``:
   filterDocsDeleteType]** That POHODA refuses to delete an order already
   transferred into an invoice or marked executed (*Vyřízeno*) with an item
   error is **[INFERRED]**; the refunds job never asks for such a delete.
+* VAT regime (issue 21): the header carries the corrected invoice's
+  ``classificationVAT``, ``MOSS``, ``evidentiaryResourcesMOSS``,
+  ``accountingPeriodMOSS`` (:func:`adapter.pohoda.vat.vat_header`) and the
+  lines its rate codes. For OSS, ``dateTaxOriginalDocumentMOSS`` names the
+  original invoice's tax date and ``correctionMOSS`` is true when that date
+  lies in an earlier OSS period than the credit note's. **[DOC: XSD
+  invoice.xsd, "pouze pro opravné daňové doklady, dobropisy"]**; that POHODA
+  then reports the credit note in the OSS return's corrections of the
+  earlier period is **[INFERRED]**.
 """
 
 from __future__ import annotations
@@ -48,11 +57,13 @@ from lxml import etree
 from adapter.pohoda.envelope import Fields, PackItem, boolean, ext_id, item_id, num, root, sub, xml_date
 from adapter.pohoda.lists import docs_filter, request_id
 from adapter.pohoda.orders import foreign_summary, is_foreign, number_element, stock_code
-from adapter.records import DocLine
+from adapter.pohoda.vat import vat_header, vat_note
+from adapter.records import DocLine, DocVat
 
 __all__ = ["LINK_MODES", "SIGN_MODES", "CreditNoteDoc", "credit_note_item", "credit_total", "list_credit_notes_request",
            "order_delete_item"]
 
+Day = date  #: ``CreditNoteDoc.date`` shadows the type inside the class body
 LinkMode = Literal["corrective", "text"]
 SignMode = Literal["quantity", "price"]
 #: how the credit note names the original invoice (see the module docstring)
@@ -88,6 +99,9 @@ class CreditNoteDoc:
     ext_system: str = ""
     link: LinkMode = "corrective"
     sign: SignMode = "quantity"
+    vat: DocVat | None = None  #: the corrected invoice's VAT regime elements (None: domestic)
+    original_tax_date: Day | None = None  #: the corrected invoice's tax date (OSS: dateTaxOriginalDocumentMOSS)
+    oss_correction: bool = False  #: OSS: the original lies in an earlier period (correctionMOSS)
 
 
 def _signed(line: DocLine, sign: SignMode) -> tuple[Decimal, Decimal]:
@@ -141,7 +155,13 @@ def credit_note_item(doc: CreditNoteDoc) -> PackItem:
         f.text(sub(header, "inv:accounting"), "typ:ids", doc.accounting, "accounting", "idsType")
     f.text(header, "inv:text", doc.text, "text", "string240")
     f.text(header, "inv:numberOrder", doc.number_order, "numberOrder", "documentNumberType")
-    f.text(header, "inv:note", doc.note, "note")
+    f.text(header, "inv:note", vat_note(doc.note, doc.vat), "note")
+    vat_header(header, "inv", doc.vat, f)
+    if doc.vat is not None and doc.vat.moss_country:
+        if doc.original_tax_date is not None:
+            sub(header, "inv:dateTaxOriginalDocumentMOSS", xml_date(doc.original_tax_date))
+        if doc.oss_correction:
+            sub(header, "inv:correctionMOSS", "true")
     foreign = is_foreign(doc.currency)
     detail = sub(invoice, "inv:invoiceDetail")
     for index, line in enumerate(doc.lines, 1):

@@ -12,7 +12,10 @@ Readings (the XSD and the Stormware sample show the elements, not every rule):
   left to pay drop by it. Of a foreign-currency advance the deduction's home
   amount is the advance's own home amount pro rata, not the foreign amount at
   the final invoice's rate (POHODA books the rate difference apart,
-  ``rateExcRateDiff``) — confidence: medium.
+  ``rateExcRateDiff``) — confidence: medium;
+* ``sourceDocument`` may name a tax document for the advance's payment
+  (:mod:`~adapter.emulators.mserver.tax_documents`): the advance it was issued
+  for is deducted; an advance with a tax document can only be deducted so.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 
 from lxml import etree
 
+from adapter.emulators.mserver import tax_documents
 from adapter.emulators.mserver.common import Currency, ItemContext, ItemError, Line, dec, money
 from adapter.emulators.mserver.xml_io import Children, find, findall, text
 
@@ -43,8 +47,12 @@ def _source(ctx: ItemContext, item: etree._Element) -> Any | None:
     number = text(source, "typ:number") or ""
     row = ctx.store.one("SELECT i.*, k.deducted FROM issued_invoice i JOIN invoice_kind k ON k.id = i.id "
                         "WHERE i.number = ? AND k.kind = 'issuedAdvanceInvoice'", (number,))
+    if row is not None and (taxed := tax_documents.tax_document_of(ctx, int(row["id"]))):
+        raise ItemError(f"K zálohové faktuře '{number}' existuje daňový doklad '{taxed}'; odečtěte jej místo "
+                        "zálohové faktury.", source, requested=number)
+    row = row if row is not None else tax_documents.advance_of(ctx, number)
     if row is None:
-        raise ItemError(f"Zálohová faktura '{number}' neexistuje.", source, requested=number)
+        raise ItemError(f"Zálohová faktura ani daňový doklad '{number}' neexistuje.", source, requested=number)
     if dec(row["to_pay"]) > 0:
         raise ItemError(f"Zálohová faktura '{number}' není uhrazena; odečíst lze jen uhrazenou zálohu.", source,
                         requested=number)

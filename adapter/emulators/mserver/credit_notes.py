@@ -15,6 +15,13 @@ As strict as we read POHODA (grades as in ``PROTOCOL.md``):
   invoiced (transferred into an issued invoice) or executed (*Vyřízeno*) is
   refused with an item error. **[DOC: XSD for the shape; the refusal is
   INFERRED]** A reservation the order held is released.
+* VAT regime (issue 21): a credit note inherits its original invoice's
+  ``MOSS`` country, evidence and period unless its header names them; a
+  ``MOSS`` country other than the original's, or an OSS credit note for a
+  home invoice, is refused, as is a ``foreignCurrency`` other than the
+  original's. The lines are priced with the OSS country's percents and the
+  VAT summary is rebuilt and kept like an invoice's (``doc_vat`` agenda
+  ``credit``). **[INFERRED]**
 * Credit notes are listed by ``lst:listInvoiceRequest invoiceType="issuedCreditNotice"``
   (and never in the issued-invoice list). **[INFERRED]**
 """
@@ -29,6 +36,7 @@ from typing import Any
 from lxml import etree
 
 from adapter.emulators.mserver.common import (
+    Currency,
     ItemContext,
     ItemError,
     Line,
@@ -44,6 +52,7 @@ from adapter.emulators.mserver.common import (
     totals,
 )
 from adapter.emulators.mserver.db import MServerStore
+from adapter.emulators.mserver.eu import DocVatInfo, load_vat, parse_vat, save_vat
 from adapter.emulators.mserver.imports import import_invoice, import_order, order_currency, parse_action
 from adapter.emulators.mserver.inspection import EmuLine
 from adapter.emulators.mserver.inspection import _lines as lines_of
@@ -87,12 +96,13 @@ def import_credit_note(ctx: ItemContext, el: etree._Element, header: etree._Elem
     if find(el, "inv:links") is not None:
         raise ItemError("Dobropis nelze vytvořit přenosem (inv:links); použijte inv:correctiveDocument.",
                         find(el, "inv:links"))
-    currency = order_currency(invoice) if invoice is not None else parse_currency(find(el, "inv:invoiceSummary"), "inv")
+    currency = _currency(el, invoice)
+    vat = _vat(ctx, header, invoice)
     lines: list[Line] = []
     if invoice is not None and boolean(corrective.get("itemTransfer") if corrective is not None else None,
                                        default=True):
         lines += _copied_lines(ctx, invoice["id"])
-    lines += parse_lines(ctx, find(el, "inv:invoiceDetail"), "inv:invoiceItem", "inv", currency)
+    lines += parse_lines(ctx, find(el, "inv:invoiceDetail"), "inv:invoiceItem", "inv", currency, vat.percents)
     if not lines:
         raise ItemError("Dobropis nemá žádnou položku.", el)
     number = resolve_number(ctx, header, "inv:number", "credit_note", f"{ctx.year_prefix}DB")
@@ -110,10 +120,35 @@ def import_credit_note(ctx: ItemContext, el: etree._Element, header: etree._Elem
         ext_ids=safe(text(ext, "typ:ids")), ext_system=safe(text(ext, "typ:exSystemName")), created=stamp, changed=stamp,
     )
     store_lines(ctx, CREDIT_AGENDA, note_id, lines)
+    save_vat(ctx, CREDIT_AGENDA, note_id, vat, lines)
     for line in lines:
         if line.stock_id is not None:
             move_stock(ctx, line.stock_id, count=-line.quantity)
     return Produced(note_id, number=number, action="add")
+
+
+def _currency(el: etree._Element, invoice: Any | None) -> Currency:
+    """The original's currency (and rate); a credit note naming another currency is refused."""
+    summary = find(el, "inv:invoiceSummary")
+    own = parse_currency(summary, "inv")
+    if invoice is None:
+        return own
+    original = order_currency(invoice)
+    if (find(summary, "inv:foreignCurrency") is not None and own.foreign != original.foreign) or (
+            own.foreign and own.code != original.code):
+        raise ItemError(f"Měna dobropisu ({own.code or 'CZK'}) neodpovídá měně faktury '{invoice['number']}' "
+                        f"({original.code or 'CZK'}).", find(summary, "inv:foreignCurrency"))
+    return original
+
+
+def _vat(ctx: ItemContext, header: etree._Element, invoice: Any | None) -> DocVatInfo:
+    """The credit note's VAT elements: the original's, unless the header names them (the same OSS country only)."""
+    inherited = load_vat(ctx, "invoice", invoice["id"]) if invoice is not None else None
+    vat = parse_vat(ctx, header, "inv", inherited)
+    if invoice is not None and vat.moss != (inherited.moss if inherited is not None else ""):
+        raise ItemError(f"Stát OSS dobropisu ('{vat.moss}') neodpovídá faktuře '{invoice['number']}' "
+                        f"('{inherited.moss if inherited is not None else ''}').", find(header, "inv:MOSS"))
+    return vat
 
 
 def _copied_lines(ctx: ItemContext, invoice_id: int) -> list[Line]:

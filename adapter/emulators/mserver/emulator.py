@@ -275,6 +275,12 @@ class MServerEmulator:
         """All issued credit notes with lines."""
         return credit_notes_.credit_notes(self.store)
 
+    def tax_documents(self) -> list[Any]:
+        """All tax documents for received advance payments (internal documents)."""
+        from adapter.emulators.mserver.tax_documents import tax_documents
+
+        return list(tax_documents(self.store))
+
     def deleted_orders(self) -> list[tuple[str, str]]:
         """(number, numberOrder) of the received orders deleted over XML."""
         return credit_notes_.deleted_orders(self.store)

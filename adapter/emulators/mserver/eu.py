@@ -115,8 +115,9 @@ def load_vat(ctx: ItemContext, agenda: str, doc_id: int) -> DocVatInfo | None:
 
 
 def document_vat(store: Any, agenda: str, number: str) -> dict[str, Any] | None:
-    """Inspection: the VAT elements and summary of the order ("order") or invoice ("invoice") ``number``."""
-    table = "received_order" if agenda == "order" else "issued_invoice"
+    """Inspection: the VAT elements and summary of the order ("order"), invoice ("invoice") or credit note
+    ("credit") ``number``."""
+    table = {"order": "received_order", "credit": "credit_note"}.get(agenda, "issued_invoice")
     row = store.one(f"SELECT v.* FROM doc_vat v JOIN {table} d ON d.id = v.doc_id "  # noqa: S608 - fixed names
                     "WHERE v.agenda = ? AND d.number = ?", (agenda, number))
     if row is None:

@@ -329,7 +329,7 @@ def item_xml(prefix: str, item: Any) -> str:
 
 def summary_xml(prefix: str, doc: Any, items: list[Any]) -> str:
     """``…Summary`` with per-rate sums (document rounding: none)."""
-    sums: dict[str, list[Decimal]] = {r: [ZERO, ZERO, ZERO] for r in ("none", "low", "high")}
+    sums: dict[str, list[Decimal]] = {r: [ZERO, ZERO, ZERO] for r in ("none", "low", "high", "third")}
     for item in items:
         bucket = sums[item["rate_vat"]]
         bucket[0] += dec(item["price"])
@@ -342,6 +342,8 @@ def summary_xml(prefix: str, doc: Any, items: list[Any]) -> str:
         tx("typ:priceLowSum", sums["low"][2]),
         tx("typ:priceHigh", sums["high"][0]), tx("typ:priceHighVAT", sums["high"][1], {"rate": 21}),
         tx("typ:priceHighSum", sums["high"][2]),
+        *((tx("typ:price3", sums["third"][0]), tx("typ:price3VAT", sums["third"][1]),
+           tx("typ:price3Sum", sums["third"][2])) if any(sums["third"]) else ()),
         nd("typ:round", tx("typ:priceRound", ZERO)),
     )
     foreign = ""

@@ -38,6 +38,7 @@ from adapter.emulators.mserver.lists import (
     list_stock,
     list_tag_for,
 )
+from adapter.emulators.mserver.tax_documents import import_tax_document
 from adapter.emulators.mserver.xml_io import (
     ITEM_CLOSE,
     PACK_CLOSE,
@@ -66,6 +67,7 @@ IMPORTS: dict[str, tuple[ImportHandler, str, str]] = {
     q("inv:invoice"): (import_invoice_or_credit_note, "inv:invoiceResponse", "vydane_faktury"),
     q("adb:addressbook"): (import_address, "adb:addressbookResponse", "adresar"),
     q("pri:prijemka"): (import_receipt, "pri:prijemkaResponse", "prijemky"),
+    q("int:intDoc"): (import_tax_document, "int:intDocResponse", "interni_doklady"),
 }
 LISTS: dict[str, ListHandler] = {
     q("lStk:listStockRequest"): list_stock,

@@ -37,6 +37,7 @@ NS: dict[str, str] = {
     "pri": _BASE + "prijemka.xsd",
     "adb": _BASE + "addressbook.xsd",
     "dat": _BASE + "data.xsd",
+    "int": _BASE + "intDoc.xsd",
 }
 _URI_TO_PREFIX = {uri: prefix for prefix, uri in NS.items()}
 

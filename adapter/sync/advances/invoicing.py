@@ -8,7 +8,14 @@
    advance invoice exists and the order is paid (the payments agenda marks it
    paid when POHODA shows the advance invoice settled, and keeps an ``ok`` row
    for the order); then it deducts the
-   advance (:func:`adapter.sync.advances.mapping.with_deduction`).
+   advance (:func:`adapter.sync.advances.mapping.with_deduction`). An order
+   paid before its transfer never gets an advance invoice: its final invoice
+   is an ordinary one, like that of an order paid by any other method (COD,
+   card), which the advances never touch.
+3. With ``[advances] tax_document`` the paid advance first gets its tax
+   document for the received payment (:mod:`adapter.sync.advances.tax_documents`,
+   also issued by the payments run), and the final invoice deducts that tax
+   document (per VAT rate) instead of the advance invoice.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from adapter.ledger import invoices as rows
 from adapter.ledger import orders as order_rows
 from adapter.pohoda.invoices import invoice_item
 from adapter.records import Order
+from adapter.sync.advances import tax_documents
 from adapter.sync.advances.mapping import (
     ADVANCE_PREFIX,
     advance_key,
@@ -32,6 +40,7 @@ from adapter.sync.advances.mapping import (
     wants_advance,
     with_deduction,
 )
+from adapter.sync.advances.tax_documents import tax_key
 from adapter.sync.context import JobContext
 from adapter.sync.documents import Prepared, details_of, payload_hash, snapshot
 from adapter.sync.invoices.mapping import InvoiceMapped
@@ -59,8 +68,9 @@ class Gate:
     """What the final invoice of an advance-paid order may do: wait (``reason``) or deduct the advance."""
 
     reason: str = ""
-    number: str = ""
+    number: str = ""  #: the advance invoice's number, or its tax document's (``taxed``)
     amount: Decimal = Decimal(0)
+    taxed: bool = False  #: the number is a tax document for the received payment: deducted per VAT rate
 
 
 def send_advances(ctx: JobContext, orders: Sequence[Order], order_rows: Mapping[str, ledger.Entry]) -> None:
@@ -89,6 +99,7 @@ def send_advances(ctx: JobContext, orders: Sequence[Order], order_rows: Mapping[
     for start in range(0, len(ready), batch):
         ctx.check_cancel()
         send_batch(ctx, ready[start:start + batch])
+    tax_documents.send_tax_documents(ctx, orders)
 
 
 def _wait(ctx: JobContext, order: Order, reason: str) -> None:
@@ -114,11 +125,18 @@ def final_gate(ctx: JobContext, order: Order) -> Gate | None:
     if not wants_advance(order, ctx.settings.advances):
         return None
     entry = rows.rows_for([advance_key(order.id)]).get(advance_key(order.id))
+    if entry is None and order.paid:
+        return None  # paid before its transfer: no advance invoice was due, the final invoice is an ordinary one
     if entry is None or entry.state != "ok" or not entry.pohoda_number:
         return Gate(reason=f"Faktura čeká na vystavení zálohové faktury k objednávce {order.number}.")
     paid = ledger.get_entry(PAYMENTS_AGENDA, order.number)
     if paid is None or paid.state != "ok":  # the shop's own "paid" is not enough: POHODA must hold the payment
         return Gate(reason=f"Faktura čeká na úhradu zálohové faktury {entry.pohoda_number}.")
+    tax = rows.rows_for([tax_key(order.id)]).get(tax_key(order.id))
+    if tax is not None and tax.state == "ok" and tax.pohoda_number:  # also after the setting was turned off
+        return Gate(number=tax.pohoda_number, amount=_advance_amount(entry, order), taxed=True)
+    if ctx.settings.advances.tax_document:
+        return Gate(reason=f"Faktura čeká na daňový doklad k přijaté platbě zálohy {entry.pohoda_number}.")
     return Gate(number=entry.pohoda_number, amount=_advance_amount(entry, order))
 
 
@@ -126,15 +144,17 @@ def deduct(ctx: JobContext, mapped: InvoiceMapped, gate: Gate) -> InvoiceMapped:
     """The final invoice with the paid advance deducted."""
     if mapped.doc is None:
         return mapped
-    doc = with_deduction(mapped.doc, gate.number, gate.amount, tax_document=ctx.settings.advances.tax_document)
+    doc = with_deduction(mapped.doc, gate.number, gate.amount, tax_document=gate.taxed)
     return replace(mapped, doc=doc)
 
 
 def document_numbers(order_id: int) -> list[tuple[str, str, str]]:
     """(Czech document name, POHODA number, ledger state) of the order's advance and final invoice, when known."""
-    found = rows.rows_for([advance_key(order_id), str(order_id)])
+    keys = ((advance_key(order_id), "Zálohová faktura"), (tax_key(order_id), "Daňový doklad k přijaté platbě"),
+            (str(order_id), "Vydaná faktura"))
+    found = rows.rows_for([key for key, _name in keys])
     out = []
-    for key, name in ((advance_key(order_id), "Zálohová faktura"), (str(order_id), "Vydaná faktura")):
+    for key, name in keys:
         entry = found.get(key)
         if entry is not None:
             out.append((name, entry.pohoda_number or "", entry.state))
@@ -144,7 +164,7 @@ def document_numbers(order_id: int) -> list[tuple[str, str, str]]:
 def note_numbers(ctx: JobContext, shop: Eshop, orders: Sequence[Order]) -> None:
     """Write the POHODA numbers of a prepaid order's documents into a private shop note (once per change)."""
     wanted = [o for o in orders if wants_advance(o, ctx.settings.advances)]
-    found = rows.rows_for([k for o in wanted for k in (advance_key(o.id), str(o.id))])
+    found = rows.rows_for([k for o in wanted for k in (advance_key(o.id), tax_key(o.id), str(o.id))])
     received = order_rows.rows_for([str(o.id) for o in wanted])
     for order in wanted:
         advance, final = found.get(advance_key(order.id)), found.get(str(order.id))
@@ -152,6 +172,9 @@ def note_numbers(ctx: JobContext, shop: Eshop, orders: Sequence[Order]) -> None:
             continue
         parts = [f"objednávka přijatá {received[str(order.id)].pohoda_number}"] if str(order.id) in received else []
         parts.append(f"zálohová faktura {advance.pohoda_number}")
+        tax = found.get(tax_key(order.id))
+        if tax is not None and tax.state == "ok" and tax.pohoda_number:
+            parts.append(f"daňový doklad k přijaté platbě {tax.pohoda_number}")
         if final is not None and final.state == "ok" and final.pohoda_number:
             parts.append(f"faktura {final.pohoda_number}")
         note = "Doklady v POHODĚ: " + ", ".join(parts) + "."

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from adapter import ledger
 from adapter.errors import AdapterError
+from adapter.sync.advances.tax_documents import after_payments
 from adapter.sync.base import TO_SHOP, AgendaJob
 from adapter.sync.payments.matching import DEFAULT_BLOCKED_STATUSES, plan_from_invoices
 from adapter.sync.payments.preview import upload_source
@@ -89,6 +90,7 @@ class PaymentsJob(AgendaJob):
                 "Nahrajte export z POHODY znovu na stránce Zaplacené objednávky."
             )
         apply_plan(ctx, upload.plan, source=upload_source(upload), recheck=True)
+        after_payments(ctx, [m.order_number for m in upload.plan.to_mark_paid])  # [advances] tax_document
 
     def run_mserver(self, ctx: JobContext) -> None:
         """Read issued invoices changed since the Checkpoint and mark the paid orders."""
@@ -108,6 +110,7 @@ class PaymentsJob(AgendaJob):
         changes = "všechny faktury" if since is None else f"změny od {czech_date(since.date())} {since:%H:%M}"
         source = f"POHODA (mServer), vydané faktury: {changes}; načteno {len(invoices)}"
         apply_plan(ctx, plan, source=source, recheck=False)
+        after_payments(ctx, [m.order_number for m in plan.to_mark_paid])  # [advances] tax_document
         ctx.report["Načteno faktur"] = len(invoices)
         if ctx.dry_run or ctx.counts["error"] or ctx.options.get("keys"):
             return  # the watermark moves only after a complete real run without failures

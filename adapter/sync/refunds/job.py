@@ -19,7 +19,6 @@ One run (:class:`RefundsJob`):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -40,6 +39,7 @@ from adapter.sync.documents import details_of
 from adapter.sync.orders.evaluate import resolver_for
 from adapter.sync.orders.mapping import mapping_options
 from adapter.sync.refunds import cancels
+from adapter.sync.refunds.invoice_facts import InvoiceFacts, invoice_facts
 from adapter.sync.refunds.mapping import CreditOptions, map_credit_note
 from adapter.sync.refunds.send import PreparedCredit, label_of, reconcile_sending, retry_notes, send_batch
 from adapter.sync.state import next_shop_cursor, parse_utc
@@ -140,7 +140,9 @@ def credit_notes(ctx: JobContext, shop: Eshop, changes: Sequence[OrderChange]) -
     wanted = [c for c in changes if c.refund_ids and not _all_done(c.refund_ids, known.get(str(c.order.id), []))]
     refunded = {k: _credited(v) for k, v in known.items()}
     ctx.progress(0, len(wanted), "Připravuji dobropisy", force=True)
-    invoices = invoice_rows.rows_for(order_ids)
+    wanted_ids = [str(c.order.id) for c in wanted]
+    issued, received = invoice_rows.rows_for(wanted_ids), order_rows.rows_for(wanted_ids)
+    invoices = {k: invoice_facts(issued.get(k), received.get(k)) for k in wanted_ids}
     codes = _codes(ctx, [c.order for c in wanted])
     ready: list[PreparedCredit] = []
     for change in wanted:
@@ -177,7 +179,7 @@ def _codes(ctx: JobContext, orders: Sequence[Order]) -> dict[str, str | None]:
 
 
 def evaluate(ctx: JobContext, refund: ShopRefund, order: Order, entry: ledger.Entry | None,
-             invoices: dict[str, ledger.Entry], refunded: dict[str, Decimal],
+             invoices: dict[str, InvoiceFacts], refunded: dict[str, Decimal],
              codes: dict[str, str | None]) -> PreparedCredit | None:
     """What happens to one refund: None when done, in flight or held; else its credit note ready to send."""
     key, label = str(refund.id), label_of(refund.id, order.number)
@@ -186,16 +188,16 @@ def evaluate(ctx: JobContext, refund: ShopRefund, order: Order, entry: ledger.En
     if entry is not None and entry.state == "error" and not ctx.full:
         ctx.skipped(key, label=label)
         return None
-    invoice = invoices.get(str(order.id))
-    number = invoice.pohoda_number if invoice is not None and invoice.state == "ok" else ""
+    invoice = invoices.get(str(order.id)) or InvoiceFacts()
+    number = invoice.number
     settings = ctx.settings.refunds
     credit = CreditOptions(number_series=settings.number_series, accounting=settings.accounting, text=settings.text,
                            return_store=settings.return_store, link_mode=cast(LinkMode, settings.link_mode),
                            sign_mode=cast(SignMode, settings.sign_mode))
     before = refunded.get(str(order.id), Decimal(0))
     mapped = map_credit_note(refund, order, mapping_options(ctx.settings), credit, issued=ctx.now().astimezone().date(),
-                             invoice_number=number, invoice_total=_invoice_total(invoice), refunded_before=before,
-                             codes=codes)
+                             invoice_number=number, invoice_total=invoice.total, refunded_before=before,
+                             codes=codes, invoice_rate=invoice.rate, invoice_date=invoice.tax_date)
     if mapped.doc is None:
         reason = " ".join(mapped.problems)
         ctx.held(key, reason, label=label)
@@ -209,12 +211,4 @@ def evaluate(ctx: JobContext, refund: ShopRefund, order: Order, entry: ledger.En
         return None
     refunded[str(order.id)] = before + refund.amount
     return PreparedCredit(refund=refund, order=order, item=credit_note_item(mapped.doc), invoice_number=number,
-                          entry=entry, warnings=list(mapped.warnings))
-
-
-def _invoice_total(invoice: ledger.Entry | None) -> Decimal | None:
-    """The invoiced total: the order's total as the invoices ledger saw it when the invoice was sent."""
-    if invoice is None or not invoice.eshop_data:
-        return None
-    total = json.loads(invoice.eshop_data).get("total")
-    return Decimal(str(total)) if total is not None else None
+                          entry=entry, warnings=list(mapped.warnings), regime=mapped.regime, rates=mapped.rates)

@@ -46,6 +46,8 @@ class PreparedCredit:
     invoice_number: str
     entry: ledger.Entry | None
     warnings: list[str] = field(default_factory=list)
+    regime: str = ""  #: the VAT regime and why (preview)
+    rates: tuple[str, ...] = ()  #: each line's rate and why (preview)
 
     @property
     def key(self) -> str:
@@ -78,7 +80,8 @@ def send_batch(ctx: JobContext, batch: Sequence[PreparedCredit]) -> None:
         for r in batch:
             ctx.event(r.key, "preview", f"Náhled dobropisu: XML {valid}", label=r.label)
             ctx.preview_rows.append({"objednávka": r.order.number, "vrácení": r.key, "částka": str(r.refund.amount),
-                                     "faktura": r.invoice_number, "stav": "k vystavení", "XML": valid,
+                                     "faktura": r.invoice_number, "stav": "k vystavení", "režim DPH": r.regime,
+                                     "sazby": "; ".join(r.rates), "XML": valid,
                                      "xml": singles.get(r.item.id, "")})
             ctx.skipped(r.key)
             ctx.advance()

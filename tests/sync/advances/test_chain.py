@@ -78,10 +78,24 @@ def replace_order_method(method: str):
                  shipping=Address(), payment_method=method)
 
 
+def add_not_prepaid(env: Env, count: int) -> list[dict]:
+    """Orders paid otherwise than in advance: cash on delivery (with its fee) and by card."""
+    pools = sku_pools(env)
+    out = []
+    for n in range(count):
+        lines = [(pools["single"][(n * 7 + 2) % len(pools["single"])], 1 + n % 2)]
+        cod = n % 3 != 2
+        extra: dict[str, object] = {"fee_lines": [{"name": "Dobírka", "total": "33.06"}]} if cod else {}
+        out.append(env.woo.add_order(lines, status="on-hold", payment_method="cod" if cod else "stripe",
+                                     payment_method_title="Dobírka" if cod else "Kartou", **extra))
+    return out
+
+
 @pytest.mark.slow
 def test_200_chains_advance_payment_final_exactly_once(env: Env) -> None:
     with_advances(env)
     orders = add_prepaid(env, 200)
+    others = add_not_prepaid(env, 30)  # COD and card orders in the same runs: never an advance invoice
     assert env.run("orders").status == "ok"
     run = env.run("invoices")
     assert run.status == "ok", run.message
@@ -91,6 +105,7 @@ def test_200_chains_advance_payment_final_exactly_once(env: Env) -> None:
         assert env.ms.advance_state(advance.number)["kind"] == "issuedAdvanceInvoice"
         assert advance.total == shop_total(env, order["id"]) and advance.number_order == order["number"]
         assert str(order["id"]) not in by_ext  # no final invoice before the payment
+    assert not any(advance_key(o["id"]) in by_ext or str(o["id"]) in by_ext for o in others)
     # exactly once: a second run issues nothing more
     assert env.run("invoices").ok_count == 0 and len(env.ms.issued_invoices()) == 200
     paid = orders[: 150]
@@ -102,9 +117,26 @@ def test_200_chains_advance_payment_final_exactly_once(env: Env) -> None:
         status = env.woo.order(order["id"])["status"]
         assert (status == "processing") == (order in paid), (order["number"], status)
         env.woo.set_order_status(order["id"], "completed")
+    for order in others:
+        env.woo.set_order_status(order["id"], "completed")
     run = env.run("invoices")
     assert run.status == "ok", run.message
     by_ext = issued_by_ext(env)
+    _check_finals(env, orders, paid, by_ext)
+    for order in others:  # an ordinary invoice through the invoices agenda: whole total to pay, no deduction
+        (invoice,) = by_ext[str(order["id"])]
+        state = env.ms.advance_state(invoice.number)
+        assert state["kind"] == "issuedInvoice" and state["total"] == shop_total(env, order["id"]) == state["to_pay"]
+        assert all(li.text != "Odpočet zálohy" for li in invoice.lines)
+        assert advance_key(order["id"]) not in by_ext
+    assert env.run("invoices").ok_count == 0
+    assert len(env.ms.issued_invoices()) == 350 + len(others)
+    _check_notes(env, orders[:5] + orders[-5:], paid, by_ext)
+    for order in others[:3]:
+        assert not [n for n in env.woo.notes(order["id"]) if n["note"].startswith("Doklady v POHODĚ")]
+
+
+def _check_finals(env: Env, orders: list[dict], paid: list[dict], by_ext: dict[str, list]) -> None:
     for order in orders:
         final = by_ext.get(str(order["id"]), [])
         advance = by_ext[advance_key(order["id"])][0]
@@ -120,10 +152,11 @@ def test_200_chains_advance_payment_final_exactly_once(env: Env) -> None:
         goods = [li for li in invoice.lines if li.text != "Odpočet zálohy"]
         assert len(goods) < len(invoice.lines)  # the deduction is one line of the final invoice
         assert sum((li.price_sum for li in goods), Decimal(0)) == shop_total(env, order["id"])
-    assert env.run("invoices").ok_count == 0
-    assert len(env.ms.issued_invoices()) == 350
+
+
+def _check_notes(env: Env, orders: list[dict], paid: list[dict], by_ext: dict[str, list]) -> None:
     received = {o.ext_id: o.number for o in env.ms.received_orders()}
-    for order in orders[:5] + orders[-5:]:
+    for order in orders:
         notes = [n["note"] for n in env.woo.notes(order["id"]) if n["note"].startswith("Doklady v POHODĚ")]
         advance = by_ext[advance_key(order["id"])][0].number
         expected = f"objednávka přijatá {received[str(order['id'])]}, zálohová faktura {advance}"
@@ -162,3 +195,22 @@ def test_the_order_page_names_the_advance_invoice(env: Env) -> None:
     p = preview_order(env.settings, default_connections(), order["id"])
     assert ("Zálohová faktura", advance.number, "ok") in p.documents
     assert p.entry is not None and p.entry.pohoda_number  # the received order's number too
+
+
+def test_a_transfer_order_paid_before_its_transfer_gets_an_ordinary_invoice(env: Env) -> None:
+    with_advances(env)
+    pools = sku_pools(env)
+    paid = env.woo.add_order([(pools["single"][0], 1)], status="processing", payment_method="bacs", set_paid=True)
+    cod = env.woo.add_order([(pools["single"][1], 2)], status="processing", payment_method="cod",
+                            fee_lines=[{"name": "Dobírka", "total": "33.06"}])
+    assert env.run("orders").status == "ok"
+    for order in (paid, cod):
+        env.woo.set_order_status(order["id"], "completed")
+    run = env.run("invoices")
+    assert run.status == "ok", run.message
+    by_ext = issued_by_ext(env)
+    assert set(by_ext) == {str(paid["id"]), str(cod["id"])}
+    for order in (paid, cod):
+        (invoice,) = by_ext[str(order["id"])]
+        assert env.ms.advance_state(invoice.number)["total"] == shop_total(env, order["id"])
+        assert ledger.get_entry("invoices", advance_key(order["id"])) is None

@@ -1,0 +1,216 @@
+"""Tax documents for received advance payments (daňové doklady k přijaté platbě), ``[advances] tax_document``.
+
+When POHODA shows an advance invoice paid (the payments agenda marked its
+order paid, ledger agenda ``payments``), the adapter issues the tax document
+for the received payment — an internal document linked to the advance
+invoice's liquidation (:func:`adapter.pohoda.advances.tax_document_item`, the
+reading is written there) — with the received amount per VAT rate, the
+order's regime (OSS, reverse charge, export) and, for a foreign currency, the
+rate of the payment day. The final invoice then deducts the tax document
+instead of the advance invoice (:func:`adapter.sync.advances.invoicing.final_gate`).
+
+Exactly once, like every document: the ledger row ``tax-<order id>`` (agenda
+``invoices``) is committed ``sending`` before the POST, under one constant
+pack id with ``STW-Check-Duplicity`` and the deterministic item id
+``tdd-<order id>``, so a row a crash left ``sending`` is simply sent again and
+POHODA answers the repeat with the earlier document (counted as success).
+
+Issued from the payments run (``sync payments``) right after it marks the
+orders paid, and from every invoices run for paid advances still without one
+(a payment imported from POHODA's CSV export, a run that failed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from lxml import etree
+
+from adapter import ledger
+from adapter.errors import AdapterError, IcoMismatch, PackError
+from adapter.ledger import invoices as rows
+from adapter.pohoda.advances import TaxDocumentDoc, tax_document_item
+from adapter.pohoda.answers import read_items, split_items
+from adapter.pohoda.envelope import NS, PackItem, build_pack, lookup_pack_id
+from adapter.pohoda.invoices import list_invoices_request
+from adapter.records import ItemResult, Order, VatRate
+from adapter.sync.advances.mapping import advance_key, map_advance, wants_advance
+from adapter.sync.context import JobContext
+from adapter.sync.documents import detail_dicts, details_of, error_text, payload_hash, snapshot
+from adapter.sync.orders.mapping import MappingOptions, mapping_options, pohoda_line_total
+from adapter.sync.vat.regime import doc_vat, regime_for_order
+
+PACK_ID = "eshop-dd-platby"
+TAX_PREFIX = "tax-"
+PAYMENTS_AGENDA = "payments"
+
+
+def tax_key(order_id: int | str) -> str:
+    """The ledger key (and extId) of an order's tax document for the received payment."""
+    return f"{TAX_PREFIX}{order_id}"
+
+
+def label_of(number: str) -> str:
+    """The ledger label of a tax document."""
+    return f"Daňový doklad k přijaté platbě (objednávka {number})"
+
+
+@dataclass(frozen=True, slots=True)
+class Liquidation:
+    """A payment of an advance invoice as POHODA lists it."""
+
+    id: int
+    day: date
+    amount: Decimal
+
+
+def liquidations(ctx: JobContext, numbers: Sequence[str]) -> dict[str, Liquidation]:
+    """Advance invoice number → its latest liquidation (``lst:restrictionData/lst:liquidations``)."""
+    if not numbers:
+        return {}
+    request = list_invoices_request(numbers=numbers, liquidations=True, invoice_type="issuedAdvanceInvoice")
+    pack = build_pack([request], ico=ctx.settings.pohoda.ico, pack_id=lookup_pack_id("ltdd"),
+                      application=ctx.settings.pohoda.application)
+    ctx.count_request("pohoda")
+    part = split_items(ctx.pohoda().post(pack.xml, write=False)).get(request.id)
+    return parse_liquidations(part[0]) if part else {}
+
+
+def parse_liquidations(xml: bytes) -> dict[str, Liquidation]:
+    """Advance invoice number → its latest liquidation, from a ``lst:listInvoice`` answer with liquidations."""
+    out: dict[str, Liquidation] = {}
+    for invoice in etree.fromstring(xml).iterfind(".//lst:invoice", NS):
+        number = invoice.findtext("inv:invoiceHeader/inv:number/typ:numberRequested", "", NS)
+        for node in invoice.iterfind("inv:liquidations/typ:liquidation", NS):
+            try:
+                found = Liquidation(int(node.findtext("typ:id", "", NS)), date.fromisoformat(
+                    node.findtext("typ:date", "", NS)), Decimal(node.findtext("typ:amount", "0", NS)))
+            except (ValueError, ArithmeticError):
+                continue
+            if number not in out or found.id > out[number].id:
+                out[number] = found
+    return out
+
+
+def map_tax_document(order: Order, opts: MappingOptions, advance_number: str,
+                     paid: Liquidation) -> TaxDocumentDoc | str:
+    """The tax document of an order's received advance payment, or the Czech reason it cannot be built."""
+    mapped = map_advance(order, opts, issued=paid.day, due_days=0)
+    if mapped.doc is None:
+        return " ".join(p.message for p in mapped.problems)
+    amounts: dict[VatRate, Decimal] = {}
+    for line in mapped.doc.lines:
+        gross = pohoda_line_total(line.quantity, line.unit_price, line.discount_percent)
+        amounts[line.vat_rate] = amounts.get(line.vat_rate, Decimal(0)) + gross
+    regime = regime_for_order(order, opts.vat) if opts.vat is not None else None
+    vat = doc_vat(regime, order, paid.day, opts.vat) if regime is not None and opts.vat is not None else None
+    return TaxDocumentDoc(
+        key=str(order.id), date=paid.day, advance_number=advance_number, liquidation_id=paid.id,
+        amounts=tuple((rate, gross) for rate, gross in amounts.items() if gross), partner=mapped.doc.partner,
+        text=f"Daňový doklad k přijaté platbě zálohy {advance_number} (objednávka {order.number})",
+        symbol_variable=mapped.doc.symbol_variable, vat=vat, currency=mapped.doc.currency, rate=mapped.doc.rate,
+        amount=mapped.doc.amount, ext_id=tax_key(order.id), ext_system=opts.ext_system)
+
+
+def due(ctx: JobContext, orders: Sequence[Order]) -> list[tuple[Order, ledger.Entry, ledger.Entry | None]]:
+    """(order, its ok advance row, its tax row) of paid advances still without a tax document in POHODA."""
+    settings = ctx.settings.advances
+    if not (settings.enabled and settings.tax_document):
+        return []
+    wanted = [o for o in orders if wants_advance(o, settings)]
+    found = rows.rows_for([k for o in wanted for k in (advance_key(o.id), tax_key(o.id))])
+    paid = ledger.entries_for(PAYMENTS_AGENDA, [o.number for o in wanted])
+    out = []
+    for order in wanted:
+        advance, tax = found.get(advance_key(order.id)), found.get(tax_key(order.id))
+        if advance is None or advance.state != "ok" or not advance.pohoda_number:
+            continue
+        payment = paid.get(order.number)
+        if payment is None or payment.state != "ok" or (tax is not None and tax.state == "ok"):
+            continue
+        if tax is not None and tax.state == "error" and not ctx.full:
+            continue
+        out.append((order, advance, tax))
+    return out
+
+
+def send_tax_documents(ctx: JobContext, orders: Sequence[Order]) -> None:
+    """Issue the missing tax documents of paid advances among ``orders`` (see the module docstring)."""
+    todo = due(ctx, orders)
+    if not todo or ctx.dry_run:
+        return
+    paid = liquidations(ctx, [advance.pohoda_number for _o, advance, _t in todo])
+    opts = mapping_options(ctx.settings)
+    ready: list[tuple[Order, PackItem, ledger.Entry | None, str]] = []
+    for order, advance, tax in todo:
+        liquidation = paid.get(advance.pohoda_number)
+        doc = (map_tax_document(order, opts, advance.pohoda_number, liquidation) if liquidation is not None else
+               f"POHODA u zálohové faktury {advance.pohoda_number} neuvádí úhradu; daňový doklad počká.")
+        if isinstance(doc, str):
+            ctx.held(tax_key(order.id), doc, label=label_of(order.number))
+            rows.hold(tax_key(order.id), label=label_of(order.number), reason=doc, digest=payload_hash(order),
+                      details={"number": order.number}, eshop_data=snapshot(order), run=ctx.run_id)
+            continue
+        ready.append((order, tax_document_item(doc), tax, advance.pohoda_number))
+    for start in range(0, len(ready), max(1, ctx.settings.invoices.batch_size)):
+        ctx.check_cancel()
+        _send(ctx, ready[start:start + max(1, ctx.settings.invoices.batch_size)])
+
+
+def _send(ctx: JobContext, batch: Sequence[tuple[Order, PackItem, ledger.Entry | None, str]]) -> None:
+    """Commit ``sending``, POST, record each answer (a duplicity answer is the earlier document: success)."""
+    pack = build_pack([item for _o, item, _t, _a in batch], ico=ctx.settings.pohoda.ico, pack_id=PACK_ID,
+                      application=ctx.settings.pohoda.application)
+    singles = pack.single_texts()
+    rows.begin_sending({"key": tax_key(o.id), "label": label_of(o.number), "shop_id": str(o.id),
+                        "payload_hash": payload_hash(o), "pack_id": pack.pack_id, "item_id": item.id, "error": "",
+                        "details": {**details_of(t), "number": o.number, "advance": a}, "sent_xml": singles.get(item.id),
+                        "answer_xml": None, "eshop_data": snapshot(o), "attempts": (t.attempts if t else 0) + 1,
+                        "run": ctx.run_id} for o, item, t, a in batch)
+    ctx.count_request("pohoda")
+    try:
+        by_id, answers = read_items(ctx.pohoda().post(pack.xml, write=True))
+    except PackError as exc:
+        for order, _item, _t, _a in batch:
+            _record(ctx, order, None, None, refused=f"POHODA odmítla celou dávku: {exc.note or exc.message}")
+        return
+    except IcoMismatch:
+        ledger.set_state(rows.AGENDA, [tax_key(o.id) for o, *_x in batch], "pending", error="")
+        raise
+    with rows.transaction():
+        for order, item, _t, _a in batch:
+            result = by_id.get(item.id)
+            if result is not None:
+                _record(ctx, order, result, answers.get(item.id))
+
+
+def _record(ctx: JobContext, order: Order, res: ItemResult | None, answer: str | None, *, refused: str = "") -> None:
+    key, label = tax_key(order.id), label_of(order.number)
+    info = details_of(rows.rows_for([key]).get(key))
+    if res is not None and (res.is_duplicate or res.state != "error"):
+        hit = res.duplicities[0] if res.is_duplicate else res.produced
+        number = hit.number if hit is not None else ""
+        info["details"] = detail_dicts(res)
+        rows.answered(key, state="ok", pohoda_id=hit.id if hit is not None else None, pohoda_number=number,
+                      error="", details=info, answer_xml=answer, run=ctx.run_id)
+        ctx.ok(key, f"Daňový doklad k přijaté platbě {number}", label=label)
+        return
+    message = refused or (error_text(res) if res is not None else "POHODA neodpověděla.")
+    rows.answered(key, state="error", error=message, details=info, answer_xml=answer, run=ctx.run_id)
+    ctx.error(key, message, label=label)
+
+
+def after_payments(ctx: JobContext, order_numbers: Sequence[str]) -> None:
+    """The payments run's hook: tax documents for the advances it just saw paid (shop orders read by number)."""
+    settings = ctx.settings.advances
+    if ctx.dry_run or not (settings.enabled and settings.tax_document) or not order_numbers:
+        return
+    try:
+        ctx.count_request("eshop")
+        orders = list(ctx.eshop().find_orders(list(order_numbers)).values())
+        send_tax_documents(ctx, orders)
+    except AdapterError as exc:  # the invoices run issues it later; the payments themselves stay marked
+        ctx.event("", "warning", f"Daňové doklady k přijatým platbám nyní nelze vystavit: {exc.message}")
