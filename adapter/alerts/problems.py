@@ -36,7 +36,7 @@ class Problem:
     """One problem as it stands now."""
 
     key: str
-    kind: str  #: mserver_down, eshop_down, run_failed, order_waiting, unmapped
+    kind: str  #: mserver_down, mserver_licence, eshop_down, run_failed, order_waiting, unmapped
     title: str
     message: str
     link: str
@@ -47,6 +47,7 @@ def _down(report: HealthReport, settings: Settings) -> list[Problem]:
     out = []
     wait = timedelta(minutes=settings.alerts.mserver_down_minutes)
     for key, kind, title in (("mserver", "mserver_down", "POHODA mServer je nedostupný"),
+                             ("licence", "mserver_licence", "POHODA nemá volnou licenci, mServer nezpracuje XML"),
                              ("eshop", "eshop_down", "E-shop je nedostupný")):
         item = report.item(key)
         if item is not None and item.state == "down":
