@@ -1,8 +1,8 @@
 """The členění DPH of a domestic invoice, from ``[mappings] vat_classification`` (the VAT screen).
 
 POHODA takes one ``classificationVAT`` per invoice header and splits the VAT by rate itself,
-so a document whose lines carry several rates gets the classification mapped for the highest
-of them. Nothing mapped → None, and the document goes as before (POHODA's own default).
+so a document whose lines (products, shipping, fees) carry several rates gets the classification
+mapped for the highest of them that has one. Nothing mapped → None, and the document goes as before (POHODA's own default).
 Foreign regimes (OSS, reverse charge, export) keep their own classification
 (:func:`adapter.sync.vat.regime.doc_vat`); this applies only when that gives none.
 """
@@ -17,9 +17,9 @@ from adapter.sync.orders.mapping import rate_key
 
 
 def domestic_vat(order: Order, classification: Mapping[str, str]) -> DocVat | None:
-    """``DocVat`` with the mapped členění DPH of the order's highest product-line rate, or None."""
+    """``DocVat`` with the mapped členění DPH of the highest rate among the order's lines, or None."""
     if not classification:
         return None
-    rates = sorted({line.tax_rate for line in order.lines if line.kind == "product"}, reverse=True) or [Decimal(0)]
+    rates = sorted({line.tax_rate for line in order.lines}, reverse=True) or [Decimal(0)]
     code = next((classification[rate_key(r)] for r in rates if classification.get(rate_key(r))), "")
     return DocVat(classification=code) if code else None
