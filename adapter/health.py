@@ -94,8 +94,17 @@ def _when(value: datetime | None) -> str:
 # --------------------------------------------------------------------------- the two systems
 
 
-def probe_pohoda(settings: Settings, connections: Connections) -> tuple[str, str]:
-    """One tiny XML read: (POHODA's ``programVersion`` or "", the licence refusal's note or "").
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """What one tiny XML read found."""
+
+    version: str = ""  #: POHODA's ``programVersion`` ("" when unknown)
+    refusal: str = ""  #: the note of a refusal naming the licence
+    xml_ok: bool = False  #: POHODA processed the request
+
+
+def probe_pohoda(settings: Settings, connections: Connections) -> Probe:
+    """One tiny XML read: POHODA's version, or the licence refusal, or neither.
 
     ``/status`` answers even when POHODA has no free licence; only an XML request shows it.
     The version is kept for a few hours and returned when this read fails for another reason.
@@ -111,33 +120,36 @@ def probe_pohoda(settings: Settings, connections: Connections) -> tuple[str, str
         pack = build_pack([list_stock_request(code="~health~", count=1)], ico=settings.pohoda.ico, pack_id="health")
         version = client.send(pack, write=False).program_version
     except MServerNoLicence as exc:
-        return "", exc.note or exc.message
+        return Probe(refusal=exc.note or exc.message)
     except AdapterError:
         with _versions_lock:
             cached = _versions.get(key)
         fresh = cached is not None and time.monotonic() - cached[0] < VERSION_CACHE_SECONDS
-        return (cached[1] if cached is not None and fresh else ""), ""
+        return Probe(version=cached[1] if cached is not None and fresh else "")
     finally:
         client.close()
     with _versions_lock:
         _versions[key] = (time.monotonic(), version)
-    return version, ""
+    return Probe(version=version, xml_ok=True)
 
 
 def pohoda_version(settings: Settings, connections: Connections) -> str:
     """POHODA's ``programVersion`` as its responsePack states it ("" when it cannot be read)."""
-    return probe_pohoda(settings, connections)[0]
+    return probe_pohoda(settings, connections).version
 
 
-def check_licence(note: str) -> HealthItem:
-    """POHODA answering but refusing XML for lack of a licence: its own red item."""
+def check_licence(probe: Probe) -> HealthItem | None:
+    """POHODA answering but refusing XML for lack of a licence: its own red item (None when unknown)."""
     from adapter.pohoda.licence import LICENCE_FIX
 
     title = "Licence POHODY"
-    if note:
-        return HealthItem("licence", title, "down", f"mServer odpovídá, ale POHODA nemá volnou licenci: {note}",
-                          LICENCE_FIX, "/health", (("Odpověď POHODY", note),))
-    return HealthItem("licence", title, "ok", "POHODA zpracovává XML (licence je k dispozici).")
+    if probe.refusal:
+        return HealthItem("licence", title, "down",
+                          f"mServer odpovídá, ale POHODA nemá volnou licenci: {probe.refusal}",
+                          LICENCE_FIX, "/health", (("Odpověď POHODY", probe.refusal),))
+    if probe.xml_ok:
+        return HealthItem("licence", title, "ok", "POHODA zpracovává XML (licence je k dispozici).")
+    return None
 
 
 def check_mserver(settings: Settings, connections: Connections) -> list[HealthItem]:
@@ -153,12 +165,13 @@ def check_mserver(settings: Settings, connections: Connections) -> list[HealthIt
         return [HealthItem("mserver", title, "down", result.error,
                            "Spusťte mServer v POHODĚ (Databáze › POHODA mServer), ověřte, že má POHODA volnou licenci, "
                            "a zkontrolujte adresu v Nastavení › Připojení.", "/settings/connections")]
-    version, refusal = probe_pohoda(settings, connections)
-    facts = [*result.facts, ("Verze POHODY", version or "nezjištěna")]
+    probe = probe_pohoda(settings, connections)
+    facts = [*result.facts, ("Verze POHODY", probe.version or "nezjištěna")]
     state = "warn" if result.warnings else "ok"
     item = HealthItem("mserver", title, state, "mServer odpovídá." if state == "ok" else " ".join(result.warnings),
                       " ".join(result.warnings), "/settings/connections", tuple(facts))
-    return [item, check_licence(refusal)]
+    licence = check_licence(probe)
+    return [item] if licence is None else [item, licence]
 
 
 def check_eshop(settings: Settings, connections: Connections) -> HealthItem:

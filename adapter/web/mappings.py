@@ -74,7 +74,9 @@ def screen(kind: str) -> Any:
         resolve_mapped(ext.settings, ledger.utcnow())
         flash("Mapování bylo uloženo. Čekající objednávky odešlete znovu na stránce Objednávky.", "success")
         return redirect(url_for("mappings.screen", kind=kind))
-    values, pohoda_error = pohoda_values.current(ext.settings, ext.connections, ext.data_dir, ledger.utcnow())
+    values, pohoda_error = None, ""
+    if kind in ("payment", "tax"):  # the screens with values POHODA lists
+        values, pohoda_error = pohoda_values.current(ext.settings, ext.connections, ext.data_dir, ledger.utcnow())
     shop = None
     error = ""
     try:
