@@ -45,7 +45,7 @@ _versions_lock = threading.Lock()
 class HealthItem:
     """One line of the health panel."""
 
-    key: str  #: mserver, eshop, run:<agenda>, disk, ledger, backup
+    key: str  #: mserver, licence, eshop, run:<agenda>, disk, ledger, backup
     title: str
     state: str  #: ok, warn, down
     text: str = ""  #: what was found, in Czech
@@ -94,47 +94,84 @@ def _when(value: datetime | None) -> str:
 # --------------------------------------------------------------------------- the two systems
 
 
-def pohoda_version(settings: Settings, connections: Connections) -> str:
-    """POHODA's ``programVersion`` as its responsePack states it (one tiny read, cached for hours)."""
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """What one tiny XML read found."""
+
+    version: str = ""  #: POHODA's ``programVersion`` ("" when unknown)
+    refusal: str = ""  #: the note of a refusal naming the licence
+    xml_ok: bool = False  #: POHODA processed the request
+
+
+def probe_pohoda(settings: Settings, connections: Connections) -> Probe:
+    """One tiny XML read: POHODA's version, or the licence refusal, or neither.
+
+    ``/status`` answers even when POHODA has no free licence; only an XML request shows it.
+    The version is kept for a few hours and returned when this read fails for another reason.
+    """
     from adapter.errors import AdapterError
     from adapter.pohoda.envelope import build_pack
+    from adapter.pohoda.licence import MServerNoLicence
     from adapter.pohoda.stock import list_stock_request
 
     key = settings.pohoda.base_url
-    with _versions_lock:
-        cached = _versions.get(key)
-    if cached is not None and time.monotonic() - cached[0] < VERSION_CACHE_SECONDS:
-        return cached[1]
     client = connections.pohoda(settings)
     try:
         pack = build_pack([list_stock_request(code="~health~", count=1)], ico=settings.pohoda.ico, pack_id="health")
         version = client.send(pack, write=False).program_version
+    except MServerNoLicence as exc:
+        return Probe(refusal=exc.note or exc.message)
     except AdapterError:
-        return ""
+        with _versions_lock:
+            cached = _versions.get(key)
+        fresh = cached is not None and time.monotonic() - cached[0] < VERSION_CACHE_SECONDS
+        return Probe(version=cached[1] if cached is not None and fresh else "")
     finally:
         client.close()
     with _versions_lock:
         _versions[key] = (time.monotonic(), version)
-    return version
+    return Probe(version=version, xml_ok=True)
 
 
-def check_mserver(settings: Settings, connections: Connections) -> HealthItem:
-    """mServer reachable, and the company, IČO and year it serves."""
+def pohoda_version(settings: Settings, connections: Connections) -> str:
+    """POHODA's ``programVersion`` as its responsePack states it ("" when it cannot be read)."""
+    return probe_pohoda(settings, connections).version
+
+
+def check_licence(probe: Probe) -> HealthItem | None:
+    """POHODA answering but refusing XML for lack of a licence: its own red item (None when unknown)."""
+    from adapter.pohoda.licence import LICENCE_FIX
+
+    title = "Licence POHODY"
+    if probe.refusal:
+        return HealthItem("licence", title, "down",
+                          f"mServer odpovídá, ale POHODA nemá volnou licenci: {probe.refusal}",
+                          LICENCE_FIX, "/health", (("Odpověď POHODY", probe.refusal),))
+    if probe.xml_ok:
+        return HealthItem("licence", title, "ok", "POHODA zpracovává XML (licence je k dispozici).")
+    return None
+
+
+def check_mserver(settings: Settings, connections: Connections) -> list[HealthItem]:
+    """mServer reachable (the company, IČO and year it serves) and, when it is, POHODA's licence."""
     from adapter.conntest import check_pohoda
 
     title = "POHODA (mServer)"
     if not settings.pohoda_configured:
-        return HealthItem("mserver", title, "warn", "Připojení k POHODĚ není nastavené.",
-                          "Vyplňte adresu mServeru, uživatele a IČO v Nastavení › Připojení.", "/settings/connections")
+        return [HealthItem("mserver", title, "warn", "Připojení k POHODĚ není nastavené.",
+                           "Vyplňte adresu mServeru, uživatele a IČO v Nastavení › Připojení.", "/settings/connections")]
     result = check_pohoda(settings, connections)
     if not result.ok:
-        return HealthItem("mserver", title, "down", result.error,
-                          "Spusťte mServer v POHODĚ (Databáze › POHODA mServer), ověřte, že má POHODA volnou licenci, "
-                          "a zkontrolujte adresu v Nastavení › Připojení.", "/settings/connections")
-    facts = [*result.facts, ("Verze POHODY", pohoda_version(settings, connections) or "nezjištěna")]
+        return [HealthItem("mserver", title, "down", result.error,
+                           "Spusťte mServer v POHODĚ (Databáze › POHODA mServer), ověřte, že má POHODA volnou licenci, "
+                           "a zkontrolujte adresu v Nastavení › Připojení.", "/settings/connections")]
+    probe = probe_pohoda(settings, connections)
+    facts = [*result.facts, ("Verze POHODY", probe.version or "nezjištěna")]
     state = "warn" if result.warnings else "ok"
-    return HealthItem("mserver", title, state, "mServer odpovídá." if state == "ok" else " ".join(result.warnings),
+    item = HealthItem("mserver", title, state, "mServer odpovídá." if state == "ok" else " ".join(result.warnings),
                       " ".join(result.warnings), "/settings/connections", tuple(facts))
+    licence = check_licence(probe)
+    return [item] if licence is None else [item, licence]
 
 
 def check_eshop(settings: Settings, connections: Connections) -> HealthItem:
@@ -233,7 +270,7 @@ def check_all(settings: Settings, connections: Connections, *, data_dir: Path,
     """Every check, in the panel's order."""
     now = now or datetime.now(UTC)
     report = HealthReport(checked_at=now)
-    report.items.append(check_mserver(settings, connections))
+    report.items.extend(check_mserver(settings, connections))
     report.items.append(check_eshop(settings, connections))
     due = next_due or (lambda _agenda: None)
     for agenda in AGENDAS:

@@ -241,3 +241,54 @@ def test_two_checkers_at_once_send_one_alert(env: Env) -> None:
     for t in threads:
         t.join(60)
     assert env.subjects() == [P + "POHODA mServer je nedostupný"]
+
+
+def test_mserver_without_a_licence_is_its_own_problem_and_alert(env: Env) -> None:
+    env.ms.set_faults(no_licence=True)
+    report = env.check()
+    assert report.item("mserver").state == "ok"  # type: ignore[union-attr]  # mServer answers
+    licence = report.item("licence")
+    assert licence is not None and licence.state == "down" and "licenci" in licence.fix
+    assert report.state == "down"
+    env.check(14)
+    assert env.subjects() == []
+    env.check(1)
+    assert env.subjects() == [P + "POHODA nemá volnou licenci, mServer nezpracuje XML"]
+    body = env.smtp.messages[0].get_content()
+    assert "nemá volnou licenci" in body and "Co udělat: Uvolněte licenci POHODY" in body
+    assert "nedostupný" not in body
+    env.check(30)
+    assert len(env.subjects()) == 1
+    env.ms.clear_faults()
+    assert env.check(1).item("licence").state == "ok"  # type: ignore[union-attr]
+    assert env.subjects()[1:] == [P + "Vyřešeno: POHODA nemá volnou licenci, mServer nezpracuje XML"]
+
+
+def test_a_run_without_a_licence_fails_with_the_licence_named(env: Env) -> None:
+    env.order()
+    env.ms.set_faults(no_licence=True)
+    run = env.run()
+    assert run.status == "failed" and "nemá volnou licenci" in run.message
+    env.check()
+    assert env.subjects() == [P + "Přijaté objednávky: běh selhal"]
+    assert "Uvolněte licenci POHODY" in env.smtp.messages[0].get_content()
+
+
+def test_a_plugin_order_status_is_a_new_value_alerted_once(env: Env) -> None:
+    from adapter.emulators.woocommerce.setup_api import register_order_status
+
+    doc = env.order()
+    store = env.woo.objects.store
+    register_order_status(store, "awaiting-shipment", "Čeká na odeslání")
+    store.put("orders", {**store.get("orders", doc["id"]), "status": "awaiting-shipment"})  # type: ignore[dict-item]
+    assert env.run().status == "ok"
+    env.check()
+    assert env.run().status == "ok"
+    env.check(5)
+    assert env.subjects() == [P + "Nová hodnota: stav objednávky „Čeká na odeslání“ (awaiting-shipment)"]
+    body = env.smtp.messages[0].get_content()
+    assert "/mapping/status" in body and "plugin" in body and "Nepoužívat, nehlásit" in body
+    env.settings = replace(env.settings, mappings=MappingsSettings(known_statuses=("awaiting-shipment",)))
+    env.check(1)
+    env.check(1)
+    assert env.subjects()[1:] == [P + "Vyřešeno: Nová hodnota: stav objednávky „Čeká na odeslání“ (awaiting-shipment)"]

@@ -82,3 +82,29 @@ def test_report_state_order() -> None:
     report.items.append(replace(report.items[0], state="down"))
     assert (report.state, report.exit_code) == ("down", 2)
     assert HealthReport().exit_code == 0
+
+
+def test_no_licence_is_its_own_red_item_exit_2(configured, capsys) -> None:
+    data, _settings, ms, _woo = configured
+    ms.set_faults(no_licence=True)
+    assert app_module.main(["check", "--data", str(data)]) == 2
+    out = capsys.readouterr().out
+    assert "[OK ] POHODA (mServer): mServer odpovídá." in out
+    assert "[CHYBA] Licence POHODY: mServer odpovídá, ale POHODA nemá volnou licenci" in out
+    assert "Co udělat: Uvolněte licenci POHODY" in out
+    ms.clear_faults()
+    assert app_module.main(["check", "--data", str(data)]) == 0
+    assert "[OK ] Licence POHODY" in capsys.readouterr().out
+
+
+def test_another_refusal_is_not_called_a_licence_problem(configured) -> None:
+    from adapter.health import check_mserver
+    from adapter.sync.connections import default_connections
+
+    _data, settings, ms, _woo = configured
+    ms.set_faults(pack_error="Uživatel není oprávněn importovat XML soubory.")
+    items = check_mserver(settings, default_connections())
+    assert [i.key for i in items] == ["mserver"]
+    ms.clear_faults()
+    assert [(i.key, i.state) for i in check_mserver(settings, default_connections())] == [("mserver", "ok"),
+                                                                                         ("licence", "ok")]

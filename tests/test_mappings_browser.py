@@ -109,3 +109,55 @@ def test_mapping_screen_shows_the_new_value_on_top_and_saves(live_server_url: st
     page.get_by_role("button", name="Uložit mapování").click()
     page.get_by_text("Mapování bylo uloženo").wait_for()
     assert app.extensions["adapter"].settings.orders.carrier_map == {"flat_rate": "Zásilkovna"}
+
+
+def test_health_panel_names_a_missing_licence_as_its_own_red_item(live_server_url: str, page: Any,
+                                                                  emulators: tuple[MServerEmulator, WooEmulator]) -> None:
+    emulators[0].set_faults(no_licence=True)
+    page.goto(live_server_url + "/")
+    red = page.locator("#health-panel li[data-key='licence'][data-state='down']")
+    red.wait_for()
+    assert "nemá volnou licenci" in red.inner_text() and "Co udělat: Uvolněte licenci POHODY" in red.inner_text()
+    assert page.locator("#health-panel li[data-key='mserver'][data-state='ok']").count() == 1
+    emulators[0].clear_faults()
+    page.reload()
+    page.locator("#health-panel li[data-key='licence'][data-state='ok']").wait_for()
+
+
+def test_vat_screen_maps_rates_and_pohoda_classifications(live_server_url: str, page: Any, app: Any) -> None:
+    page.goto(live_server_url + "/mapping/tax")
+    assert "Členění DPH načtené z POHODY" in page.locator("#pohoda-source").inner_text()
+    row = page.locator("#mapping-table tbody tr[data-value='21']")
+    assert "DPH (Standard rate)" in row.inner_text()
+    options = page.get_by_label("21 % členění DPH").locator("option").all_inner_texts()
+    assert "UD – Uskutečněné plnění - tuzemsko" in options and not any(o.startswith("PD") for o in options)
+    page.get_by_label("12 % členění DPH").select_option("UDA5")
+    page.get_by_role("button", name="Uložit a nepřiřazeným dát návrh").click()
+    page.get_by_text("Mapování bylo uloženo").wait_for()
+    settings = app.extensions["adapter"].settings
+    assert dict(settings.mappings.vat_classification) == {"21": "UD", "12": "UDA5", "0": "UD"}
+    assert page.get_by_label("12 % členění DPH").input_value() == "UDA5"
+    page.get_by_role("button", name="Načíst z POHODY").click()
+    page.get_by_text("Hodnoty POHODY byly načteny.").wait_for()
+
+
+def test_status_screen_shows_a_plugin_status_as_new_and_can_leave_it_out(
+        live_server_url: str, page: Any, app: Any, emulators: tuple[MServerEmulator, WooEmulator]) -> None:
+    from adapter.emulators.woocommerce.setup_api import register_order_status
+
+    woo = emulators[1]
+    doc = woo.add_order([(woo.products()[0]["sku"], 1)], status="completed")
+    store = woo.objects.store
+    register_order_status(store, "awaiting-shipment", "Čeká na odeslání")
+    store.put("orders", {**store.get("orders", doc["id"]), "status": "awaiting-shipment"})  # type: ignore[dict-item]
+    page.goto(live_server_url + "/mapping/status")
+    rows = page.locator("#mapping-table tbody tr")
+    assert rows.first.get_attribute("data-value") == "awaiting-shipment"
+    assert "nová hodnota" in rows.first.inner_text()
+    assert "Přijaté objednávky: přenést do POHODY ve stavu" in page.locator("tr[data-value='completed']").inner_text()
+    page.get_by_label("Čeká na odeslání: stav znám, nepoužívat").check()
+    page.get_by_role("button", name="Uložit mapování").click()
+    page.get_by_text("Mapování bylo uloženo").wait_for()
+    assert app.extensions["adapter"].settings.mappings.known_statuses == ("awaiting-shipment",)
+    assert "nová hodnota" not in page.locator("tr[data-value='awaiting-shipment']").inner_text()
+    assert page.get_by_label("Čeká na odeslání: stav znám, nepoužívat").is_checked()

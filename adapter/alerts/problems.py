@@ -36,7 +36,7 @@ class Problem:
     """One problem as it stands now."""
 
     key: str
-    kind: str  #: mserver_down, eshop_down, run_failed, order_waiting, unmapped
+    kind: str  #: mserver_down, mserver_licence, eshop_down, run_failed, order_waiting, unmapped
     title: str
     message: str
     link: str
@@ -47,6 +47,7 @@ def _down(report: HealthReport, settings: Settings) -> list[Problem]:
     out = []
     wait = timedelta(minutes=settings.alerts.mserver_down_minutes)
     for key, kind, title in (("mserver", "mserver_down", "POHODA mServer je nedostupný"),
+                             ("licence", "mserver_licence", "POHODA nemá volnou licenci, mServer nezpracuje XML"),
                              ("eshop", "eshop_down", "E-shop je nedostupný")):
         item = report.item(key)
         if item is not None and item.state == "down":
@@ -90,9 +91,16 @@ def _unmapped() -> list[Problem]:
     for row in open_unmapped(newest_first=False):
         name, link = UNMAPPED_KINDS.get(row.kind, (row.kind, "/mapping/"))
         shown = f"„{row.label}“ ({row.value})" if row.label and row.label != row.value else f"„{row.value}“"
-        message = (f"{name} {shown} se objevila v objednávce {row.example or ''} a nemá přiřazenou hodnotu v POHODĚ. "
-                   f"Objednávek s ní: {row.orders}.\n\nCo udělat: přiřaďte ji na stránce Mapování; "
-                   "čekající objednávky pak odešlete znovu.")
+        if row.kind == "status":
+            where = f"v objednávce {row.example}" if row.example else "v e-shopu"
+            message = (f"{name} {shown} se objevil {where} a nastavení adaptéru jej nezná (obvykle jej přidal "
+                       f"plugin e-shopu). Objednávek v něm: {row.orders}.\n\nCo udělat: na stránce Mapování › Stavy "
+                       "objednávek jej zařaďte tam, kde jej adaptér má číst nebo zapisovat, nebo jej označte "
+                       "„Nepoužívat, nehlásit“.")
+        else:
+            message = (f"{name} {shown} se objevila v objednávce {row.example or ''} a nemá přiřazenou hodnotu "
+                       f"v POHODĚ. Objednávek s ní: {row.orders}.\n\nCo udělat: přiřaďte ji na stránce Mapování; "
+                       "čekající objednávky pak odešlete znovu.")
         out.append(Problem(f"unmapped:{row.kind}:{row.value}", "unmapped", f"Nová hodnota: {name.lower()} {shown}",
                            message, link))
     return out

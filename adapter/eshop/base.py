@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from adapter.config import PARALLEL_REQUESTS_MAX, EshopSettings, OrdersSettings, PaymentsSettings
 from adapter.errors import EshopRejected, SettingsError
 from adapter.eshop.refunds import OrderChange, ShopRefund
+from adapter.eshop.shop_values import OrderStatus, PaymentGateway, ShippingMethod, TaxClass, TaxRate
 from adapter.records import (
     Customer,
     NewCustomer,
@@ -187,6 +188,26 @@ class Eshop(Protocol):
 
     def update_customer(self, customer_id: int, customer: NewCustomer) -> Customer:
         """Overwrite a customer's names and addresses."""
+        ...
+
+    def payment_gateways(self) -> list[PaymentGateway]:
+        """The shop's payment methods, switched-off ones included (for the mapping screens)."""
+        ...
+
+    def shipping_methods(self) -> list[ShippingMethod]:
+        """The shipping methods of every shipping zone (for the mapping screens)."""
+        ...
+
+    def order_statuses(self) -> list[OrderStatus]:
+        """Every order status the shop knows, plugins' included, with how many orders are in it."""
+        ...
+
+    def tax_rates(self) -> list[TaxRate]:
+        """Every tax rate row of the shop."""
+        ...
+
+    def tax_classes(self) -> list[TaxClass]:
+        """The shop's tax classes, the standard one included."""
         ...
 
     def close(self) -> None:

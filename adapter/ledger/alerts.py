@@ -35,7 +35,7 @@ class AlertProblem(BaseModel):
 
     id = AutoField()
     key = CharField(unique=True)
-    kind = CharField()  #: mserver_down, eshop_down, run_failed, order_waiting, unmapped
+    kind = CharField()  #: mserver_down, mserver_licence, eshop_down, run_failed, order_waiting, unmapped
     title = CharField(default="")  #: Czech one-liner (the e-mail subject)
     message = TextField(default="")  #: Czech: what happened and what to do
     link = CharField(default="")  #: path of the page that fixes it, e.g. /mapping/payment
@@ -105,6 +105,21 @@ def note_unmapped(values: Sequence[tuple[str, str, str]], example: str, now: dat
     db = UnmappedValue._meta.database
     for kind, value, label in values:
         db.execute_sql(_NOTE_UNMAPPED, (kind, value, label, example, stamp, stamp))
+
+
+_NOTE_SHOP_VALUE = (
+    "INSERT INTO unmapped_value (kind, value, label, orders, example, first_seen_at, last_seen_at, resolved_at) "
+    "VALUES (?, ?, ?, ?, '', ?, ?, NULL) "
+    "ON CONFLICT (kind, value) DO UPDATE SET orders = max(orders, excluded.orders), "
+    "label = CASE WHEN excluded.label != '' THEN excluded.label ELSE label END, "
+    "last_seen_at = excluded.last_seen_at, resolved_at = NULL"
+)
+
+
+def note_shop_value(kind: str, value: str, label: str, orders: int, now: datetime) -> None:
+    """Record (or re-open) an unmapped value the shop itself reports ``orders`` orders in (no example order)."""
+    stamp = UnmappedValue.last_seen_at.db_value(now)
+    UnmappedValue._meta.database.execute_sql(_NOTE_SHOP_VALUE, (kind, value, label, orders, stamp, stamp))
 
 
 def recent_problems(limit: int = 100) -> list[AlertProblem]:

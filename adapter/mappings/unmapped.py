@@ -2,7 +2,8 @@
 
 The orders run calls :func:`apply_to_order` for every order it is about to map:
 a payment method, shipping method or VAT rate missing from ``[orders]``
-``payment_map`` / ``carrier_map`` / ``vat_rates`` is recorded in the ledger's
+``payment_map`` / ``carrier_map`` / ``vat_rates``, or a status the settings do not know
+(:mod:`adapter.mappings.statuses`), is recorded in the ledger's
 ``UnmappedValue`` table (shown at the top of its mapping screen and alerted once),
 and, by ``[mappings] unmapped``, the order is held until the value is mapped or
 sent with the default POHODA value. Mapping the value resolves the row.
@@ -15,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from adapter.ledger.alerts import UnmappedValue, note_unmapped, open_unmapped, resolve_unmapped
+from adapter.mappings.statuses import unknown_status
 from adapter.sync.orders.mapping import MappingOptions, Problem, rate_key
 
 if TYPE_CHECKING:
@@ -28,7 +30,7 @@ KINDS = ("payment", "carrier", "status", "tax")
 class NewValue:
     """One unmapped value found in an order."""
 
-    kind: str  #: payment, carrier, tax
+    kind: str  #: payment, carrier, status, tax
     value: str
     label: str = ""
 
@@ -43,14 +45,16 @@ def current_map(settings: Settings, kind: str) -> dict[str, str]:
 def is_mapped(settings: Settings, kind: str, value: str) -> bool:
     """True when ``value`` has a non-empty POHODA value."""
     if kind == "status":
-        o = settings.orders
-        return value in o.transfer_statuses or value == o.transferred_status
+        return not unknown_status(settings, value)
     return bool(current_map(settings, kind).get(value))
 
 
 def unmapped_in_order(order: Order, settings: Settings) -> list[NewValue]:
-    """The order's payment method, shipping method and VAT rates that have no POHODA value."""
+    """The order's payment method, shipping method and VAT rates that have no POHODA value, and its
+    status when the settings do not know it (a plugin's status; informs only, never holds the order)."""
     found: list[NewValue] = []
+    if unknown_status(settings, order.status):
+        found.append(NewValue("status", order.status.removeprefix("wc-"), order.status))
     if order.payment_method and not is_mapped(settings, "payment", order.payment_method):
         found.append(NewValue("payment", order.payment_method, order.payment_method_title))
     if order.shipping_method and not is_mapped(settings, "carrier", order.shipping_method):

@@ -27,11 +27,11 @@ from adapter.errors import (
     MServerForbidden,
     MServerHtmlAnswer,
     MServerUnavailable,
-    PackError,
     PohodaError,
     ResponseParseError,
 )
 from adapter.pohoda.envelope import BuiltPack, parse_response, parse_xml, q, refuse_doctype, state_of
+from adapter.pohoda.licence import pack_refusal
 from adapter.records import MServerStatus, PackResult
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ class MServerClient:
         if ico and self.ico and ico != self.ico:
             raise IcoMismatch(self.ico, ico)
         if state_of(state) == "error" and (not has_items or not pack_id):
-            raise PackError(note, detail=f"responsePack id={pack_id!r}")
+            raise pack_refusal(note, detail=f"responsePack id={pack_id!r}")
         return answer
 
     def send(self, pack: BuiltPack, *, write: bool = True, instance: str = "") -> PackResult:

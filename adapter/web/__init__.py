@@ -12,7 +12,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, g, render_template, request, url_for
+from flask import Blueprint, Flask, abort, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -87,8 +87,17 @@ def blueprints() -> tuple[Blueprint, ...]:
     )
 
 
+def _refuse_nameless_fields() -> None:
+    """A multipart part whose name did not survive parsing (a line break in it) is a bad request, not a crash
+    of the CSRF check that reads every field name."""
+    if request.method == "POST" and request.mimetype == "multipart/form-data" and (
+            None in request.form or None in request.files):
+        abort(400)
+
+
 def register(app: Flask) -> None:
     """Register the login guard, all blueprints, CSRF exemptions, error pages and template helpers."""
+    app.before_request(_refuse_nameless_fields)
     app.before_request(auth.require_login)
     for blueprint in blueprints():
         app.register_blueprint(blueprint)

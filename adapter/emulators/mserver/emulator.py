@@ -8,7 +8,7 @@ lock, they are never rejected). See ``docs/ARCHITECTURE.md`` for the API
 and ``shared/pohoda/PROTOCOL.md`` for what is known about the real thing.
 
 Fault switches (``set_faults``): down, latency_ms, latency_per_item_ms, busy,
-html_login, pack_error, item_error_rate, cut_response, unauthorized. The two
+html_login, pack_error, item_error_rate, cut_response, unauthorized, no_licence. The two
 latencies are POHODA's service time, not extra on top of the emulator's own
 work: a request holds the processing lock for max(own processing,
 latency_ms + items × latency_per_item_ms).
@@ -57,6 +57,7 @@ from adapter.emulators.mserver.transport import (
     send,
     status_body,
 )
+from adapter.emulators.mserver.values_lists import NO_LICENCE_NOTE
 from adapter.emulators.mserver.xml_io import BodyWriter
 from adapter.pohoda import schema as pohoda_schema
 from adapter.records import AddressBookEntry, StockCard
@@ -101,6 +102,7 @@ _FAULT_DEFAULTS: dict[str, Any] = {
     "item_error_rate": 0.0,
     "cut_response": False,
     "unauthorized": False,
+    "no_licence": False,
 }
 
 class MServerEmulator:
@@ -195,7 +197,7 @@ class MServerEmulator:
 
     def set_faults(self, **faults: Any) -> None:
         """Switch faults on/off; keys: down, latency_ms, latency_per_item_ms, busy, html_login, pack_error,
-        item_error_rate, cut_response, unauthorized (see ``_FAULT_DEFAULTS``).
+        item_error_rate, cut_response, unauthorized, no_licence (see ``_FAULT_DEFAULTS``).
 
         ``latency_ms`` + items × ``latency_per_item_ms`` is the service time of an /xml request; the
         emulator's own processing counts towards it (see :meth:`_run_pack`)."""
@@ -386,7 +388,7 @@ class MServerEmulator:
         """
         options = PackOptions(
             check_duplicity=duplicity_header.strip().lower() == "true",
-            pack_error=str(faults["pack_error"] or ""),
+            pack_error=str(faults["pack_error"] or (NO_LICENCE_NOTE if faults["no_licence"] else "")),
             item_error_rate=float(faults["item_error_rate"] or 0),
         )
         latency_ms, per_item_ms = int(faults["latency_ms"] or 0), int(faults["latency_per_item_ms"] or 0)

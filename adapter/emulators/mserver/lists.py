@@ -490,6 +490,8 @@ LIST_TAGS = {
     "listOrderRequest": "lst:listOrder",
     "listInvoiceRequest": "lst:listInvoice",
     "listAddressBookRequest": "lAdb:listAddressBook",
+    "listPaymentRequest": "lst:listPayment",
+    "listClassificationVATRequest": "lst:listClassificationVAT",
 }
 
 

@@ -39,6 +39,7 @@ from adapter.emulators.mserver.lists import (
     list_tag_for,
 )
 from adapter.emulators.mserver.tax_documents import import_tax_document
+from adapter.emulators.mserver.values_lists import list_classifications, list_payments
 from adapter.emulators.mserver.xml_io import (
     ITEM_CLOSE,
     PACK_CLOSE,
@@ -74,6 +75,8 @@ LISTS: dict[str, ListHandler] = {
     q("lst:listOrderRequest"): list_orders,
     q("lst:listInvoiceRequest"): list_invoices,
     q("lAdb:listAddressBookRequest"): list_addresses,
+    q("lst:listPaymentRequest"): list_payments,
+    q("lst:listClassificationVATRequest"): list_classifications,
 }
 
 

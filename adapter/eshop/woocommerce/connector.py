@@ -25,7 +25,8 @@ from adapter.eshop.base import EshopObjectNotFound, EshopPartialFailure, Transfe
 from adapter.eshop.refunds import OrderChange, ShopRefund
 from adapter.eshop.woocommerce import mapping as wmap
 from adapter.eshop.woocommerce import writeback
-from adapter.eshop.woocommerce.api import API, PER_PAGE, WooApi, log
+from adapter.eshop.woocommerce.api import API, PER_PAGE, log
+from adapter.eshop.woocommerce.catalogue_values import CatalogueValues
 from adapter.eshop.woocommerce.marks import Marking, transfer_note
 from adapter.eshop.woocommerce.refunds import read_order_changes, read_refunds
 from adapter.records import (
@@ -83,7 +84,7 @@ def _czech_date(day: date) -> str:
 # --------------------------------------------------------------------------- the connector
 
 
-class WooCommerce(WooApi):
+class WooCommerce(CatalogueValues):
     """The :class:`adapter.eshop.base.Eshop` implementation for WooCommerce REST v3."""
 
     platform = "woocommerce"

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from adapter.mappings.vat import domestic_vat
 from adapter.records import ZERO, Address, InvoiceDoc, Order
 from adapter.sync.orders.mapping import (
     MappingOptions,
@@ -68,7 +69,8 @@ def map_invoice(
         "ext_id": str(order.id),
         "ext_system": opts.ext_system,
         "numbering_series": series or None,
-        "vat": doc_vat(regime, order, issued, opts.vat) if regime is not None and opts.vat is not None else None,
+        "vat": (doc_vat(regime, order, issued, opts.vat) if regime is not None and opts.vat is not None else None)
+        or domestic_vat(order, opts.vat_classification),
     }
     if link_number or link_id is not None:
         doc = InvoiceDoc(partner=Address(), link_order_number=link_number, link_order_id=link_id, **common)

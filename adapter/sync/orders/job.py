@@ -45,6 +45,7 @@ from adapter import ledger
 from adapter.config import Settings
 from adapter.eshop.base import Eshop, EshopObjectNotFound
 from adapter.ledger import orders as rows
+from adapter.mappings.statuses import note_shop_statuses
 from adapter.records import Order
 from adapter.sync.base import TO_POHODA, AgendaJob
 from adapter.sync.context import JobContext
@@ -95,6 +96,8 @@ class OrdersJob(AgendaJob):
         resolver = resolver_for(ctx)
         seen = Seen()
         transfer(ctx, shop, resolver, keys=keys, previous=previous, seen=seen)
+        if not ctx.dry_run and not keys:
+            note_shop_statuses(ctx.settings, shop, ctx.now())  # a plugin's status is a nová hodnota (issue 23)
         cancelled = cancels.notice(ctx, shop, since=parse_utc(previous)) if not keys else []  # issue 19
         if not ctx.dry_run and not keys:
             ledger.set_checkpoint(AGENDA, next_shop_cursor(previous, seen.max_modified, signpost))

@@ -78,6 +78,8 @@ class MappingOptions:
     rate_meta_key: str = ""
     ext_system: str = EXT_SYSTEM
     vat: VatPolicy | None = None  #: ``[vat]``; None = every order domestic (no regime decision)
+    #: ``[mappings] vat_classification``: shop rate → členění DPH of a domestic invoice (issue 23)
+    vat_classification: Mapping[str, str] = field(default_factory=dict)
     #: ``[currency]``: (currency, document date) → (CZK rate, amount) — ČNB or fixed; None = only the fields above
     rate_lookup: Callable[[str, date], tuple[Decimal, int] | None] | None = None
 
@@ -477,6 +479,7 @@ def mapping_options(settings: Settings) -> MappingOptions:
         reserve_stock=o.reserve_stock, numbering=o.numbering, numbering_series=o.numbering_series,
         currency_rates=o.currency_rates, rate_meta_key=o.rate_meta_key, ext_system=EXT_SYSTEM,
         vat=policy_from(settings.vat), rate_lookup=_rate_book(settings),
+        vat_classification=settings.mappings.vat_classification,
     )
 
 
