@@ -5,6 +5,7 @@ Usage (needs only Python 3.11+; works on Linux, macOS and Windows):
     python3 dev.py demo      # install, then start the app with both emulators (demo mode)
     python3 dev.py test      # install everything the tests need, then run the whole suite
     python3 dev.py bench     # install, then run every benchmark and print one table
+    python3 dev.py install   # only install (run_windows.bat uses it: pip runs only when needed)
 
 Extra arguments after the command go to the app (demo) or to pytest (test).
 """
@@ -46,11 +47,15 @@ def ensure_venv(extras: str) -> Path:
     if stamp.is_file() and wanted in stamp.read_text(encoding="utf-8").split():
         return py  # nothing changed since the last install: start at once
     print(f"» Instaluji závislosti ({target}) …", flush=True)
-    subprocess.run(
-        [str(py), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", target],
-        cwd=ROOT,
-        check=True,
-    )
+    try:
+        subprocess.run(
+            [str(py), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", target],
+            cwd=ROOT,
+            check=True,
+        )
+    except subprocess.CalledProcessError as exc:
+        sys.exit(f"» Instalace závislostí selhala (pip skončil kódem {exc.returncode}). Zkontrolujte připojení "
+                 "k internetu a spusťte příkaz znovu; pip se spustí znovu, dokud instalace neproběhne celá.")
     with stamp.open("a", encoding="utf-8") as out:  # one line per extras installed from this pyproject.toml
         out.write(wanted + "\n")
     return py
@@ -141,10 +146,13 @@ def run_app(command: list[str]) -> int:
 
 def main(argv: list[str]) -> int:
     """Entry point."""
-    if not argv or argv[0] not in ("demo", "test", "bench"):
+    if not argv or argv[0] not in ("demo", "test", "bench", "install"):
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
+    if command == "install":
+        ensure_venv("")
+        return 0
     if command == "demo":
         py = ensure_venv("")
         return run_app([str(py), "app.py", "--demo", *rest])

@@ -1,6 +1,6 @@
 @echo off
 rem POHODA adapter - start on Windows (double-click, or a shortcut in shell:startup).
-rem First run: creates .venv and installs the project. Then starts the app,
+rem First run: creates .venv and installs the project (later starts skip pip). Then starts the app,
 rem which opens the browser at http://127.0.0.1:8800/ by itself.
 setlocal
 chcp 65001 >nul
@@ -25,14 +25,15 @@ if errorlevel 1 (
   exit /b 1
 )
 
-if not exist ".venv\Scripts\python.exe" (
-  echo Vytvarim virtualni prostredi .venv ...
-  %PY% -m venv .venv
-  if errorlevel 1 goto :fail
-  echo Instaluji POHODA adapter ...
-  ".venv\Scripts\python.exe" -m pip install --disable-pip-version-check -q -e .
-  if errorlevel 1 goto :fail
-)
+rem Install only when needed: dev.py keeps a stamp in .venv (the hash of pyproject.toml and the
+rem Python version) and runs pip only when .venv is missing or pyproject.toml changed, so the
+rem second start takes a few seconds. "python dev.py demo" uses the same stamp.
+set "FRESH="
+if not exist ".venv\Scripts\python.exe" set "FRESH=1"
+if defined FRESH echo Prvni spusteni: vytvarim virtualni prostredi .venv a instaluji POHODA adapter ...
+%PY% dev.py install
+if errorlevel 1 goto :fail
+if not exist ".venv\Scripts\python.exe" goto :fail
 
 ".venv\Scripts\python.exe" app.py %*
 set "RC=%errorlevel%"
@@ -46,6 +47,6 @@ exit /b %RC%
 
 :fail
 echo Instalace se nezdarila. Zkontrolujte pripojeni k internetu a spustte soubor znovu.
-rmdir /s /q .venv 2>nul
+if defined FRESH rmdir /s /q .venv 2>nul
 pause
 exit /b 1

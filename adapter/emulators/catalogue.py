@@ -425,3 +425,12 @@ def people(seed: int = 1, count: int = 50) -> tuple[CataloguePerson, ...]:
             )
         )
     return tuple(out)
+
+
+@cache
+def address_book(seed: int = 1, count: int = 8) -> tuple[CataloguePerson, ...]:
+    """Contacts the accountant typed into POHODA's Adresář by hand: other people than the shop's
+    customers (their own e-mail domain, so none is a shop customer yet), every fifth a company."""
+    from dataclasses import replace
+
+    return tuple(replace(p, email=p.email.replace("@example.cz", "@adresar.example.cz")) for p in people(seed + 1, count))

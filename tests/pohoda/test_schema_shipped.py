@@ -1,16 +1,11 @@
 """Stormware's XSD set ships with the app, and the POHODA samples ship with the tests.
 
-Nothing outside the checkout is needed: a copy of the tracked files in a
-folder with no ``../shared`` beside it validates XML and passes the schema
-and emulator tests with ``CI=true``.
+Nothing outside the checkout is needed; ``tests/test_fresh_clone.py`` proves it on a copy
+of the tracked files with nothing beside it (schema, emulator and real-shop tests with ``CI=true``).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -64,41 +59,3 @@ def test_a_wrong_document_is_rejected_by_the_shipped_set() -> None:
            b'xmlns:rsp="http://www.stormware.cz/schema/version_2/response.xsd"/>')
     errors = pohoda_schema.validate(bad, "response", pohoda_schema.PACKAGED_XSD)
     assert errors, "state='warning' is not allowed on rsp:responsePack"
-
-
-def _copy_checkout(target: Path) -> None:
-    """The files a fresh clone would hold: tracked ones and new ones not ignored."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, check=True,
-    ).stdout.decode("utf-8").split("\0")
-    for name in filter(None, listed):
-        source = ROOT / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-
-
-@pytest.mark.slow
-def test_a_fresh_clone_without_shared_passes_in_ci(tmp_path: Path) -> None:
-    if shutil.which("git") is None or not (ROOT / ".git").exists():
-        pytest.skip("not a git checkout")
-    clone = tmp_path / "pohoda-adapter"
-    _copy_checkout(clone)
-    assert not (clone.parent / "shared").exists()
-    assert (clone / "adapter" / "pohoda" / "xsd" / "data.xsd").is_file()
-    env = {k: v for k, v in os.environ.items() if k not in ("POHODA_XSD_DIR", "PYTEST_ADDOPTS")}
-    env.update(CI="true", PYTHONPATH=str(clone), PYTHONDONTWRITEBYTECODE="1")
-    where = subprocess.run([sys.executable, "-c", "import adapter; print(adapter.__file__)"],
-                           cwd=clone, env=env, capture_output=True, text=True, check=True)
-    assert Path(where.stdout.strip()).is_relative_to(clone), "the copy must import its own package"
-    tests = ["tests/pohoda", "tests/test_emulator_mserver.py", "tests/test_pohoda_stock.py",
-             "tests/sync/orders"]
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-m", "not slow and not browser",
-         *tests],
-        cwd=clone, env=env, capture_output=True, text=True, timeout=900, check=False,
-    )
-    tail = (run.stdout + run.stderr)[-3000:]
-    assert run.returncode == 0, tail
-    assert " passed" in run.stdout and "skipped" not in run.stdout.split("\n")[-2], tail

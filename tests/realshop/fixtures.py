@@ -49,6 +49,8 @@ def shop_or_skip() -> RealShop:
             f"REAL SHOP UNAVAILABLE ({exc}): install php8.2-cli, its extensions and mariadb-server "
             "(`python3 dev.py test` does it as root)"
         )
+        if "dist" in str(exc):
+            reason += "; the WordPress/WooCommerce tarballs belong in tests/realshop/dist (see its SOURCE.md)"
         if os.environ.get("CI") == "true":
             pytest.fail(reason, pytrace=False)
         pytest.skip(reason)

@@ -1,7 +1,8 @@
 """A real WordPress + WooCommerce shop on loopback, for the test suite.
 
-:func:`start_shop` builds one from the release tarballs in ``../shared/woocommerce/dist``
-(WordPress 6.8.3, WooCommerce 10.0.2) in a private temp folder: a private MariaDB instance
+:func:`start_shop` builds one from the release tarballs vendored in ``tests/realshop/dist``
+(WordPress 6.8.3, WooCommerce 10.0.2; origin and licence in ``dist/SOURCE.md``, sums checked
+against ``dist/SHA256SUMS`` first) in a private temp folder: a private MariaDB instance
 and PHP's built-in web server, both on free 127.0.0.1 ports. It installs WordPress, configures
 WooCommerce like a Czech shop (CZK, prices incl. VAT, tax classes 21/12/0 %), creates a
 read/write and a read-only REST key, seeds the demo catalogue (SKUs equal the mServer
@@ -15,6 +16,7 @@ mariadb-server``; ``python3 dev.py test`` installs them as root).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -30,7 +32,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 PHP_DIR = HERE / "php"
 REPO = HERE.parent.parent
-DIST = REPO.parent / "shared" / "woocommerce" / "dist"
+DIST = HERE / "dist"  # vendored with the repository: a fresh clone needs nothing beside it
+SUMS = DIST / "SHA256SUMS"
 WP_TAR = DIST / "wordpress-6.8.3.tar.xz"
 WC_TAR = DIST / "woocommerce-10.0.2.tar.xz"
 
@@ -81,8 +84,36 @@ def missing_tools() -> list[str]:
     if "php" not in missing:
         found = subprocess.run(["php", "-m"], capture_output=True, text=True, check=False).stdout.lower()
         missing += [f"php-{m}" for m in PHP_MODULES if m not in found.split()]
-    missing += [str(tar) for tar in (WP_TAR, WC_TAR) if not tar.is_file()]
+    missing += [str(tar) for tar in (SUMS, WP_TAR, WC_TAR) if not tar.is_file()]
     return missing
+
+
+def expected_sums() -> dict[str, str]:
+    """File name → sha256 from ``dist/SHA256SUMS`` (``sha256sum`` format)."""
+    sums: dict[str, str] = {}
+    for line in SUMS.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.strip().partition("  ")
+        if digest and name:
+            sums[name.lstrip("*")] = digest.lower()
+    return sums
+
+
+def verify_tarballs() -> None:
+    """Check both tarballs against ``SHA256SUMS``; :class:`ShopFailed` names the file that differs."""
+    sums = expected_sums()
+    for tar in (WP_TAR, WC_TAR):
+        wanted = sums.get(tar.name)
+        if wanted is None:
+            raise ShopFailed(f"{SUMS} lists no sha256 for {tar.name}")
+        digest = hashlib.sha256()
+        with tar.open("rb") as data:
+            for block in iter(lambda: data.read(1 << 20), b""):
+                digest.update(block)
+        if digest.hexdigest() != wanted:
+            raise ShopFailed(
+                f"{tar} is damaged: sha256 {digest.hexdigest()}, {SUMS.name} says {wanted} "
+                "(a Git LFS pointer or a partial checkout? see dist/SOURCE.md)"
+            )
 
 
 def free_port() -> int:
@@ -391,6 +422,7 @@ def start_shop(base: Path | None = None) -> RealShop:
     missing = missing_tools()
     if missing:
         raise ShopUnavailable("missing: " + ", ".join(missing))
+    verify_tarballs()
     root = Path(tempfile.mkdtemp(prefix="realshop-", dir=base))
     root.chmod(0o755)  # mariadbd runs as "mysql" and must reach its folders
     for sub in ("run", "log"):
