@@ -27,6 +27,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Literal
 
+from adapter import czech
 from adapter.records import ZERO, Address, DocLine, Order, OrderDoc, OrderLine, VatRate
 from adapter.sync.vat.regime import Regime, VatPolicy, doc_vat, line_rate, policy_from, regime_for_order
 from adapter.sync.warehouses import CardStores, choose_store
@@ -366,8 +367,8 @@ def balance(order: Order, lines: list[DocLine]) -> tuple[list[DocLine], Decimal,
     if abs(diff) > _rounding_tolerance(order):
         sign = "+" if diff > 0 else ""
         return lines, diff, Problem(
-            "total", f"Součet položek nesouhlasí s celkovou částkou objednávky {order.total} {order.currency} "
-                     f"(rozdíl {sign}{diff}); zkontrolujte objednávku v e-shopu (vratky, ruční úpravy)."
+            "total", f"Součet položek nesouhlasí s celkovou částkou objednávky {czech.money(order.total, order.currency)} "
+                     f"(rozdíl {sign}{czech.money(diff, order.currency)}); zkontrolujte objednávku v e-shopu (vratky, ruční úpravy)."
         )
     return [*lines, DocLine(text=ROUNDING_TEXT, quantity=Decimal(1), unit_price=diff, vat_rate="none")], diff, None
 
