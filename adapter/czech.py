@@ -37,6 +37,15 @@ SHOP_STATUSES: dict[str, str] = {
     "trash": "V koši",
 }
 
+#: a run's state as the pages and messages say it ("s chybami" for a partial run)
+RUN_STATES: dict[str, str] = {
+    "running": "běží",
+    "ok": "v pořádku",
+    "partial": "s chybami",
+    "failed": "selhal",
+    "interrupted": "přerušen",
+}
+
 #: currency codes shown by their Czech symbol
 CURRENCY_SIGNS: dict[str, str] = {"CZK": "Kč", "EUR": "€", "USD": "US$", "GBP": "£"}
 
@@ -59,11 +68,15 @@ SHOP_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+def plural_form(count: int, one: str, few: str, many: str) -> str:
+    """Only the Czech form for ``count``: ``one`` for 1, ``few`` for 2–4, ``many`` for 0 and 5+."""
+    n = abs(count)
+    return one if n == 1 else few if 2 <= n <= 4 else many
+
+
 def plural(count: int, one: str, few: str, many: str) -> str:
     """``count`` with the Czech form: 1 objednávka, 2–4 objednávky, 0 and 5+ objednávek."""
-    n = abs(count)
-    form = one if n == 1 else few if 2 <= n <= 4 else many
-    return f"{count} {form}"
+    return f"{count} {plural_form(count, one, few, many)}"
 
 
 def _grouped(whole: str) -> str:
@@ -89,6 +102,11 @@ def money(value: Decimal | int | float | str | None, currency: str = "CZK") -> s
 def vat_name(code: str) -> str:
     """``high`` → ``základní`` (an unknown code as it is)."""
     return VAT_NAMES.get(code, code)
+
+
+def run_state(status: str) -> str:
+    """``partial`` → ``s chybami`` (an unknown state as it is)."""
+    return RUN_STATES.get(status, status)
 
 
 def shop_status(status: str) -> str:

@@ -206,6 +206,19 @@ CHOICE_LABELS: dict[tuple[str, str], dict[str, str]] = {
 FIELDS.update({**MAIL_LABELS, **ALERTS_LABELS, **BACKUP_LABELS, **MAPPINGS_LABELS, **WRITEBACK_LABELS})
 
 
+#: settings holding WooCommerce statuses: codes in the file, Czech names on the page
+STATUS_FIELDS: frozenset[tuple[str, str]] = frozenset({
+    ("orders", "transfer_statuses"), ("orders", "transferred_status"), ("invoices", "invoice_statuses"),
+    ("payments", "paid_status"), ("payments", "awaiting_statuses"), ("refunds", "cancel_statuses"),
+    ("states", "status_map"),
+})
+#: of those, the ones with one status: a select of the Czech names ("" = leave the status alone)
+SINGLE_STATUS_FIELDS: dict[tuple[str, str], str] = {
+    ("orders", "transferred_status"): "— stav neměnit —",
+    ("payments", "paid_status"): "",
+}
+
+
 def field_label(section: str, key: str) -> tuple[str, str]:
     """(label, help) for one field."""
     if (section, key) in FIELDS:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from adapter import ledger
+from adapter import czech, ledger
 from adapter.config import AGENDAS
 from adapter.pohoda.answers import indent
 from adapter.pohoda.readable import XmlView, readable_xml
@@ -27,13 +27,7 @@ T = TypeVar("T")
 #: the first this many characters of a stored XML/JSON are shown; the rest is a download
 SHOW_LIMIT = 200_000
 
-RUN_STATES: dict[str, str] = {
-    "running": "běží",
-    "ok": "v pořádku",
-    "partial": "s chybami",
-    "failed": "selhal",
-    "interrupted": "přerušen",
-}
+RUN_STATES: dict[str, str] = czech.RUN_STATES
 ENTRY_STATES: dict[str, str] = {
     "pending": "čeká na odeslání",
     "sending": "odesílá se",

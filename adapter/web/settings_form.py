@@ -16,7 +16,8 @@ from typing import Any
 from adapter import config
 from adapter.config import CHOICES, SECRET_FIELDS, FieldError, Settings
 from adapter.config.bounds import MULTILINE
-from adapter.web.labels import CHOICE_LABELS, field_label
+from adapter.czech import SHOP_STATUSES, shop_status
+from adapter.web.labels import CHOICE_LABELS, SINGLE_STATUS_FIELDS, STATUS_FIELDS, field_label
 
 CLEAR_SUFFIX = "__clear"
 
@@ -35,6 +36,7 @@ class FormField:
     choices: list[tuple[str, str]] = field(default_factory=list)
     secret_set: bool = False  #: a secret value exists (we never say what it is)
     errors: list[str] = field(default_factory=list)
+    statuses: str = ""  #: the shop statuses the field holds, by their Czech names
 
     @property
     def name(self) -> str:
@@ -104,6 +106,8 @@ def build_fields(
         else:
             f.widget = "number" if kind == "number" else "text"
             f.value = display_value(value)
+        if (section, key) in STATUS_FIELDS:
+            _status_field(f, value)
         if submitted is not None and f.widget != "secret":
             if f.widget == "checkbox":
                 f.checked = f.name in submitted
@@ -112,6 +116,28 @@ def build_fields(
         f.errors = [e.message for e in errors if e.section == section and e.key == key]
         out.append(f)
     return out
+
+
+#: statuses offered in a select (a draft or the trash is never a status to set)
+_SETTABLE = tuple(code for code in SHOP_STATUSES if code not in ("checkout-draft", "trash"))
+
+
+def _status_field(f: FormField, value: Any) -> None:
+    """A status field shows Czech names: a select for one status, the names beside a list of codes."""
+    if (f.section, f.key) in SINGLE_STATUS_FIELDS:
+        empty = SINGLE_STATUS_FIELDS[(f.section, f.key)]
+        codes = [*([""] if empty else []), *_SETTABLE]
+        current = str(value or "")
+        if current not in codes:  # a plugin's own status stays selectable
+            codes.append(current)
+        f.widget = "select"
+        f.choices = [(c, shop_status(c) if c else empty) for c in codes]
+        f.value = current
+        return
+    codes = list(value.values()) if isinstance(value, Mapping) else list(value or ())
+    f.statuses = ", ".join(dict.fromkeys(shop_status(str(c)) for c in codes if c))
+    f.help = (f.help + " " if f.help else "") + "Kódy stavů: " + ", ".join(
+        f"{code} = {name}" for code, name in SHOP_STATUSES.items() if code != "checkout-draft") + "."
 
 
 def parse_mapping(text: str) -> dict[str, str]:
