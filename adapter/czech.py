@@ -124,6 +124,6 @@ def shop_error(message: str) -> str:
     return text
 
 
-def sentence(text: str) -> str:
-    """The message with a capital first letter."""
-    return text[:1].upper() + text[1:] if text else text
+def sentence(text: str | None) -> str:
+    """The message with a capital first letter (None or "" → "")."""
+    return text[:1].upper() + text[1:] if text else ""

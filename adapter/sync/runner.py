@@ -19,6 +19,7 @@ from typing import Any
 
 from adapter import ledger
 from adapter.config import AGENDAS, Settings
+from adapter.czech import sentence
 from adapter.errors import AdapterError
 from adapter.sync.base import AgendaJob
 from adapter.sync.context import Connections, JobCancelled, JobContext
@@ -124,8 +125,8 @@ def _summary(ctx: JobContext) -> str:
         parts.append(f"čeká {c['held']}")
     if c["skipped"]:
         parts.append(f"beze změny {c['skipped']}")
-    prefix = "Náhled: " if ctx.dry_run else ""
-    return prefix + ", ".join(parts) + "."
+    text = ", ".join(parts) + "."
+    return "Náhled: " + text if ctx.dry_run else sentence(text)
 
 
 class JobRunner:

@@ -128,10 +128,11 @@ def _register_errors(app: Flask) -> None:
 def local_dt(value: datetime | str | None, seconds: bool = False) -> str:
     """An aware datetime (or its ISO text) in local time, Czech style (``3. 2. 2025 14:05``)."""
     if isinstance(value, str):
+        text = value
         try:
-            value = datetime.fromisoformat(value) if value else None
+            value = datetime.fromisoformat(text) if text else None
         except ValueError:
-            return value
+            return text
     if value is None:
         return ""
     local = value.astimezone()
@@ -161,7 +162,8 @@ def _register_template_helpers(app: Flask) -> None:
     from adapter.web.present import ACTIONS, AGENDA_INFO
 
     app.jinja_env.filters.update(dt=local_dt, state_label=state_label, duration=duration)
-    app.jinja_env.filters.update(money=czech.money, vat_name=czech.vat_name, shop_status=czech.shop_status)
+    app.jinja_env.filters.update(money=czech.money, vat_name=czech.vat_name, shop_status=czech.shop_status,
+                                 sentence=czech.sentence)
     app.jinja_env.globals.update(plural=czech.plural, plural_form=czech.plural_form)
     app.jinja_env.globals.update(
         AGENDAS=AGENDAS,
