@@ -49,21 +49,39 @@ RUN_STATES: dict[str, str] = {
 #: currency codes shown by their Czech symbol
 CURRENCY_SIGNS: dict[str, str] = {"CZK": "Kč", "EUR": "€", "USD": "US$", "GBP": "£"}
 
-#: common WooCommerce/WordPress REST errors (English as WooCommerce sends it) → Czech
+#: the WooCommerce 10 / WordPress REST errors the adapter can meet (code or English text as the shop sends it)
+#: → Czech; the first match wins, so the specific ones come first
 SHOP_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), czech) for pattern, czech in (
-        (r"invalid or duplicated sku", "SKU už v e-shopu používá jiný produkt."),
-        (r"sorry, you cannot (list|view|edit|create|delete) resources",
-         "Klíč API nemá oprávnění k této akci (nastavte mu v WooCommerce oprávnění Číst/Zapisovat)."),
-        (r"consumer key is invalid|invalid signature|invalid consumer",
-         "E-shop odmítl klíč API (Consumer key / secret); zkontrolujte je v Nastavení › E-shop."),
-        (r"invalid id", "Záznam s tímto ID v e-shopu neexistuje."),
-        (r"no route was found", "E-shop nezná tuto adresu REST API; je WooCommerce zapnutý a aktuální?"),
-        (r"invalid parameter", "E-shop odmítl hodnotu některého pole."),
-        (r"missing parameter", "E-shopu chybí povinné pole."),
+        (r"invalid or duplicated sku|product_invalid_sku|duplicate_sku", "SKU už v e-shopu používá jiný produkt."),
+        (r"does not have (read|write) permissions",
+         "Klíč API nemá oprávnění Číst/Zapisovat; nastavte je klíči ve WooCommerce › Nastavení › Pokročilé › REST API."),
+        (r"cannot create order refund|cannot_create_order_refund", "E-shop vrácení nevytvořil; zkuste to znovu."),
+        (r"cannot create order note|cannot_create_order_note", "E-shop poznámku k objednávce neuložil; zkuste to znovu."),
+        (r"sorry, you (cannot|are not allowed to)|_cannot_(view|edit|create|delete|batch|update)\b|rest_forbidden",
+         "Klíč API nemá oprávnění k této akci (nastavte mu ve WooCommerce oprávnění Číst/Zapisovat)."),
+        (r"consumer (key|secret) is invalid|invalid signature|invalid consumer|invalid timestamp|invalid nonce"
+         r"|authentication_error|authentication_missing_parameter|not currently logged in|rest_not_logged_in",
+         "E-shop odmítl klíč API (Consumer key / secret); zkontrolujte je v Nastavení › Připojení."),
+        (r"refund amount must be greater than zero|invalid_order_refund\b", "Vrácená částka musí být větší než nula."),
+        (r"unable to accept more than \d+ items|request_entity_too_large",
+         "E-shop přijme v jednom požadavku méně položek; zmenšete velikost dávky v Nastavení."),
+        (r"email.*(exists|registered)|already registered|customer_exists|cannot create existing resource",
+         "Zákazník s tímto e-mailem už v e-shopu je."),
+        (r"email address is invalid|customer_invalid_email", "E-mailová adresa zákazníka je neplatná."),
+        (r"product id or sku is required|required_product_reference", "U položky chybí ID produktu nebo SKU."),
+        (r"order item id provided is not associated|invalid_item_id", "Položka nepatří k této objednávce."),
+        (r"customer id is invalid|invalid_customer_id", "Zákazník s tímto ID v e-shopu neexistuje."),
+        (r"invalid (\w+ )*id\b|_invalid_(\w+_)*id\b|resource does not exist",
+         "Záznam s tímto ID v e-shopu neexistuje."),
+        (r"already been (deleted|trashed)|already_trashed", "Záznam už byl v e-shopu smazán."),
+        (r"no route was found|rest_no_route", "E-shop nezná tuto adresu REST API; je WooCommerce zapnutý a aktuální?"),
+        (r"invalid json body|rest_invalid_json", "E-shop nerozuměl odeslaným datům (neplatný JSON)."),
+        (r"invalid parameter|rest_invalid_param", "E-shop odmítl hodnotu některého pole."),
+        (r"missing parameter|rest_missing_callback_param", "E-shopu chybí povinné pole."),
+        (r"cookie check failed|rest_cookie_invalid_nonce", "E-shop odmítl přihlášení (cookie); adaptér má používat klíč API."),
         (r"rest api is disabled|rest_disabled", "REST API e-shopu je vypnuté."),
-        (r"too many requests", "E-shop hlásí přetížení (příliš mnoho požadavků); zkuste to za chvíli."),
-        (r"email.*(exists|registered)", "Zákazník s tímto e-mailem už v e-shopu je."),
+        (r"too many requests|rate.?limit", "E-shop hlásí přetížení (příliš mnoho požadavků); zkuste to za chvíli."),
     )
 )
 

@@ -198,7 +198,7 @@ def currency_rate(order: Order, opts: MappingOptions, day: date | None = None) -
 def rate_problem(currency: str) -> Problem:
     """The hold reason of a foreign-currency document without a rate."""
     return Problem("rate", f"Objednávka je v měně {currency}, chybí kurz (kurz ČNB není k dispozici): zadejte "
-                           "pevný kurz v Nastavení › DPH, měny a zálohy › Pevné kurzy, nebo v Nastavení › Objednávky › "
+                           "pevný kurz v Nastavení › DPH, měny a zálohy › Pevné kurzy, nebo v Nastavení › Přijaté objednávky › "
                            "Kurzy cizích měn (nebo Kurz z objednávky).")
 
 
@@ -281,7 +281,7 @@ def _line_vat(line: OrderLine, opts: MappingOptions, regime: Regime | None,
             problems.append(Problem("vat", chosen.problem))
     if vat is None:
         problems.append(Problem("vat", f"Sazba DPH {rate_key(line.tax_rate)} % (řádek „{line.name}“) nemá "
-                                       "v Nastavení › Objednávky › Sazby DPH přiřazenou sazbu POHODY."))
+                                       "v Nastavení › Přijaté objednávky › Sazby DPH přiřazenou sazbu POHODY."))
     return vat, reason
 
 
@@ -378,11 +378,11 @@ def method_warnings(order: Order, opts: MappingOptions) -> tuple[str | None, str
     payment = opts.payment_map.get(order.payment_method) if order.payment_method else None
     if order.payment_method and not payment:
         warnings.append(f"Platební metoda „{order.payment_method_title or order.payment_method}“ "
-                        f"({order.payment_method}) nemá v Nastavení › Objednávky › Formy úhrady formu úhrady POHODY; "
+                        f"({order.payment_method}) nemá v Nastavení › Přijaté objednávky › Formy úhrady formu úhrady POHODY; "
                         "doklad odeslán bez formy úhrady.")
     carrier = opts.carrier_map.get(order.shipping_method) if order.shipping_method else None
     if order.shipping_method and not carrier and opts.carrier_map:
-        warnings.append(f"Způsob dopravy „{order.shipping_method}“ nemá v Nastavení › Objednávky › Dopravci dopravce "
+        warnings.append(f"Způsob dopravy „{order.shipping_method}“ nemá v Nastavení › Přijaté objednávky › Dopravci dopravce "
                         "POHODY; doklad odeslán bez dopravce.")
     return payment or None, carrier or None, warnings
 
