@@ -81,7 +81,7 @@ def tracking_url(templates: Mapping[str, str], carrier: str, number: str) -> str
 FIELD_LABELS: dict[tuple[str, str], tuple[str, str]] = {
     ("states", "status_map"): (
         "Stav v e-shopu podle POHODY",
-        "Řádky stav = stav WooCommerce, např. executed = completed. Stavy POHODY: invoiced (vyfakturováno), "
+        "Řádky stav POHODY = kód stavu WooCommerce (kódy níže), např. executed = kód stavu Dokončeno. Stavy POHODY: invoiced (vyfakturováno), "
         "executed (vyřízeno), delivered (dodáno). Prázdné = stav se nemění, zapíše se jen číslo faktury a poznámka."),
     ("states", "tracking_field"): (
         "Pole se sledovacím číslem",

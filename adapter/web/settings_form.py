@@ -16,8 +16,14 @@ from typing import Any
 from adapter import config
 from adapter.config import CHOICES, SECRET_FIELDS, FieldError, Settings
 from adapter.config.bounds import MULTILINE
-from adapter.czech import SHOP_STATUSES, shop_status
-from adapter.web.labels import CHOICE_LABELS, SINGLE_STATUS_FIELDS, STATUS_FIELDS, field_label
+from adapter.czech import SHOP_STATUSES, VAT_NAMES, shop_status
+from adapter.web.labels import (
+    CHOICE_LABELS,
+    SINGLE_STATUS_FIELDS,
+    STATUS_FIELDS,
+    VAT_CODE_FIELDS,
+    field_label,
+)
 
 CLEAR_SUFFIX = "__clear"
 
@@ -37,6 +43,8 @@ class FormField:
     secret_set: bool = False  #: a secret value exists (we never say what it is)
     errors: list[str] = field(default_factory=list)
     statuses: str = ""  #: the shop statuses the field holds, by their Czech names
+    legend: list[tuple[str, str]] = field(default_factory=list)  #: (code, Czech name) of the codes to type in
+    legend_title: str = ""
 
     @property
     def name(self) -> str:
@@ -108,6 +116,8 @@ def build_fields(
             f.value = display_value(value)
         if (section, key) in STATUS_FIELDS:
             _status_field(f, value)
+        elif (section, key) in VAT_CODE_FIELDS:
+            f.legend, f.legend_title = list(VAT_NAMES.items()), "Kódy sazeb DPH v POHODĚ"
         if submitted is not None and f.widget != "secret":
             if f.widget == "checkbox":
                 f.checked = f.name in submitted
@@ -136,8 +146,8 @@ def _status_field(f: FormField, value: Any) -> None:
         return
     codes = list(value.values()) if isinstance(value, Mapping) else list(value or ())
     f.statuses = ", ".join(dict.fromkeys(shop_status(str(c)) for c in codes if c))
-    f.help = (f.help + " " if f.help else "") + "Kódy stavů: " + ", ".join(
-        f"{code} = {name}" for code, name in SHOP_STATUSES.items() if code != "checkout-draft") + "."
+    f.legend = [(code, name) for code, name in SHOP_STATUSES.items() if code != "checkout-draft"]
+    f.legend_title = "Kódy stavů WooCommerce"
 
 
 def parse_mapping(text: str) -> dict[str, str]:
