@@ -63,7 +63,7 @@ def visible_text(page: str) -> str:
         for element in root.find_class(name):
             element.drop_tree()
     body = root.find("body")
-    return re.sub(r"[ \t\r\n]+", " ", (body if body is not None else root).text_content())
+    return re.sub(r"[ \t\r\n]+", " ", " ".join((body if body is not None else root).itertext()))
 
 
 def _kind(path: str) -> str:
