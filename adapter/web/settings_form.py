@@ -16,7 +16,7 @@ from typing import Any
 from adapter import config
 from adapter.config import CHOICES, SECRET_FIELDS, FieldError, Settings
 from adapter.config.bounds import MULTILINE
-from adapter.czech import SHOP_STATUSES, VAT_NAMES, shop_status
+from adapter.czech import SHOP_STATUSES, VAT_NAMES, shop_status, vat_name
 from adapter.web.labels import (
     CHOICE_LABELS,
     SINGLE_STATUS_FIELDS,
@@ -42,7 +42,7 @@ class FormField:
     choices: list[tuple[str, str]] = field(default_factory=list)
     secret_set: bool = False  #: a secret value exists (we never say what it is)
     errors: list[str] = field(default_factory=list)
-    statuses: str = ""  #: the shop statuses the field holds, by their Czech names
+    in_words: str = ""  #: what the codes in the field mean, e.g. "Stavy: Zpracovává se, Dokončeno"
     legend: list[tuple[str, str]] = field(default_factory=list)  #: (code, Czech name) of the codes to type in
     legend_title: str = ""
 
@@ -118,6 +118,7 @@ def build_fields(
             _status_field(f, value)
         elif (section, key) in VAT_CODE_FIELDS:
             f.legend, f.legend_title = list(VAT_NAMES.items()), "Kódy sazeb DPH v POHODĚ"
+            f.in_words = "Sazby: " + ", ".join(f"{rate} % {vat_name(str(code))}" for rate, code in dict(value).items())
         if submitted is not None and f.widget != "secret":
             if f.widget == "checkbox":
                 f.checked = f.name in submitted
@@ -145,7 +146,8 @@ def _status_field(f: FormField, value: Any) -> None:
         f.value = current
         return
     codes = list(value.values()) if isinstance(value, Mapping) else list(value or ())
-    f.statuses = ", ".join(dict.fromkeys(shop_status(str(c)) for c in codes if c))
+    named = ", ".join(dict.fromkeys(shop_status(str(c)) for c in codes if c))
+    f.in_words = f"Stavy: {named}" if named else ""
     f.legend = [(code, name) for code, name in SHOP_STATUSES.items() if code != "checkout-draft"]
     f.legend_title = "Kódy stavů WooCommerce"
 

@@ -14,18 +14,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 from lxml import html as lxml_html
 
-from adapter import ledger
+from tests.fixtures_demo import DemoApp
 
 pytestmark = pytest.mark.slow
 
-AGENDAS = ("stock", "orders", "invoices", "products", "customers", "payments", "states", "documents", "refunds")
 #: detail pages read per kind (the demo has hundreds of ledger entries: a sample is enough)
 PER_KIND = 12
 #: what a person reads must not hold these
@@ -103,38 +101,12 @@ def crawl(client: Any, start: list[str]) -> Site:
 
 
 @pytest.fixture(scope="module")
-def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    from adapter.demo import start_demo
-    from app import create_app
-
-    demo = start_demo(Path(tmp_path_factory.mktemp("demo")))
-    try:
-        app = create_app(data_dir=demo.data_dir)
-        runner = app.extensions["adapter"].runner
-        site_runs: dict[str, dict[str, int]] = {"real": {}, "preview": {}}
-        with ledger.database.connection_context():
-            for agenda in AGENDAS:
-                for dry_run in (True, False):
-                    options = _ticked() if agenda == "products" else None
-                    run, _ran = runner.run_inline(agenda, "cli", dry_run=dry_run, options=options)
-                    site_runs["preview" if dry_run else "real"][agenda] = run.id
-            run, _ran = runner.run_inline("orders", "cli", dry_run=True)  # the newest orders run is a preview
-            site_runs["preview"]["orders"] = run.id
-            held = [e.shop_id or e.key for e in ledger.entries(agenda="orders", state="held", limit=3)]
-        start = ["/", *[f"/orders/preview/{key}" for key in held], "/pairing/?status=conflict"]
-        start += [f"/runs/{run_id}" for runs in site_runs.values() for run_id in runs.values()]
-        site = crawl(app.test_client(), start)
-        site.last_real, site.last_preview = site_runs["real"], site_runs["preview"]
-        yield site
-    finally:
-        ledger.database.close()
-        demo.stop()
-
-
-def _ticked() -> dict[str, list[str]]:
-    """Three shop-only products, as a person ticks them in the pairing report."""
-    rows = ledger.Pairing.select().where((ledger.Pairing.status == "eshop_only") & ledger.Pairing.product_id.is_null(False))
-    return {"keys": [str(r.product_id) for r in rows][:3]}
+def demo_site(demo_app: DemoApp) -> Site:
+    start = ["/", *[f"/orders/preview/{key}" for key in demo_app.held_orders], "/pairing/?status=conflict"]
+    start += [f"/runs/{run_id}" for runs in (demo_app.real, demo_app.preview) for run_id in runs.values()]
+    site = crawl(demo_app.app.test_client(), start)
+    site.last_real, site.last_preview = demo_app.real, demo_app.preview
+    return site
 
 
 def test_every_page_answers(demo_site: Site) -> None:
