@@ -2,7 +2,7 @@
 
 ``demo_app`` (one per test module) yields a :class:`DemoApp`: the Flask app over the
 demo's data folder, the run ids of each agenda's preview and real run (the newest
-orders run is a preview, so pages must not show it as the agenda's state), and a
+orders and payments runs are previews, so pages must not show them as the agenda's state), and a
 few held orders to open previews of.
 """
 
@@ -38,7 +38,7 @@ def _ticked() -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoApp]:
-    """The demo's emulators and an app over its data with every agenda run (preview, then real; orders preview last)."""
+    """The demo's emulators and an app over its data with every agenda run (preview, then real; orders and payments previews last)."""
     from adapter.demo import start_demo
     from app import create_app
 
@@ -53,8 +53,9 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoApp]:
                     options = _ticked() if agenda == "products" else None
                     run, _ran = runner.run_inline(agenda, "cli", dry_run=dry_run, options=options)
                     (made.preview if dry_run else made.real)[agenda] = run.id
-            run, _ran = runner.run_inline("orders", "cli", dry_run=True)
-            made.preview["orders"] = run.id
+            for agenda in ("orders", "payments"):  # their newest runs are previews
+                run, _ran = runner.run_inline(agenda, "cli", dry_run=True)
+                made.preview[agenda] = run.id
             made.held_orders = [e.shop_id or e.key for e in ledger.entries(agenda="orders", state="held", limit=3)]
         yield made
     finally:

@@ -141,5 +141,9 @@ def test_preview_runs_show_their_xml_numbered_and_checked(demo_site: Site) -> No
 
 def test_a_preview_is_never_the_agendas_last_state(demo_site: Site) -> None:
     dashboard = demo_site.texts["/"]
-    assert f"Běh #{demo_site.last_real['orders']}" in dashboard
-    assert f"Běh #{demo_site.last_preview['orders']}" not in dashboard
+    for agenda in ("orders", "payments"):
+        assert f"Běh #{demo_site.last_real[agenda]}" in dashboard
+        assert f"Běh #{demo_site.last_preview[agenda]}" not in dashboard
+    payments = demo_site.texts["/payments/"]
+    assert f"Běh #{demo_site.last_real['payments']}" in payments
+    assert f"Běh #{demo_site.last_preview['payments']} " not in payments.split("Poslední běhy")[0]
