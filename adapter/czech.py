@@ -117,6 +117,19 @@ def money(value: Decimal | int | float | str | None, currency: str = "CZK") -> s
     return f"{sign}{_grouped(whole)},{cents}{NBSP}{CURRENCY_SIGNS.get(code, code)}"
 
 
+def number(value: Decimal | int | float | str | None) -> str:
+    """A quantity as Czech writes it: ``1234.500`` → ``1 234,5`` (no trailing zeros, no currency)."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value)).normalize()
+    except (InvalidOperation, ValueError):
+        return str(value)
+    sign = "−" if amount < 0 else ""
+    whole, _, fraction = f"{abs(amount):f}".partition(".")
+    return f"{sign}{_grouped(whole)}" + (f",{fraction}" if fraction else "")
+
+
 def vat_name(code: str) -> str:
     """``high`` → ``základní`` (an unknown code as it is)."""
     return VAT_NAMES.get(code, code)
@@ -143,5 +156,10 @@ def shop_error(message: str) -> str:
 
 
 def sentence(text: str | None) -> str:
-    """The message with a capital first letter (None or "" → "")."""
-    return text[:1].upper() + text[1:] if text else ""
+    """The message with a capital first letter (None or "" → ""); a name such as *mServer* stays as it is."""
+    if not text:
+        return ""
+    first = text.split(maxsplit=1)[0]
+    if any(ch.isupper() for ch in first[1:]):
+        return text
+    return text[:1].upper() + text[1:]

@@ -82,3 +82,11 @@ def test_run_states_and_plural_forms() -> None:
     assert run_state("partial") == "s chybami" and run_state("failed") == "selhal" and run_state("x") == "x"
     assert [plural_form(n, "chyba", "chyby", "chyb") for n in (0, 1, 3, 5)] == ["chyb", "chyba", "chyby", "chyb"]
     assert sentence(None) == "" and sentence("") == ""
+    assert sentence("mServer neběží") == "mServer neběží" and sentence("e-shop neodpovídá") == "E-shop neodpovídá"
+
+
+def test_quantities_in_czech() -> None:
+    from adapter.czech import number
+
+    assert number(Decimal("1234.500")) == f"1{NBSP}234,5" and number(Decimal("2")) == "2" and number(None) == ""
+    assert number(Decimal("-0.25")) == "−0,25" and number("x") == "x" and number(Decimal("1E+3")) == f"1{NBSP}000"

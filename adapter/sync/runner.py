@@ -87,7 +87,7 @@ def execute(
     except Exception as exc:
         status = "failed"
         message = (
-            f"Neočekávaná chyba adaptéru ({type(exc).__name__}). Běh byl zastaven; data v ledgeru zůstala "
+            f"Neočekávaná chyba adaptéru ({type(exc).__name__}). Běh byl zastaven; data v evidenci přenosů zůstala "
             "konzistentní. Spusťte jej znovu; pokud se chyba opakuje, pošlete podpoře protokol aplikace."
         )
         log.error("run %s (%s) crashed:\n%s", run_id, agenda, traceback.format_exc())

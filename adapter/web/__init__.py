@@ -163,7 +163,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters.update(dt=local_dt, state_label=state_label, duration=duration)
     app.jinja_env.filters.update(money=czech.money, vat_name=czech.vat_name, shop_status=czech.shop_status,
-                                 sentence=czech.sentence)
+                                 sentence=czech.sentence, number=czech.number)
     app.jinja_env.globals.update(plural=czech.plural, plural_form=czech.plural_form)
     app.jinja_env.globals.update(
         AGENDAS=AGENDAS,
