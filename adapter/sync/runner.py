@@ -118,13 +118,16 @@ def _check_sides(job: JobFn, ctx: JobContext) -> None:
 
 def _summary(ctx: JobContext) -> str:
     c = ctx.counts
-    parts = [f"přeneseno {c['ok']}"]
+    # a preview transfers nothing: what it would transfer is its noted documents (some jobs count them as skipped)
+    would = max(c["ok"], ctx.tally["preview"]) if ctx.dry_run else 0
+    unchanged = c["skipped"] - max(0, would - c["ok"]) if ctx.dry_run else c["skipped"]
+    parts = [f"k přenosu {would}" if ctx.dry_run else f"přeneseno {c['ok']}"]
     if c["error"]:
         parts.append(f"chyb {c['error']}")
     if c["held"]:
         parts.append(f"čeká {c['held']}")
-    if c["skipped"]:
-        parts.append(f"beze změny {c['skipped']}")
+    if unchanged > 0:
+        parts.append(f"beze změny {unchanged}")
     text = ", ".join(parts) + "."
     return "Náhled: " + text if ctx.dry_run else sentence(text)
 

@@ -147,3 +147,10 @@ def test_a_preview_is_never_the_agendas_last_state(demo_site: Site) -> None:
     payments = demo_site.texts["/payments/"]
     assert f"Běh #{demo_site.last_real['payments']}" in payments
     assert f"Běh #{demo_site.last_preview['payments']} " not in payments.split("Poslední běhy")[0]
+
+
+def test_a_preview_says_what_it_would_transfer(demo_site: Site) -> None:
+    orders = demo_site.texts[f"/runs/{demo_site.last_preview['orders']}"]
+    sent = re.search(r"Náhled: k přenosu (\d+)", orders)
+    assert sent is not None and int(sent.group(1)) > 0, "the orders preview does not say how many orders it would send"
+    assert not [url for url, text in demo_site.texts.items() if "Náhled: přeneseno" in text]
