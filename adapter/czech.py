@@ -24,6 +24,91 @@ VAT_NAMES: dict[str, str] = {
     "none": "nulová",
 }
 
+#: POHODA's XML element names (without prefix) → Czech words, for XPaths and field warnings
+POHODA_WORDS: dict[str, str] = {
+    "order": "Objednávka",
+    "invoice": "Faktura",
+    "stock": "Zásoba",
+    "addressbook": "Adresa",
+    "prijemka": "Příjemka",
+    "orderHeader": "hlavička",
+    "invoiceHeader": "hlavička",
+    "stockHeader": "hlavička",
+    "addressbookHeader": "hlavička",
+    "prijemkaHeader": "hlavička",
+    "orderDetail": "položky",
+    "invoiceDetail": "položky",
+    "prijemkaDetail": "položky",
+    "orderItem": "položka",
+    "invoiceItem": "položka",
+    "prijemkaItem": "položka",
+    "orderSummary": "souhrn",
+    "invoiceSummary": "souhrn",
+    "stockPriceItem": "ceny",
+    "date": "datum",
+    "dateTax": "datum zdanitelného plnění",
+    "dateDue": "datum splatnosti",
+    "dateAccounting": "datum účetního případu",
+    "dateOrder": "datum objednávky",
+    "number": "číslo",
+    "numberOrder": "číslo objednávky",
+    "numberRequested": "požadované číslo",
+    "partnerIdentity": "odběratel",
+    "address": "adresa",
+    "shipToAddress": "dodací adresa",
+    "identity": "identita",
+    "company": "firma",
+    "name": "jméno",
+    "street": "ulice",
+    "city": "obec",
+    "zip": "PSČ",
+    "country": "země",
+    "ico": "IČO",
+    "dic": "DIČ",
+    "email": "e-mail",
+    "phone": "telefon",
+    "text": "text",
+    "note": "poznámka",
+    "intNote": "interní poznámka",
+    "quantity": "množství",
+    "unit": "jednotka",
+    "rateVAT": "sazba DPH",
+    "homeCurrency": "částky v Kč",
+    "foreignCurrency": "cizí měna",
+    "unitPrice": "jednotková cena",
+    "price": "cena",
+    "priceVAT": "DPH",
+    "stockItem": "skladová položka",
+    "store": "sklad",
+    "storage": "členění skladu",
+    "ids": "zkratka",
+    "code": "kód",
+    "EAN": "EAN",
+    "paymentType": "forma úhrady",
+    "carrier": "dopravce",
+    "numberOrderRequested": "požadované číslo",
+    "sellingPrice": "prodejní cena",
+    "purchasingPrice": "nákupní cena",
+    "isInternet": "příznak Internet",
+    "links": "vazby",
+    "link": "vazba",
+    "sourceDocument": "zdrojový doklad",
+    "symVar": "variabilní symbol",
+    "accounting": "předkontace",
+    "classificationVAT": "členění DPH",
+    "extId": "externí ID",
+    "shipTo": "dodací adresa",
+    "partner": "odběratel",
+    "adresa": "adresa",
+    "exSystemName": "název systému",
+    "userFilterName": "uživatelský filtr",
+    "symPar": "párový symbol",
+    "description": "popis",
+    "filter": "filtr",
+    "numbering series": "číselná řada",
+    "application": "aplikace",
+}
+
 #: WooCommerce order statuses as the Czech WooCommerce names them
 SHOP_STATUSES: dict[str, str] = {
     "pending": "Čeká na platbu",
@@ -128,6 +213,11 @@ def number(value: Decimal | int | float | str | None) -> str:
     sign = "−" if amount < 0 else ""
     whole, _, fraction = f"{abs(amount):f}".partition(".")
     return f"{sign}{_grouped(whole)}" + (f",{fraction}" if fraction else "")
+
+
+def pohoda_field(name: str) -> str:
+    """A POHODA field by its Czech name: ``shipTo.zip`` → ``dodací adresa › PSČ`` (unknown parts as they are)."""
+    return " › ".join(POHODA_WORDS.get(part, part) for part in name.split("."))
 
 
 def vat_name(code: str) -> str:

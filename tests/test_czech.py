@@ -90,3 +90,12 @@ def test_quantities_in_czech() -> None:
 
     assert number(Decimal("1234.500")) == f"1{NBSP}234,5" and number(Decimal("2")) == "2" and number(None) == ""
     assert number(Decimal("-0.25")) == "−0,25" and number("x") == "x" and number(Decimal("1E+3")) == f"1{NBSP}000"
+
+
+def test_pohoda_fields_by_their_czech_names() -> None:
+    from adapter.czech import pohoda_field
+    from adapter.pohoda.text import fit
+
+    assert pohoda_field("shipTo.zip") == "dodací adresa › PSČ" and pohoda_field("note") == "poznámka"
+    assert pohoda_field("neznamy") == "neznamy"
+    assert fit("😀", "note")[1] == ("poznámka: znaky, které POHODA neumí uložit, byly nahrazeny („😀“ → „?“)",)
