@@ -289,6 +289,13 @@ def _row_title(table: str, row: dict[str, Any]) -> str:
     return first or table
 
 
+def _row(row: dict[str, Any], columns: list[str], view: ReportView, table: str) -> list[str | XmlRef]:
+    if not any(_is_xml(v) for v in row.values()):
+        return [_cell(row.get(c)) for c in columns]
+    title = _row_title(table, row)
+    return [_cell(row.get(c), view, title) for c in columns]
+
+
 def report_view(report: dict[str, Any], *, max_rows: int = 1000) -> ReportView:
     """Turn any report JSON into tables (scalars as one key/value table, lists of objects as tables) and XML views."""
     view = ReportView()
@@ -298,7 +305,7 @@ def report_view(report: dict[str, Any], *, max_rows: int = 1000) -> ReportView:
             columns: list[str] = []
             for row in value:
                 columns.extend(k for k in row if k not in columns)
-            rows = [[_cell(row.get(c), view, _row_title(str(key), row)) for c in columns] for row in value[:max_rows]]
+            rows = [_row(row, columns, view, str(key)) for row in value[:max_rows]]
             view.tables.append(Table(title=str(key), columns=columns, rows=rows))
         elif isinstance(value, dict) and value and all(not isinstance(v, dict | list) for v in value.values()):
             view.tables.append(Table(title=str(key), columns=["Položka", "Hodnota"],
