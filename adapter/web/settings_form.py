@@ -76,10 +76,10 @@ def display_value(value: Any) -> str:
         return ", ".join(str(v) for v in value)
     if isinstance(value, Mapping):
         return "\n".join(f"{k} = {v}" for k, v in value.items())
-    if isinstance(value, float):
-        return f"{value:g}"
+    if isinstance(value, float):  # a decimal comma, as Czech writes numbers (the form reads both)
+        return f"{value:g}".replace(".", ",")
     if isinstance(value, Decimal):
-        return str(value)
+        return str(value).replace(".", ",")
     return "" if value is None else str(value)
 
 

@@ -57,3 +57,10 @@ def test_the_page_shows_names_not_only_codes(client: Any) -> None:
     page = client.get("/settings/payments").get_data(as_text=True)
     assert '<option value="processing" selected>Zpracovává se</option>' in page
     assert "Stavy: Čeká na platbu, Čeká na vyřízení" in page and "<code>on-hold</code> = Čeká na vyřízení" in page
+
+
+def test_decimal_settings_are_shown_with_a_comma_and_read_back() -> None:
+    tolerance = _field(Settings(data_dir=Path(".")), "payments", "tolerance")
+    assert tolerance.value == "1,00"
+    changes, errors = parse_form({"payments.tolerance": tolerance.value}, ("payments",))
+    assert errors == [] and str(changes["payments"]["tolerance"]) == "1.00"
