@@ -123,7 +123,8 @@ def server_context(cert_path: Path, key_path: Path) -> ssl.SSLContext:
         context.load_cert_chain(str(cert_path), str(key_path))
     except (OSError, ssl.SSLError) as exc:
         raise TlsError(f"Certifikát {cert_path} s klíčem {key_path} nelze použít ({exc}). Zkontrolujte cesty "
-                       "v Nastavení › Aplikace (tls_cert, tls_key) a že jde o soubory PEM, které k sobě patří.") from exc
+                       "v Nastavení › Párování a aplikace (Vlastní certifikát, Klíč certifikátu; v souboru settings.toml "
+                       "tls_cert a tls_key) a že jde o soubory PEM, které k sobě patří.") from exc
     return context
 
 
@@ -138,8 +139,9 @@ def certificate(settings: Settings, host: str = "") -> Certificate:
     cert_setting, key_setting = settings.app.tls_cert, settings.app.tls_key
     if cert_setting or key_setting:
         if not (cert_setting and key_setting):
-            raise TlsError("Vyplňte v Nastavení › Aplikace obě cesty, tls_cert i tls_key, nebo žádnou "
-                           "(adaptér pak použije vlastní certifikát).")
+            raise TlsError("Vyplňte v Nastavení › Párování a aplikace obě cesty, Vlastní certifikát i Klíč certifikátu "
+                           "(v souboru settings.toml tls_cert a tls_key), nebo žádnou (adaptér pak použije vlastní "
+                           "certifikát).")
         cert_path, key_path = Path(cert_setting), Path(key_setting)
         server_context(cert_path, key_path)
         return Certificate(cert_path, key_path, fingerprint_of(cert_path.read_bytes()), generated=False, own=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from adapter.czech import shop_status
+
 #: POHODA's states of a received order, lowest first (``[states] status_map`` keys)
 STATE_KEYS = ("invoiced", "executed", "delivered")
 STATE_TITLES = {"invoiced": "vyfakturováno", "executed": "vyřízeno", "delivered": "dodáno"}
@@ -49,8 +51,9 @@ def loop_problem(status_map: Mapping[str, str], *, transfer_statuses: Sequence[s
     looping = sorted({status for status in status_map.values() if status in transfer_statuses})
     if not looping:
         return ""
-    return (f"Stav „{', '.join(looping)}“ zapsaný podle POHODY je zároveň stav, ve kterém se objednávky přenášejí "
-            "do POHODY (Objednávky přijaté › stavy k přenosu). Objednávka by se tak k přenosu nabídla znovu. "
+    return (f"Stav „{', '.join(shop_status(s) for s in looping)}“ zapsaný podle POHODY je zároveň stav, ve kterém se "
+            "objednávky přenášejí do POHODY (Nastavení › Přijaté objednávky › Stavy objednávek k přenosu). "
+            "Objednávka by se tak k přenosu nabídla znovu. "
             "Zvolte v tabulce stavů jiný stav, nebo přenášejte podle meta klíče.")
 
 
@@ -78,7 +81,7 @@ def tracking_url(templates: Mapping[str, str], carrier: str, number: str) -> str
 FIELD_LABELS: dict[tuple[str, str], tuple[str, str]] = {
     ("states", "status_map"): (
         "Stav v e-shopu podle POHODY",
-        "Řádky stav = stav WooCommerce, např. executed = completed. Stavy POHODY: invoiced (vyfakturováno), "
+        "Řádky stav POHODY = kód stavu WooCommerce (kódy níže), např. executed = kód stavu Dokončeno. Stavy POHODY: invoiced (vyfakturováno), "
         "executed (vyřízeno), delivered (dodáno). Prázdné = stav se nemění, zapíše se jen číslo faktury a poznámka."),
     ("states", "tracking_field"): (
         "Pole se sledovacím číslem",

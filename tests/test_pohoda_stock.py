@@ -90,9 +90,9 @@ def test_emoji_and_long_name_are_fitted_with_warnings(assert_valid_datapack) -> 
     assert name.startswith("Hrnek ? ž")
     assert element(xml, ".//stk:stockHeader/stk:description").text == "Popis ? Moskva"
     assert element(xml, ".//stk:stockHeader/stk:unit").text == "kilogramy!"
-    assert any(w.startswith("name: text zkrácen z") for w in item.warnings)
+    assert any(w.startswith("název: text zkrácen z") for w in item.warnings)
     assert any("🎉" in w for w in item.warnings)
-    assert any(w.startswith("unit:") for w in item.warnings)
+    assert any(w.startswith("jednotka:") for w in item.warnings)
 
 
 def test_store_cannot_be_set_and_is_warned(assert_valid_datapack) -> None:

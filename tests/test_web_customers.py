@@ -113,7 +113,7 @@ def test_keeping_the_decision_closes_the_conflict_without_writing(client: Any, c
     response = client.post("/customers/dismiss", data={"key": "2"}, follow_redirects=True)
     assert response.status_code == 200
     text = response.get_data(as_text=True)
-    assert "potvrzeno (1)" in text and "Žádné otevřené konflikty." in text
+    assert "potvrzeno: 1 konflikt" in text and "Žádné otevřené konflikty." in text
     assert ms.stats()["items"] == items
     assert queries.summary_counts()["conflicts"] == 0
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from adapter import ledger
+from adapter import czech, ledger
 from adapter.config import AGENDAS
 from adapter.ledger import orders as order_rows
 from adapter.ledger.alerts import open_unmapped
@@ -64,9 +64,9 @@ def _runs() -> list[Problem]:
         if run.status == "partial":
             head, todo = f"{title}: běh skončil s chybami", "Opravte doklady s chybou a spusťte je znovu."
         else:
-            head, todo = f"{title}: běh selhal", "Odstraňte příčinu a spusťte synchronizaci znovu."
+            head, todo = f"{title}: běh {czech.run_state(run.status)}", "Odstraňte příčinu a spusťte synchronizaci znovu."
         run_id = run.get_id()  # type: ignore[no-untyped-call]
-        message = f"Běh #{run_id} ({run.status}): {run.message or 'bez zprávy'}\n\nCo udělat: {todo}"
+        message = f"Běh #{run_id} ({czech.run_state(run.status)}): {run.message or 'bez zprávy'}\n\nCo udělat: {todo}"
         out.append(Problem(f"run:{agenda}", "run_failed", head, message, f"/runs/{run_id}"))
     return out
 
@@ -80,7 +80,8 @@ def _waiting(settings: Settings, now: datetime) -> list[Problem]:
     if not rows:
         return []
     names = ", ".join(r.label or r.key for r in rows[:5]) + (" …" if count > 5 else "")
-    message = (f"{count} objednávek čeká na přenos do POHODY déle než {hours} h: {names}.\n\n"
+    waiting = czech.plural(count, "objednávka čeká", "objednávky čekají", "objednávek čeká")
+    message = (f"{waiting} na přenos do POHODY déle než {hours} h: {names}.\n\n"
                "Co udělat: otevřete Objednávky, u každé je důvod (např. nenamapovaná platba, chybějící zásoba); "
                "opravte jej a objednávku odešlete znovu.")
     return [Problem("order_waiting", "order_waiting", f"Objednávky čekají déle než {hours} h", message, "/orders/")]

@@ -17,6 +17,8 @@ from adapter.pohoda.answers import indent
 #: characters shown at most (the whole document stays downloadable)
 SHOW_LIMIT = 200_000
 _LINE = re.compile(r"^řádek (\d+): (.*)$", re.DOTALL)
+#: the root element a document of each kind has (anything else, e.g. one item's answer, is shown unchecked)
+_ROOTS = {"data": "dataPack", "response": "responsePack"}
 
 
 @dataclass
@@ -53,6 +55,12 @@ def _decl_free(raw: bytes) -> bytes:
     return raw
 
 
+def _root_of(text: str) -> str:
+    """The root element's local name (``rsp:responsePackItem`` → ``responsePackItem``, not ``responsePack``)."""
+    tag = text.split("\n", 1)[0].split(" ", 1)[0].strip("<>/")
+    return tag.rsplit(":", 1)[-1]
+
+
 def readable_xml(stored: str | bytes | None, kind: str | None = None) -> XmlView | None:
     """``stored`` indented and numbered; with ``kind`` (``data``/``response``) validated line by line."""
     if not stored:
@@ -68,8 +76,7 @@ def readable_xml(stored: str | bytes | None, kind: str | None = None) -> XmlView
     laid_out = indent(_decl_free(text.encode("utf-8"))) if len(raw) <= 5 * SHOW_LIMIT else None
     shown = (laid_out or text).rstrip("\n")
     view = XmlView(lines=[], size=len(raw), truncated=len(shown) > SHOW_LIMIT, checked=False)
-    root = {"data": ":dataPack", "response": ":responsePack"}.get(kind or "", "\0")
-    if kind is not None and laid_out is not None and root in laid_out.split("\n", 1)[0].split(" ", 1)[0]:
+    if kind is not None and laid_out is not None and _root_of(laid_out) == _ROOTS.get(kind):
         found = schema.validate(laid_out.encode("utf-8"), kind)
         if found is not None:
             view.checked, view.problems = True, found

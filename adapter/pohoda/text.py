@@ -12,6 +12,7 @@ import re
 import unicodedata
 from functools import cache
 
+from adapter.czech import pohoda_field
 from adapter.pohoda import schema
 
 ENCODING = "cp1250"
@@ -124,9 +125,9 @@ def fit(value: str, field: str, xsd_type: str | int | None = None) -> tuple[str,
     text, changes = to_cp1250(value)
     warnings: list[str] = []
     if changes:
-        warnings.append(f"{field}: znaky, které POHODA neumí uložit, byly nahrazeny ({', '.join(changes)})")
+        warnings.append(f"{pohoda_field(field)}: znaky, které POHODA neumí uložit, byly nahrazeny ({', '.join(changes)})")
     limit = xsd_type if isinstance(xsd_type, int) else (length_of(xsd_type) if xsd_type else None)
     if limit is not None and len(text) > limit:
-        warnings.append(f"{field}: text zkrácen z {len(text)} na {limit} znaků (limit POHODY)")
+        warnings.append(f"{pohoda_field(field)}: text zkrácen z {len(text)} na {limit} znaků (limit POHODY)")
         text = text[:limit].rstrip()
     return text, tuple(warnings)

@@ -158,8 +158,10 @@ class JobContext:
         )
 
     def event(self, key: str, state: str, message: str = "", *, label: str = "") -> None:
-        """Note what happened to one document (without counting it)."""
+        """Note what happened to one document (without counting it; a preview's notes are tallied as ``preview``)."""
         self._events.append((key, label, state, message))
+        if state == "preview":
+            self.tally["preview"] += 1
         if len(self._events) >= 200:
             self.progress(force=True)
 

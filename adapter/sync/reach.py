@@ -32,11 +32,11 @@ class SideUnreachable(AdapterError):
 
     def __init__(self, side: str, reason: str, *, detail: str = "") -> None:
         self.side = side
-        where = "Nastavení › E-shop" if side == ESHOP else "Nastavení › POHODA"
+        where = "Nastavení › Připojení › E-shop" if side == ESHOP else "Nastavení › Připojení › POHODA (mServer)"
         name = "e-shopem" if side == ESHOP else "POHODOU (mServer)"
         super().__init__(
             f"Nepodařilo se spojit s {name}: {reason.rstrip('.')}. Běh proto nemůže potvrdit, že je vše "
-            f"přeneseno. Zkontrolujte připojení ({where} › Otestovat spojení) a spusťte běh znovu.",
+            f"přeneseno. Zkontrolujte připojení ({where} › Test připojení) a spusťte běh znovu.",
             detail=detail,
         )
 

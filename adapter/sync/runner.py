@@ -19,6 +19,7 @@ from typing import Any
 
 from adapter import ledger
 from adapter.config import AGENDAS, Settings
+from adapter.czech import sentence
 from adapter.errors import AdapterError
 from adapter.sync.base import AgendaJob
 from adapter.sync.context import Connections, JobCancelled, JobContext
@@ -86,7 +87,7 @@ def execute(
     except Exception as exc:
         status = "failed"
         message = (
-            f"Neočekávaná chyba adaptéru ({type(exc).__name__}). Běh byl zastaven; data v ledgeru zůstala "
+            f"Neočekávaná chyba adaptéru ({type(exc).__name__}). Běh byl zastaven; data v evidenci přenosů zůstala "
             "konzistentní. Spusťte jej znovu; pokud se chyba opakuje, pošlete podpoře protokol aplikace."
         )
         log.error("run %s (%s) crashed:\n%s", run_id, agenda, traceback.format_exc())
@@ -117,15 +118,18 @@ def _check_sides(job: JobFn, ctx: JobContext) -> None:
 
 def _summary(ctx: JobContext) -> str:
     c = ctx.counts
-    parts = [f"přeneseno {c['ok']}"]
+    # a preview transfers nothing: what it would transfer is its noted documents (some jobs count them as skipped)
+    would = max(c["ok"], ctx.tally["preview"]) if ctx.dry_run else 0
+    unchanged = c["skipped"] - max(0, would - c["ok"]) if ctx.dry_run else c["skipped"]
+    parts = [f"k přenosu {would}" if ctx.dry_run else f"přeneseno {c['ok']}"]
     if c["error"]:
         parts.append(f"chyb {c['error']}")
     if c["held"]:
         parts.append(f"čeká {c['held']}")
-    if c["skipped"]:
-        parts.append(f"beze změny {c['skipped']}")
-    prefix = "Náhled: " if ctx.dry_run else ""
-    return prefix + ", ".join(parts) + "."
+    if unchanged > 0:
+        parts.append(f"beze změny {unchanged}")
+    text = ", ".join(parts) + "."
+    return "Náhled: " + text if ctx.dry_run else sentence(text)
 
 
 class JobRunner:

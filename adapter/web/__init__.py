@@ -134,8 +134,14 @@ def _register_errors(app: Flask) -> None:
         return render_template("errors/error.html", code=500, message=ERROR_MESSAGES[500]), 500
 
 
-def local_dt(value: datetime | None, seconds: bool = False) -> str:
-    """An aware datetime in local time, Czech style (``3. 2. 2025 14:05``)."""
+def local_dt(value: datetime | str | None, seconds: bool = False) -> str:
+    """An aware datetime (or its ISO text) in local time, Czech style (``3. 2. 2025 14:05``)."""
+    if isinstance(value, str):
+        text = value
+        try:
+            value = datetime.fromisoformat(text) if text else None
+        except ValueError:
+            return text
     if value is None:
         return ""
     local = value.astimezone()
@@ -165,8 +171,9 @@ def _register_template_helpers(app: Flask) -> None:
     from adapter.web.present import ACTIONS, AGENDA_INFO
 
     app.jinja_env.filters.update(dt=local_dt, state_label=state_label, duration=duration)
-    app.jinja_env.filters.update(money=czech.money, vat_name=czech.vat_name, shop_status=czech.shop_status)
-    app.jinja_env.globals.update(plural=czech.plural)
+    app.jinja_env.filters.update(money=czech.money, vat_name=czech.vat_name, shop_status=czech.shop_status,
+                                 sentence=czech.sentence, number=czech.number)
+    app.jinja_env.globals.update(plural=czech.plural, plural_form=czech.plural_form)
     app.jinja_env.globals.update(
         AGENDAS=AGENDAS,
         LEDGER_AGENDAS=LEDGER_AGENDAS,

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from adapter.czech import plural
 from adapter.sync.customers import queries as customers
 from adapter.sync.customers.mapping import FIELD_LABELS
 from adapter.web.extension import get_ext
@@ -58,5 +59,5 @@ def take() -> Any:
 def dismiss() -> Any:
     """Keep the master rule's decision for the chosen conflicts (nothing is written)."""
     count = customers.dismiss_conflicts(_keys())
-    flash(f"Rozhodnutí podle pravidla přednosti potvrzeno ({count}).", "success")
+    flash(f"Rozhodnutí podle pravidla přednosti potvrzeno: {plural(count, 'konflikt', 'konflikty', 'konfliktů')}.", "success")
     return redirect(url_for("customers.index"))

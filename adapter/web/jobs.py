@@ -57,7 +57,7 @@ def start(agenda: str, mode: str) -> Any:
     if agenda not in AGENDAS or mode not in MODES:
         abort(404)
     run_id, created, problem = start_job(get_ext().runner, agenda, "button", **MODES[mode])
-    run = ledger.get_run(run_id) if run_id else ledger.last_run(agenda, real=False)
+    run = ledger.get_run(run_id) if run_id else ledger.last_run(agenda, real=True)
     if not is_htmx(request):
         return redirect(url_for("runs.detail", run_id=run_id) if run_id else url_for("dashboard.index"))
     note = "" if created or problem else "Synchronizace této agendy už běží — zobrazen probíhající běh."

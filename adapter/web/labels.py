@@ -83,7 +83,7 @@ FIELDS: dict[tuple[str, str], tuple[str, str]] = {
     # orders
     ("orders", "transfer_statuses"): (
         "Stavy objednávek k přenosu",
-        "Stavy WooCommerce oddělené čárkou, např. completed, processing. Objednávka v jiném stavu čeká.",
+        "Kódy stavů WooCommerce oddělené čárkou (seznam kódů níže). Objednávka v jiném stavu čeká.",
     ),
     ("eshop", "parallel_requests"): (
         "Souběžné požadavky",
@@ -114,7 +114,7 @@ FIELDS: dict[tuple[str, str], tuple[str, str]] = {
     ("orders", "batch_size"): ("Velikost dávky", "Kolik dokladů poslat v jednom požadavku (1–500)."),
     ("orders", "vat_rates"): (
         "Sazby DPH",
-        "Řádek „sazba v e-shopu = sazba v POHODĚ“, např. 21 = high, 12 = low, 0 = none.",
+        "Řádek „sazba v e-shopu (%) = kód sazby DPH v POHODĚ“, např. 21 = kód základní sazby (kódy níže).",
     ),
     ("orders", "payment_map"): ("Formy úhrady", "Řádek „platební metoda e-shopu = forma úhrady v POHODĚ“, např. cod = dobírka."),
     ("orders", "carrier_map"): ("Dopravci", "Řádek „způsob dopravy e-shopu = dopravce v POHODĚ“."),
@@ -126,7 +126,7 @@ FIELDS: dict[tuple[str, str], tuple[str, str]] = {
         "Způsob vystavení",
         "Z přenesené objednávky (POHODA vyskladní zboží), nebo samostatně s textovými položkami (POHODA zásoby NEpohne).",
     ),
-    ("invoices", "invoice_statuses"): ("Stavy objednávek k fakturaci", "Stavy WooCommerce oddělené čárkou."),
+    ("invoices", "invoice_statuses"): ("Stavy objednávek k fakturaci", "Kódy stavů WooCommerce oddělené čárkou (seznam kódů níže)."),
     ("invoices", "due_days"): ("Splatnost (dní)", "Datum splatnosti = datum vystavení + tolik dní."),
     ("invoices", "numbering_series"): ("Číselná řada", "Zkratka číselné řady faktur v POHODĚ; prázdné = výchozí."),
     ("invoices", "batch_size"): ("Velikost dávky", "Kolik faktur poslat v jednom požadavku (1–500)."),
@@ -167,11 +167,11 @@ FIELDS: dict[tuple[str, str], tuple[str, str]] = {
     # payments
     ("payments", "tolerance"): ("Tolerance (Kč)", "Zbývá-li k úhradě nejvýše tato částka, faktura se bere jako zaplacená."),
     ("payments", "paid_status"): ("Stav zaplacené objednávky", "Stav WooCommerce, který objednávka dostane po zaplacení."),
-    ("payments", "awaiting_statuses"): ("Stavy čekající na platbu", "Jen objednávky v těchto stavech se označí jako zaplacené."),
+    ("payments", "awaiting_statuses"): ("Stavy čekající na platbu", "Kódy stavů oddělené čárkou; jen objednávky v těchto stavech se označí jako zaplacené."),
     ("payments", "max_upload_mb"): ("Největší nahrávaný soubor (MB)", "Limit pro nahrání exportu faktur z POHODY."),
     ("payments", "overlap_minutes"): ("Překryv (minuty)", "Přírůstkový běh se vrací o tolik minut zpět."),
     # refunds (Dobropisy a storna)
-    ("refunds", "cancel_statuses"): ("Stavy zrušené objednávky", "Stavy WooCommerce oddělené čárkou, které znamenají zrušení (např. cancelled, failed, trash)."),
+    ("refunds", "cancel_statuses"): ("Stavy zrušené objednávky", "Kódy stavů WooCommerce oddělené čárkou, které znamenají zrušení (seznam kódů níže)."),
     ("refunds", "on_cancel"): ("Zrušená objednávka v POHODĚ", "Smazat přijatou objednávku, dokud není vyfakturovaná ani vyřízená, nebo ji jen vypsat k ručnímu vyřízení."),
     ("refunds", "number_series"): ("Číselná řada dobropisů", "Zkratka číselné řady dobropisů (opravných daňových dokladů) v POHODĚ; prázdné = výchozí."),
     ("refunds", "accounting"): ("Předkontace", "Zkratka předkontace dobropisu v POHODĚ; prázdné = výchozí."),
@@ -204,6 +204,21 @@ CHOICE_LABELS: dict[tuple[str, str], dict[str, str]] = {
     **EU_CHOICE_LABELS,
 }
 FIELDS.update({**MAIL_LABELS, **ALERTS_LABELS, **BACKUP_LABELS, **MAPPINGS_LABELS, **WRITEBACK_LABELS})
+
+
+#: settings holding WooCommerce statuses: codes in the file, Czech names on the page
+STATUS_FIELDS: frozenset[tuple[str, str]] = frozenset({
+    ("orders", "transfer_statuses"), ("orders", "transferred_status"), ("invoices", "invoice_statuses"),
+    ("payments", "paid_status"), ("payments", "awaiting_statuses"), ("refunds", "cancel_statuses"),
+    ("states", "status_map"),
+})
+#: settings holding POHODA's VAT rate codes: the codes with their Czech names beside the field
+VAT_CODE_FIELDS: frozenset[tuple[str, str]] = frozenset({("orders", "vat_rates")})
+#: of those, the ones with one status: a select of the Czech names ("" = leave the status alone)
+SINGLE_STATUS_FIELDS: dict[tuple[str, str], str] = {
+    ("orders", "transferred_status"): "— stav neměnit —",
+    ("payments", "paid_status"): "",
+}
 
 
 def field_label(section: str, key: str) -> tuple[str, str]:

@@ -15,7 +15,7 @@ EU_FIELDS: dict[tuple[str, str], tuple[str, str]] = {
                                   "Zapněte po registraci k OSS (nad 10 000 EUR ročně)."),
     ("vat", "home_country"): ("Domovský stát", "Kód země účetní jednotky, obvykle CZ."),
     ("vat", "rates"): ("Sazby DPH zemí EU", "Na řádek ZEMĚ = základní / snížená, druhá snížená, např. SK = 23 / 19, 5. "
-                                           "Základní = sazba high v POHODĚ, první snížená = low, druhá = third."),
+                                           "Základní sazba země se v POHODĚ zapíše jako základní, první snížená jako snížená a druhá jako druhá snížená."),
     ("vat", "reverse_charge_text"): ("Text o přenesení daňové povinnosti", "Připojí se k poznámce dokladu pro plátce DPH z EU."),
     ("vat", "rounding"): ("Zaokrouhlení", "line = každá položka na haléře jako POHODA, rozdíl proti e-shopu položkou Zaokrouhlení."),
     ("vat", "classification_reverse_charge"): ("Členění DPH – dodání do EU", "Zkratka členění DPH v POHODĚ, např. UDdodEU."),
@@ -29,7 +29,7 @@ EU_FIELDS: dict[tuple[str, str], tuple[str, str]] = {
     ("vat", "vies_url"): ("Adresa služby VIES", "REST služba Evropské komise pro ověření DIČ."),
     ("currency", "source"): ("Zdroj kurzů", "cnb = denní kurzy ČNB (jednou denně, uloženy v evidenci), fixed = jen pevné kurzy."),
     ("currency", "cnb_url"): ("Adresa kurzů ČNB", "Denní kurzový lístek ČNB v textovém formátu."),
-    ("currency", "fixed_rates"): ("Pevné kurzy", "Na řádek MĚNA = Kč za jednotku (EUR = 25.30) nebo za množství (HUF = 6.45/100); "
+    ("currency", "fixed_rates"): ("Pevné kurzy", "Na řádek MĚNA = Kč za jednotku (EUR = 25,30) nebo za množství (HUF = 6,45/100); "
                                                 "použijí se, když kurz ČNB není k dispozici."),
     ("advances", "enabled"): ("Zálohové faktury", "Objednávky placené předem dostanou při přenosu zálohovou fakturu."),
     ("advances", "payment_methods"): ("Platební metody se zálohou", "Kódy platebních metod e-shopu, např. bacs (bankovní převod)."),

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from adapter.czech import plural
 from adapter.errors import AdapterError
 from adapter.sync.orders import queries as orders_queries
 from adapter.sync.orders.preview import preview_order
@@ -68,9 +69,10 @@ def confirm_pulled() -> Any:
     except AdapterError as exc:
         flash(exc.message, "error")
         return redirect(url_for("orders.index"))
-    message = f"Potvrzeno {done} objednávek."
+    message = f"Potvrzen přenos: {plural(done, 'objednávka', 'objednávky', 'objednávek')}."
     if failed:
-        message += f" {failed} se nepodařilo označit v e-shopu; zkusí se znovu při příští synchronizaci."
+        message += (f" {plural(failed, 'objednávku', 'objednávky', 'objednávek')} se nepodařilo označit v e-shopu; "
+                    "zkusí se znovu při příští synchronizaci.")
     flash(message, "info" if not failed else "warn")
     return redirect(url_for("orders.index"))
 
@@ -79,7 +81,7 @@ def confirm_pulled() -> Any:
 def release_pulled() -> Any:
     """POHODA did not import what it fetched: offer those orders again."""
     count = orders_queries.release_pulled(request.form.getlist("key"))
-    flash(f"{count} objednávek bude POHODĚ nabídnuto znovu.", "info")
+    flash(f"POHODĚ se znovu nabídne: {plural(count, 'objednávka', 'objednávky', 'objednávek')}.", "info")
     return redirect(url_for("orders.index"))
 
 

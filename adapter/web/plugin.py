@@ -95,7 +95,7 @@ def marking() -> Any:
                   "a nic se nepřenese.", "warn")
     elif mode == "status":
         if not ext.settings.orders.transfer_statuses:
-            flash("Nejprve v Nastavení › Objednávky zvolte stavy objednávek, které se mají přenášet.", "error")
+            flash("Nejprve v Nastavení › Přijaté objednávky zvolte Stavy objednávek k přenosu.", "error")
             return redirect(url_for("plugin.index"))
         ext.store.save({"orders": {"transfer_meta_key": ""}})
         flash("Do POHODY se opět přenášejí objednávky podle stavu v e-shopu.", "success")

@@ -7,14 +7,16 @@ a named query in :mod:`adapter.ledger`, and render.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from adapter import ledger
+from adapter import czech, ledger
 from adapter.config import AGENDAS
 from adapter.pohoda.answers import indent
+from adapter.pohoda.readable import XmlView, readable_xml
 
 if TYPE_CHECKING:
     from adapter.config import Settings
@@ -25,13 +27,7 @@ T = TypeVar("T")
 #: the first this many characters of a stored XML/JSON are shown; the rest is a download
 SHOW_LIMIT = 200_000
 
-RUN_STATES: dict[str, str] = {
-    "running": "běží",
-    "ok": "v pořádku",
-    "partial": "s chybami",
-    "failed": "selhal",
-    "interrupted": "přerušen",
-}
+RUN_STATES: dict[str, str] = czech.RUN_STATES
 ENTRY_STATES: dict[str, str] = {
     "pending": "čeká na odeslání",
     "sending": "odesílá se",
@@ -214,6 +210,30 @@ def pretty_json(stored: str | None) -> ShownText | None:
 
 # --------------------------------------------------------------------------- report JSON
 
+#: XML documents shown at most on one run page (the rest stay in the report)
+XML_SHOWN = 30
+_PACKS_APART = re.compile(r"\n\s*\n(?=<\?xml|<dat:dataPack)")
+
+
+@dataclass
+class XmlRef:
+    """A report cell that held an XML document: a link to where it is shown."""
+
+    anchor: str
+    label: str
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@dataclass
+class ReportXml:
+    """An XML document from a run's report, laid out for reading."""
+
+    anchor: str
+    title: str
+    view: XmlView | None
+
 
 @dataclass
 class Table:
@@ -221,10 +241,40 @@ class Table:
 
     title: str
     columns: list[str] = field(default_factory=list)
-    rows: list[list[str]] = field(default_factory=list)
+    rows: list[list[str | XmlRef]] = field(default_factory=list)
 
 
-def _cell(value: Any) -> str:
+@dataclass
+class ReportView:
+    """A run's report as tables, with every XML it holds lifted out, indented and checked against the schema."""
+
+    tables: list[Table] = field(default_factory=list)
+    xmls: list[ReportXml] = field(default_factory=list)
+    xml_left_out: int = 0  #: XML documents beyond :data:`XML_SHOWN`
+
+    def lift(self, text: str, title: str) -> XmlRef:
+        """Keep ``text`` (one or more packs) as shown documents; the cell becomes a link to the first."""
+        anchor = ""
+        for part in _PACKS_APART.split(text.strip()):
+            if len(self.xmls) >= XML_SHOWN:
+                self.xml_left_out += 1
+                continue
+            number = len(self.xmls) + 1
+            anchor = anchor or f"xml-{number}"
+            self.xmls.append(ReportXml(f"xml-{number}", f"XML {number}: {title}", readable_xml(part, "data")))
+        return XmlRef(anchor, "XML níže" if anchor else "XML (nezobrazeno)")
+
+
+def _is_xml(value: Any) -> bool:
+    if not isinstance(value, str) or not value.lstrip().startswith("<"):
+        return False
+    head = value.lstrip()[:400]
+    return head.startswith("<?xml") or ":dataPack" in head or ":responsePack" in head
+
+
+def _cell(value: Any, view: ReportView | None = None, title: str = "") -> str | XmlRef:
+    if view is not None and _is_xml(value):
+        return view.lift(value, title)
     if isinstance(value, bool):
         return "ano" if value else "ne"
     if value is None:
@@ -234,22 +284,41 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def report_tables(report: dict[str, Any], *, max_rows: int = 1000) -> list[Table]:
-    """Turn any report JSON into tables: scalars as one key/value table, lists of objects as tables."""
+def _row_title(table: str, row: dict[str, Any]) -> str:
+    first = next((f"{k} {v}" for k, v in row.items() if not _is_xml(v) and v not in (None, "")), "")
+    return first or table
+
+
+def _row(row: dict[str, Any], columns: list[str], view: ReportView, table: str) -> list[str | XmlRef]:
+    if not any(_is_xml(v) for v in row.values()):
+        return [_cell(row.get(c)) for c in columns]
+    title = _row_title(table, row)
+    return [_cell(row.get(c), view, title) for c in columns]
+
+
+def report_view(report: dict[str, Any], *, max_rows: int = 1000) -> ReportView:
+    """Turn any report JSON into tables (scalars as one key/value table, lists of objects as tables) and XML views."""
+    view = ReportView()
     summary = Table(title="Souhrn", columns=["Položka", "Hodnota"])
-    tables: list[Table] = []
     for key, value in report.items():
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             columns: list[str] = []
             for row in value:
                 columns.extend(k for k in row if k not in columns)
-            rows = [[_cell(row.get(c)) for c in columns] for row in value[:max_rows]]
-            tables.append(Table(title=str(key), columns=columns, rows=rows))
+            rows = [_row(row, columns, view, str(key)) for row in value[:max_rows]]
+            view.tables.append(Table(title=str(key), columns=columns, rows=rows))
         elif isinstance(value, dict) and value and all(not isinstance(v, dict | list) for v in value.values()):
-            tables.append(Table(title=str(key), columns=["Položka", "Hodnota"], rows=[[str(k), _cell(v)] for k, v in value.items()]))
+            view.tables.append(Table(title=str(key), columns=["Položka", "Hodnota"],
+                                     rows=[[str(k), _cell(v, view, str(k))] for k, v in value.items()]))
         else:
-            summary.rows.append([str(key), _cell(value)])
-    return ([summary] if summary.rows else []) + tables
+            summary.rows.append([str(key), _cell(value, view, str(key))])
+    view.tables[:0] = [summary] if summary.rows else []
+    return view
+
+
+def report_tables(report: dict[str, Any], *, max_rows: int = 1000) -> list[Table]:
+    """The report's tables (see :func:`report_view`)."""
+    return report_view(report, max_rows=max_rows).tables
 
 
 def details_list(value: Any) -> list[dict[str, Any]]:

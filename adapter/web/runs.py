@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request
 
 from adapter import ledger
-from adapter.web.present import make_page, page_number, report_tables
+from adapter.web.present import make_page, page_number, report_view
 
 bp = Blueprint("runs", __name__, url_prefix="/runs")
 
@@ -48,5 +48,5 @@ def detail(run_id: int) -> Any:
         run=run,
         page=make_page(events, number, EVENTS_PER_PAGE),
         event_counts=ledger.count_events(run_id),
-        tables=report_tables(run.report_dict()),
+        report=report_view(run.report_dict()),
     )

@@ -16,7 +16,14 @@ from typing import Any
 from adapter import config
 from adapter.config import CHOICES, SECRET_FIELDS, FieldError, Settings
 from adapter.config.bounds import MULTILINE
-from adapter.web.labels import CHOICE_LABELS, field_label
+from adapter.czech import SHOP_STATUSES, VAT_NAMES, shop_status, vat_name
+from adapter.web.labels import (
+    CHOICE_LABELS,
+    SINGLE_STATUS_FIELDS,
+    STATUS_FIELDS,
+    VAT_CODE_FIELDS,
+    field_label,
+)
 
 CLEAR_SUFFIX = "__clear"
 
@@ -35,6 +42,9 @@ class FormField:
     choices: list[tuple[str, str]] = field(default_factory=list)
     secret_set: bool = False  #: a secret value exists (we never say what it is)
     errors: list[str] = field(default_factory=list)
+    in_words: str = ""  #: what the codes in the field mean, e.g. "Stavy: Zpracovává se, Dokončeno"
+    legend: list[tuple[str, str]] = field(default_factory=list)  #: (code, Czech name) of the codes to type in
+    legend_title: str = ""
 
     @property
     def name(self) -> str:
@@ -66,10 +76,10 @@ def display_value(value: Any) -> str:
         return ", ".join(str(v) for v in value)
     if isinstance(value, Mapping):
         return "\n".join(f"{k} = {v}" for k, v in value.items())
-    if isinstance(value, float):
-        return f"{value:g}"
+    if isinstance(value, float):  # a decimal comma, as Czech writes numbers (the form reads both)
+        return f"{value:g}".replace(".", ",")
     if isinstance(value, Decimal):
-        return str(value)
+        return str(value).replace(".", ",")
     return "" if value is None else str(value)
 
 
@@ -104,6 +114,11 @@ def build_fields(
         else:
             f.widget = "number" if kind == "number" else "text"
             f.value = display_value(value)
+        if (section, key) in STATUS_FIELDS:
+            _status_field(f, value)
+        elif (section, key) in VAT_CODE_FIELDS:
+            f.legend, f.legend_title = list(VAT_NAMES.items()), "Kódy sazeb DPH v POHODĚ"
+            f.in_words = "Sazby: " + ", ".join(f"{rate} % {vat_name(str(code))}" for rate, code in dict(value).items())
         if submitted is not None and f.widget != "secret":
             if f.widget == "checkbox":
                 f.checked = f.name in submitted
@@ -112,6 +127,29 @@ def build_fields(
         f.errors = [e.message for e in errors if e.section == section and e.key == key]
         out.append(f)
     return out
+
+
+#: statuses offered in a select (a draft or the trash is never a status to set)
+_SETTABLE = tuple(code for code in SHOP_STATUSES if code not in ("checkout-draft", "trash"))
+
+
+def _status_field(f: FormField, value: Any) -> None:
+    """A status field shows Czech names: a select for one status, the names beside a list of codes."""
+    if (f.section, f.key) in SINGLE_STATUS_FIELDS:
+        empty = SINGLE_STATUS_FIELDS[(f.section, f.key)]
+        codes = [*([""] if empty else []), *_SETTABLE]
+        current = str(value or "")
+        if current not in codes:  # a plugin's own status stays selectable
+            codes.append(current)
+        f.widget = "select"
+        f.choices = [(c, shop_status(c) if c else empty) for c in codes]
+        f.value = current
+        return
+    codes = list(value.values()) if isinstance(value, Mapping) else list(value or ())
+    named = ", ".join(dict.fromkeys(shop_status(str(c)) for c in codes if c))
+    f.in_words = f"Stavy: {named}" if named else ""
+    f.legend = [(code, name) for code, name in SHOP_STATUSES.items() if code != "checkout-draft"]
+    f.legend_title = "Kódy stavů WooCommerce"
 
 
 def parse_mapping(text: str) -> dict[str, str]:

@@ -115,7 +115,7 @@ def test_emoji_and_overlong_values_are_fitted(assert_valid_datapack) -> None:
     assert len(find(xml, ".//ord:orderItem/ord:text").text) == 90
     assert find(xml, ".//ord:orderHeader/ord:text").text == "Díky ?"
     joined = "\n".join(item.warnings)
-    for field in ("numberOrder", "partner.name", "partner.company", "položka 1.text", "text:"):
+    for field in ("číslo objednávky", "odběratel › jméno", "odběratel › firma", "položka 1 › text", "text:"):
         assert field in joined
 
 

@@ -35,8 +35,8 @@ def test_fit_cuts_to_xsd_length_and_warns() -> None:
     text, warnings = fit("x" * 100 + " 😀", "name", "string90")
     assert text == "x" * 90
     assert warnings == (
-        "name: znaky, které POHODA neumí uložit, byly nahrazeny („😀“ → „?“)",
-        "name: text zkrácen z 102 na 90 znaků (limit POHODY)",
+        "jméno: znaky, které POHODA neumí uložit, byly nahrazeny („😀“ → „?“)",
+        "jméno: text zkrácen z 102 na 90 znaků (limit POHODY)",
     )
     assert fit("krátký", "name", "string90") == ("krátký", ())
     assert fit("y" * 30, "symVar", 20)[0] == "y" * 20

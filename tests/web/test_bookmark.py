@@ -33,7 +33,7 @@ def test_text_answer_waits_for_the_run(app, lan_client, client):
     first, message = response.get_data(as_text=True).splitlines()[:2]
     run = ledger.last_run("stock")
     assert first == f"ok run={run.id} agenda=stock"
-    assert "přeneseno 10" in message
+    assert "Přeneseno 10" in message
     assert run.trigger == "bookmark"
 
 

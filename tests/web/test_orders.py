@@ -87,6 +87,6 @@ def test_dashboard_names_held_orders_and_blocking_skus(env: Env, web: Any) -> No
     client = web.test_client()
     assert 'hx-get="/orders/_dashboard"' in client.get("/").get_data(as_text=True)
     part = client.get("/orders/_dashboard").get_data(as_text=True)
-    assert "3 objednávek čeká" in part and sku in part and re.search(r"3\s+objednávky", part)
+    assert "3 objednávky čekají" in part and sku in part and re.search(r"3\s+objednávky", part)
     index = client.get("/orders/").get_data(as_text=True)
     assert sku in index

@@ -38,6 +38,17 @@ def test_a_fragment_or_junk_is_shown_but_not_validated() -> None:
     assert junk is not None and junk.lines[0].text == "not xml <" and not junk.checked
 
 
+def test_one_items_answer_is_shown_unchecked_not_marked_as_a_wrong_document() -> None:
+    item = ('<rsp:responsePackItem xmlns:rsp="http://www.stormware.cz/schema/version_2/response.xsd" version="2.0" '
+            'id="ord-1" state="ok"/>')
+    view = readable_xml(item, "response")
+    assert view is not None and not view.checked and view.problems == [] and view.general == []
+    pack = ('<rsp:responsePack xmlns:rsp="http://www.stormware.cz/schema/version_2/response.xsd" version="2.0" '
+            'id="p" state="ok" programVersion="1" ico="12345678" application="t" note="n"/>')
+    whole = readable_xml(pack, "response")
+    assert whole is not None and whole.checked
+
+
 @pytest.fixture
 def web(env: Env) -> Any:
     from app import create_app

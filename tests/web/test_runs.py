@@ -132,3 +132,20 @@ def test_report_tables_are_generic():
     rows = next(t for t in tables if t.title == "radky")
     assert rows.columns == ["a", "b"] and rows.rows[1] == ["2", "ano"]
     assert any(t.title == "souhrn" for t in tables)
+
+
+def test_report_xml_is_lifted_out_numbered_and_checked():
+    from adapter.web.present import XML_SHOWN, XmlRef, report_view
+
+    pack = ('<dat:dataPack xmlns:dat="http://www.stormware.cz/schema/version_2/data.xsd" version="2.0" id="p" '
+            'ico="12345678" application="t" note="n"><dat:dataPackItem version="2.0" id="i"/></dat:dataPack>')
+    view = report_view({"náhled": [{"objednávka": "101", "XML": "platné", "xml": pack}],
+                        "XML pro POHODU (náhled)": pack + "\n\n" + pack})
+    cell = view.tables[-1].rows[0][2]
+    assert isinstance(cell, XmlRef) and cell.anchor == "xml-1"
+    assert view.tables[-1].rows[0][1] == "platné"  # a verdict is no document
+    assert [x.title for x in view.xmls] == ["XML 1: objednávka 101", "XML 2: XML pro POHODU (náhled)",
+                                          "XML 3: XML pro POHODU (náhled)"]
+    assert all(x.view is not None and x.view.lines[0].number == 1 for x in view.xmls)
+    many = report_view({"náhled": [{"xml": pack} for _ in range(XML_SHOWN + 2)]})
+    assert len(many.xmls) == XML_SHOWN and many.xml_left_out == 2

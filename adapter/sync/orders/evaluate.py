@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from adapter import ledger
-from adapter.czech import shop_status
+from adapter.czech import money, shop_status
 from adapter.eshop.base import ready_for_transfer
 from adapter.ledger import orders as rows
 from adapter.mappings.unmapped import apply_to_order
@@ -97,8 +97,8 @@ def evaluate(ctx: JobContext, order: Order, entry: ledger.Entry | None, resolver
 
 def preview_row(order: Order, mapped: Mapped, state: str, note: str = "", valid: str = "") -> dict[str, str]:
     """One order's row in a preview's report table."""
-    return {"objednávka": order.number, "stav": state, "e-shop": f"{mapped.shop_total} {mapped.currency}",
-            "POHODA": f"{mapped.doc_total} {mapped.currency}", "zaokrouhlení": str(mapped.rounding),
+    return {"objednávka": order.number, "stav": state, "e-shop": money(mapped.shop_total, mapped.currency),
+            "POHODA": money(mapped.doc_total, mapped.currency), "zaokrouhlení": money(mapped.rounding, mapped.currency),
             "XML": valid, "poznámka": note}
 
 

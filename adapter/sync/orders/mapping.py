@@ -27,6 +27,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Literal
 
+from adapter import czech
 from adapter.records import ZERO, Address, DocLine, Order, OrderDoc, OrderLine, VatRate
 from adapter.sync.vat.regime import Regime, VatPolicy, doc_vat, line_rate, policy_from, regime_for_order
 from adapter.sync.warehouses import CardStores, choose_store
@@ -199,7 +200,7 @@ def currency_rate(order: Order, opts: MappingOptions, day: date | None = None) -
 def rate_problem(currency: str) -> Problem:
     """The hold reason of a foreign-currency document without a rate."""
     return Problem("rate", f"Objednávka je v měně {currency}, chybí kurz (kurz ČNB není k dispozici): zadejte "
-                           "pevný kurz v Nastavení › DPH, měny a zálohy › Pevné kurzy, nebo v Nastavení › Objednávky › "
+                           "pevný kurz v Nastavení › DPH, měny a zálohy › Pevné kurzy, nebo v Nastavení › Přijaté objednávky › "
                            "Kurzy cizích měn (nebo Kurz z objednávky).")
 
 
@@ -282,7 +283,7 @@ def _line_vat(line: OrderLine, opts: MappingOptions, regime: Regime | None,
             problems.append(Problem("vat", chosen.problem))
     if vat is None:
         problems.append(Problem("vat", f"Sazba DPH {rate_key(line.tax_rate)} % (řádek „{line.name}“) nemá "
-                                       "v Nastavení › Objednávky › Sazby DPH přiřazenou sazbu POHODY."))
+                                       "v Nastavení › Přijaté objednávky › Sazby DPH přiřazenou sazbu POHODY."))
     return vat, reason
 
 
@@ -368,8 +369,8 @@ def balance(order: Order, lines: list[DocLine]) -> tuple[list[DocLine], Decimal,
     if abs(diff) > _rounding_tolerance(order):
         sign = "+" if diff > 0 else ""
         return lines, diff, Problem(
-            "total", f"Součet položek nesouhlasí s celkovou částkou objednávky {order.total} {order.currency} "
-                     f"(rozdíl {sign}{diff}); zkontrolujte objednávku v e-shopu (vratky, ruční úpravy)."
+            "total", f"Součet položek nesouhlasí s celkovou částkou objednávky {czech.money(order.total, order.currency)} "
+                     f"(rozdíl {sign}{czech.money(diff, order.currency)}); zkontrolujte objednávku v e-shopu (vratky, ruční úpravy)."
         )
     return [*lines, DocLine(text=ROUNDING_TEXT, quantity=Decimal(1), unit_price=diff, vat_rate="none")], diff, None
 
@@ -379,11 +380,11 @@ def method_warnings(order: Order, opts: MappingOptions) -> tuple[str | None, str
     payment = opts.payment_map.get(order.payment_method) if order.payment_method else None
     if order.payment_method and not payment:
         warnings.append(f"Platební metoda „{order.payment_method_title or order.payment_method}“ "
-                        f"({order.payment_method}) nemá v Nastavení › Objednávky › Formy úhrady formu úhrady POHODY; "
+                        f"({order.payment_method}) nemá v Nastavení › Přijaté objednávky › Formy úhrady formu úhrady POHODY; "
                         "doklad odeslán bez formy úhrady.")
     carrier = opts.carrier_map.get(order.shipping_method) if order.shipping_method else None
     if order.shipping_method and not carrier and opts.carrier_map:
-        warnings.append(f"Způsob dopravy „{order.shipping_method}“ nemá v Nastavení › Objednávky › Dopravci dopravce "
+        warnings.append(f"Způsob dopravy „{order.shipping_method}“ nemá v Nastavení › Přijaté objednávky › Dopravci dopravce "
                         "POHODY; doklad odeslán bez dopravce.")
     return payment or None, carrier or None, warnings
 

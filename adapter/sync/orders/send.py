@@ -18,6 +18,7 @@ from typing import Any
 
 from adapter import ledger
 from adapter.config import Settings
+from adapter.czech import money
 from adapter.errors import IcoMismatch, PackError
 from adapter.eshop.base import Eshop
 from adapter.ledger import orders as rows
@@ -84,7 +85,7 @@ def preview_batch(ctx: JobContext, pack: BuiltPack, batch: Sequence[PreparedOrde
                               "schéma": valid, "xml": pack.xml.decode("cp1250")})
     for p in batch:
         equal = "souhlasí" if p.mapped.doc_total == p.mapped.shop_total else "NESOUHLASÍ"
-        message = (f"Náhled: XML {valid}; celkem {p.mapped.doc_total} {p.mapped.currency} ({equal} s e-shopem)"
+        message = (f"Náhled: XML {valid}; celkem {money(p.mapped.doc_total, p.mapped.currency)} ({equal} s e-shopem)"
                    + (f"; varování: {'; '.join(p.warnings)}" if p.warnings else ""))
         ctx.event(p.key, "preview", message, label=label_of(p.order.number))
         ctx.preview_rows.append(preview_row(p.order, p.mapped, "k odeslání", "; ".join(p.warnings), valid))

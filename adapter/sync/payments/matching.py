@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+from adapter.czech import money, shop_status
 from adapter.records import PohodaInvoice
 from adapter.sync.payments.csv import PaymentRow, PaymentsFile, RowError
 
@@ -54,7 +55,6 @@ __all__ = [
     "PaymentPlan",
     "PlanList",
     "ShopOrderState",
-    "format_czk",
     "normalise_order_number",
     "plan_from_invoices",
     "plan_payments",
@@ -144,12 +144,6 @@ def normalise_order_number(value: str) -> str:
     """Strip whitespace and one leading ``#``; keep zeros and case."""
     value = value.strip()
     return value[1:].strip() if value.startswith("#") else value
-
-
-def format_czk(amount: Decimal) -> str:
-    """``Decimal("-1234.5")`` → ``"-1 234,50 Kč"`` (no-break spaces)."""
-    text = f"{amount.quantize(Decimal('0.01')):,.2f}"
-    return text.replace(",", "\u00a0").replace(".", ",") + "\u00a0Kč"
 
 
 # --------------------------------------------------------------------------- planning
@@ -321,7 +315,7 @@ def _total(group: Sequence[PaymentRow], state: ShopOrderState | None) -> Decimal
 
 def _reason(match: PaymentMatch) -> str:
     """Czech text for the preview: why the order is in its list."""
-    left = format_czk(match.to_pay)
+    left = money(match.to_pay)
     if match.kind == "unknown":
         return "Objednávku s tímto číslem e-shop nezná — zkontrolujte číslo v poli Občj."
     if match.kind == "already_paid":
@@ -329,20 +323,20 @@ def _reason(match: PaymentMatch) -> str:
         return "V e-shopu už je zaplacená." + note
     if match.kind == "held":
         return (
-            f"V POHODĚ uhrazeno, ale objednávka je v e-shopu ve stavu „{match.shop_status}“ — "
+            f"V POHODĚ uhrazeno, ale objednávka je v e-shopu ve stavu „{shop_status(match.shop_status)}“ — "
             "automaticky se neoznačí; zkontrolujte ji ručně."
         )
     if match.kind == "partly_paid":
         if match.paid is None:
             return f"Zbývá uhradit {left}."
-        return f"Uhrazeno {format_czk(match.paid)}, zbývá uhradit {left}."
+        return f"Uhrazeno {money(match.paid)}, zbývá uhradit {left}."
     if match.kind == "unpaid":
         return f"Zatím neuhrazeno, zbývá uhradit {left}."
     plural = "," in match.invoice_number
     subject = f"Faktury {match.invoice_number}" if plural else f"Faktura {match.invoice_number}".rstrip()
     verb = "uhrazeny" if plural else "uhrazena"
     if match.to_pay < 0:
-        return f"{subject} {verb} (přeplatek {format_czk(-match.to_pay)})."
+        return f"{subject} {verb} (přeplatek {money(-match.to_pay)})."
     if match.to_pay > 0:
         return f"{subject} {verb} (zbývá {left}, v toleranci)."
     return f"{subject} {verb}."

@@ -15,5 +15,5 @@ def overview(data_dir: Path, *, uploads: int = 10, runs: int = 10) -> dict[str, 
     return {
         "uploads": list_uploads(data_dir, limit=uploads),
         "runs": ledger.runs(agenda=AGENDA, limit=runs),
-        "last_run": ledger.running_run(AGENDA) or ledger.last_run(AGENDA, real=False),
+        "last_run": ledger.running_run(AGENDA) or ledger.last_run(AGENDA, real=True),  # a preview is no state
     }

@@ -10,7 +10,7 @@ run view and the command line. :func:`plan_report` returns an ordered dict:
   with Czech column names (empty sections are left out, because the generic
   renderer would show an empty list as a summary value).
 
-Money is formatted with :func:`~adapter.sync.payments.matching.format_czk`, dates as
+Money is formatted with :func:`adapter.czech.money`, dates as
 ``D. M. YYYY``.
 """
 
@@ -22,12 +22,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from adapter.czech import money, shop_status
 from adapter.sync.payments.csv import RowError
 from adapter.sync.payments.matching import (
     PaymentMatch,
     PaymentPlan,
     PlanList,
-    format_czk,
     normalise_order_number,
 )
 
@@ -63,7 +63,7 @@ def czech_date(value: date | None) -> str:
 
 
 def _money(value: Decimal | None) -> str:
-    return "" if value is None else format_czk(value)
+    return "" if value is None else money(value)
 
 
 def match_row(match: PaymentMatch, *, outcome: Outcome | None = None, reason: str = "") -> dict[str, str]:
@@ -73,10 +73,10 @@ def match_row(match: PaymentMatch, *, outcome: Outcome | None = None, reason: st
         "Faktura": match.invoice_number,
         "Celkem": _money(match.total),
         "Uhrazeno": _money(match.paid),
-        "K likvidaci": format_czk(match.to_pay),
+        "K likvidaci": money(match.to_pay),
         "Datum": czech_date(match.date),
         "Datum úhrady": czech_date(match.paid_date),
-        "Stav v e-shopu": match.shop_status,
+        "Stav v e-shopu": shop_status(match.shop_status) if match.shop_status else "",
         "Důvod": reason or match.reason,
     }
     if match.lines:

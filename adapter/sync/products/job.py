@@ -86,6 +86,8 @@ class ProductsJob(AgendaJob):
             "příjemek": receipts,
             "chyb": ctx.counts["error"],
         }
+        if ctx.dry_run:
+            ctx.report["dávky"] = ctx.preview_packs
 
     def _list(self, ctx: JobContext, keys: set[str]) -> _Listed:
         """Read both sides, refresh the pairing (a card a crashed run created is found) and choose the products."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Literal
 
+from adapter.czech import money, vat_name
 from adapter.pohoda.envelope import PackItem
 from adapter.records import Product, StockCard, StockCardDoc, VatRate
 
@@ -63,9 +64,9 @@ def card_differs(doc: StockCardDoc, card: StockCard) -> list[str]:
         changes.append(f"EAN {card.ean or '—'} → {doc.ean}")
     same_basis = card.selling_price_includes_vat == doc.price_includes_vat
     if card.selling_price is None or not same_basis or card.selling_price != doc.selling_price:
-        changes.append(f"cena {card.selling_price if card.selling_price is not None else '—'} → {doc.selling_price}")
+        changes.append(f"cena {money(card.selling_price) if card.selling_price is not None else '—'} → {money(doc.selling_price)}")
     if doc.vat_rate != card.vat_rate:
-        changes.append(f"sazba DPH {card.vat_rate} → {doc.vat_rate}")
+        changes.append(f"sazba DPH {vat_name(card.vat_rate)} → {vat_name(doc.vat_rate)}")
     return changes
 
 

@@ -17,6 +17,7 @@ from adapter.ledger.pairing import mark_paired
 from adapter.pohoda.envelope import build_pack
 from adapter.pohoda.receipts import receipt_item
 from adapter.records import DocLine, ItemResult, Product, ReceiptDoc
+from adapter.sync.documents import pack_validity
 from adapter.sync.products.mapping import Task, doc_hash
 
 if TYPE_CHECKING:
@@ -29,15 +30,17 @@ PACK_SIZE = 50  #: stock cards (or receipt lines) per dataPack
 
 def send_cards(ctx: JobContext, batch: Sequence[Task], *, pack_no: int) -> list[Task]:
     """One pack of cards; every item's answer goes to its ledger row. Returns the tasks POHODA stored."""
+    settings = ctx.settings
+    pack = build_pack([t.item for t in batch], ico=settings.pohoda.ico, pack_id=f"products-{ctx.run_id}-{pack_no}",
+                      application=settings.pohoda.application, note="Produkty z e-shopu")
     if ctx.dry_run:
         for task in batch:
             ctx.event(task.key, "preview", f"{_mode_word(task.mode)} zásobu {task.doc.code}", label=task.label)
         ctx.counts["ok"] += len(batch)
+        ctx.preview_packs.append({"dávka": pack_no, "zásob": len(batch), "schéma": pack_validity(pack.xml),
+                                  "xml": pack.xml.decode("cp1250")})
         return []
     client = ctx.pohoda()
-    settings = ctx.settings
-    pack = build_pack([t.item for t in batch], ico=settings.pohoda.ico, pack_id=f"products-{ctx.run_id}-{pack_no}",
-                      application=settings.pohoda.application, note="Produkty z e-shopu")
     ledger.save_entries(AGENDA, [{"key": t.key, "label": t.label, "state": "sending", "shop_id": t.key,
                                   "pack_id": pack.pack_id, "item_id": t.item.id, "sent_xml": t.item.text(pretty=True),
                                   "run_id": ctx.run_id} for t in batch])

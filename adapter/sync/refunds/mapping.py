@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
+from adapter.czech import money
 from adapter.eshop.refunds import RefundLine, ShopRefund
 from adapter.pohoda.credit_notes import CreditNoteDoc, LinkMode, SignMode
 from adapter.records import DocLine, DocVat, Order, OrderLine, VatRate
@@ -168,8 +169,9 @@ def problems_of(refund: ShopRefund, order: Order, *, invoice_number: str, invoic
                      f"{order.currency}. Dobropis v jiné měně POHODA k faktuře nepřijme; vystavte jej ručně.")
     total = invoice_total if invoice_total is not None else order.total
     if refunded_before + refund.amount > total:
-        found.append(f"Vrácená částka {refund.amount} (s dřívějšími vráceními {refunded_before + refund.amount}) "
-                     f"převyšuje fakturu {invoice_number} ({total}). Opravte vrácení v e-shopu.")
+        found.append(f"Vrácená částka {money(refund.amount, order.currency)} (s dřívějšími vráceními "
+                     f"{money(refunded_before + refund.amount, order.currency)}) převyšuje fakturu {invoice_number} "
+                     f"({money(total, order.currency)}). Opravte vrácení v e-shopu.")
     for line in refund.lines:
         matched = match_line(line, order)
         if matched is None:

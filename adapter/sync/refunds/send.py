@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from adapter import ledger
+from adapter.czech import money
 from adapter.errors import EshopError, IcoMismatch, PackError
 from adapter.eshop.refunds import ShopRefund
 from adapter.ledger import refunds as rows
@@ -79,7 +80,8 @@ def send_batch(ctx: JobContext, batch: Sequence[PreparedCredit]) -> None:
         valid = pack_validity(pack.xml)
         for r in batch:
             ctx.event(r.key, "preview", f"Náhled dobropisu: XML {valid}", label=r.label)
-            ctx.preview_rows.append({"objednávka": r.order.number, "vrácení": r.key, "částka": str(r.refund.amount),
+            ctx.preview_rows.append({"objednávka": r.order.number, "vrácení": r.key,
+                                     "částka": money(r.refund.amount, r.order.currency),
                                      "faktura": r.invoice_number, "stav": "k vystavení", "režim DPH": r.regime,
                                      "sazby": "; ".join(r.rates), "XML": valid,
                                      "xml": singles.get(r.item.id, "")})
@@ -129,7 +131,7 @@ def finish(ctx: JobContext, r: PreparedCredit, res: ItemResult, answer: str | No
         warnings = r.warnings + [d.note for d in res.warnings if d.note]
         rows.answered(r.key, state="ok", pohoda_id=pohoda_id, pohoda_number=number, error="", warnings=warnings,
                       details=info, answer_xml=answer, run=ctx.run_id)
-        ctx.ok(r.key, f"Dobropis {number} k faktuře {r.invoice_number} ({r.refund.amount})", label=r.label)
+        ctx.ok(r.key, f"Dobropis {number} k faktuře {r.invoice_number} ({money(r.refund.amount, r.order.currency)})", label=r.label)
         return True
     message = error_text(res)
     rows.answered(r.key, state="error", error=message, details=info, answer_xml=answer, run=ctx.run_id)

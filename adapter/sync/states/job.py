@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 from adapter import ledger
+from adapter.czech import shop_status
 from adapter.errors import AdapterError, EshopError
 from adapter.ledger import states as rows
 from adapter.pohoda.states import OrderState
@@ -29,7 +30,7 @@ from adapter.sync.documents import details_of
 from adapter.sync.state import next_pohoda_cursor, pohoda_since
 from adapter.sync.states.decide import Change, decide
 from adapter.sync.states.read import changed_invoices, changed_orders, orders_by_number
-from adapter.writeback import loop_problem
+from adapter.writeback import STATE_TITLES, loop_problem
 
 AGENDA = rows.AGENDA
 
@@ -127,8 +128,9 @@ def write(ctx: JobContext, key: str, label: str, change: Change, pohoda_id: int 
     note = change.note()
     if ctx.dry_run:
         ctx.tally["would_write"] += 1
-        ctx.preview_rows.append({"objednávka": label, "stav POHODY": change.state, "faktura": change.invoice,
-                                 "zásilka": change.tracking, "stav e-shopu": change.status or "beze změny",
+        ctx.preview_rows.append({"objednávka": label, "stav POHODY": STATE_TITLES.get(change.state, change.state),
+                                 "faktura": change.invoice, "zásilka": change.tracking,
+                                 "stav e-shopu": shop_status(change.status) if change.status else "beze změny",
                                  "poznámka": note})
         ctx.event(key, "preview", note, label=label)
         return

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
+from adapter.czech import money
 from adapter.records import ZERO, Product, StockCard, StockUpdate
 from adapter.sync.pairing.match import normalise
 from adapter.sync.pairing.store import Target
@@ -61,9 +62,9 @@ class Desired:
         """Czech one-liner for the run events."""
         parts = [f"množství {_plain(self.quantity)}"]
         if self.regular_price is not None:
-            parts.append(f"cena {_plain(self.regular_price)}")
+            parts.append(f"cena {money(self.regular_price)}")
         if self.sale_price is not None:
-            parts.append(f"akční {_plain(self.sale_price)}")
+            parts.append(f"akční {money(self.sale_price)}")
         elif self.clear_sale:
             parts.append("bez akční ceny")
         return ", ".join(parts)

@@ -141,7 +141,7 @@ def decide(country: str, vat_id: str, policy: VatPolicy) -> Regime:
     if policy.oss:
         return Regime("oss", country, f"spotřebitel v {country}, režim OSS: sazby DPH země {country}", vat_id,
                       warnings)
-    return Regime("domestic", country, f"spotřebitel v {country}, OSS vypnuto ([vat] oss): tuzemské sazby",
+    return Regime("domestic", country, f"spotřebitel v {country}, OSS vypnuto (Nastavení › DPH, měny a zálohy › Režim OSS): tuzemské sazby",
                   vat_id, warnings)
 
 
@@ -182,7 +182,8 @@ def line_rate(regime: Regime, shop_percent: Decimal, domestic: VatRate | None, p
     rates = country_rates(policy, regime.country)
     if rates is None:
         return LineRate("none", Decimal(0), "", problem=(
-            f"Pro zemi {regime.country} chybí v nastavení [vat] rates sazby DPH; doplňte je (režim OSS)."))
+            f"Pro zemi {regime.country} chybí sazby DPH; doplňte je v Nastavení › DPH, měny a zálohy › Sazby DPH zemí EU "
+            "(režim OSS)."))
     codes = _codes(rates)
     if not shop_percent:
         return LineRate("none", Decimal(0), "e-shop neúčtoval DPH: sazba 0 %")

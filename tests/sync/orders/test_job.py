@@ -198,7 +198,7 @@ def test_options_reserve_numbering_store_payment_and_keys(env: Env) -> None:
     assert ledger.get_entry("orders", str(b["id"])) is None  # keys limit the run
     env.run()
     warn = ledger.get_entry("orders", str(b["id"])).warnings_list()
-    assert any("Nastavení › Objednávky › Formy úhrady" in w and "payment_map" not in w for w in warn)  # unmapped payment → warning, never blocks
+    assert any("Nastavení › Přijaté objednávky › Formy úhrady" in w and "payment_map" not in w for w in warn)  # unmapped payment → warning, never blocks
 
 
 def test_unmapped_vat_and_total_gap_hold_with_a_clear_reason(env: Env) -> None:

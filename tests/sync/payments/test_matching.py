@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapter.czech import shop_status
 from adapter.records import PohodaInvoice
 from adapter.sync.payments.csv import PaymentRow, RowError, read_payments_csv
 from adapter.sync.payments.matching import (
     PaymentPlan,
     ShopOrderState,
-    format_czk,
     normalise_order_number,
     plan_from_invoices,
     plan_payments,
@@ -129,7 +129,7 @@ def test_already_paid_in_shop_but_pohoda_disagrees() -> None:
 def test_paid_but_cancelled_in_shop_is_held(status: str) -> None:
     plan = plan_payments([row("1001", "0")], {"1001": shop("1001", status=status)})
     assert where(plan) == {"1001": "held"}
-    assert f"„{status}“" in plan.held[0].reason
+    assert f"„{shop_status(status)}“" in plan.held[0].reason and f"„{status}“" not in plan.held[0].reason
 
 
 def test_blocked_statuses_are_configurable() -> None:
@@ -284,10 +284,12 @@ def test_order_of_entries_follows_the_file() -> None:
     assert [m.order_number for m in plan.to_mark_paid] == ["30", "10", "20"]
 
 
-def test_format_czk() -> None:
-    assert format_czk(D("-1234.5")) == "-1\u00a0234,50\u00a0Kč"
-    assert format_czk(D("0")) == "0,00\u00a0Kč"
-    assert format_czk(D("1234567.891")) == "1\u00a0234\u00a0567,89\u00a0Kč"
+def test_payments_use_the_one_money_format() -> None:
+    from adapter.czech import money
+
+    assert money(D("-1234.5")) == "\u22121\u00a0234,50\u00a0Kč"
+    assert money(D("0")) == "0,00\u00a0Kč"
+    assert money(D("1234567.891")) == "1\u00a0234\u00a0567,89\u00a0Kč"
 
 
 # --------------------------------------------------------------------------- properties
