@@ -12,14 +12,15 @@ from typing import BinaryIO, Literal
 from lxml import etree
 
 from adapter.errors import PackError, ResponseParseError
+from adapter.pohoda import xmltext
 from adapter.pohoda.envelope import (
+    DEFAULT_EXT_SYSTEM,
     ENCODING,
     NS,
     XML_DECLARATION,
     Fields,
     PackItem,
     boolean,
-    ext_id,
     item_id,
     num,
     q,
@@ -31,6 +32,7 @@ from adapter.pohoda.envelope import (
 )
 from adapter.pohoda.lists import ListResult, flag, limit, parse_list, request_id
 from adapter.pohoda.orders import stock_code
+from adapter.pohoda.xmltext import leaf
 from adapter.records import ZERO, PriceLevel, StockCard, StockCardDoc, VatRate
 
 __all__ = [
@@ -49,17 +51,11 @@ _VAT: dict[str, VatRate] = {"none": "none", "low": "low", "high": "high", "third
                             "historyHigh": "high", "historyLow": "low", "historyThird": "third"}
 
 
-def _action(stock: etree._Element, code: str, mode: Mode) -> None:
-    if mode == "add":
-        return
-    action = sub(stock, "stk:actionType")
-    if mode == "upsert":
-        node = sub(action, "stk:add", attrib={"update": "true"})
-    elif mode == "update":
-        node = sub(action, "stk:update", attrib={"add": "false"})
-    else:
-        raise ValueError(f"Neznámý režim importu zásoby: {mode}")
-    sub(sub(node, "ftr:filter"), "ftr:code", code)
+_ACTIONS = {
+    "upsert": '<stk:actionType><stk:add update="true"><ftr:filter><ftr:code>{code}</ftr:code></ftr:filter></stk:add></stk:actionType>',
+    "update": '<stk:actionType><stk:update add="false"><ftr:filter><ftr:code>{code}</ftr:code></ftr:filter></stk:update></stk:actionType>',
+    "add": "",
+}
 
 
 def stock_item(card: StockCardDoc, *, mode: Mode = "upsert", type_price: str | None = None) -> PackItem:
@@ -68,36 +64,37 @@ def stock_item(card: StockCardDoc, *, mode: Mode = "upsert", type_price: str | N
     The price is always sent (an update without ``sellingPrice`` may zero it).
     ``type_price`` is the POHODA price type (``stk:typePrice/typ:ids``, e.g. ``"SK"``),
     which company settings may require on new cards together with ``storage``.
+    Written as text (:mod:`~adapter.pohoda.xmltext`): thousands of cards go in one pack.
     """
     f = Fields()
-    code = stock_code(card.code)
-    stock = root("stk:stock", version="2.0")
-    _action(stock, code, mode)
-    header = sub(stock, "stk:stockHeader")
+    key = stock_code(card.code)
+    code = xmltext.text(xmltext.checked(key))
+    if mode not in _ACTIONS:
+        raise ValueError(f"Neznámý režim importu zásoby: {mode}")
+    out = ['<stk:stock version="2.0">', _ACTIONS[mode].format(code=code), "<stk:stockHeader>"]
     if card.ext_id:
-        ext_id(header, "stk:extId", card.ext_id, card.ext_system, f)
+        out += ("<stk:extId>", f.xml("typ:ids", card.ext_id, "extId", "string64"),
+                f.xml("typ:exSystemName", card.ext_system or DEFAULT_EXT_SYSTEM, "exSystemName", "string64"),
+                "</stk:extId>")
     if mode != "update":
-        sub(header, "stk:stockType", card.stock_type)
-    sub(header, "stk:code", code)
-    f.text(header, "stk:EAN", card.ean, "EAN", 20)
-    sub(header, "stk:isInternet", boolean(card.is_internet))
-    sub(header, "stk:sellingRateVAT", card.vat_rate)
-    f.text(header, "stk:name", card.name, "name", "string90")
-    f.text(header, "stk:unit", card.unit, "unit", "unitType")
+        out.append(leaf("stk:stockType", card.stock_type))
+    out += (f"<stk:code>{code}</stk:code>", f.xml("stk:EAN", card.ean, "EAN", 20), leaf("stk:isInternet", boolean(card.is_internet)),
+            leaf("stk:sellingRateVAT", card.vat_rate), f.xml("stk:name", card.name, "name", "string90"),
+            f.xml("stk:unit", card.unit, "unit", "unitType"))
     if card.storage:
-        f.text(sub(header, "stk:storage"), "typ:ids", card.storage, "storage")
+        out += ("<stk:storage>", f.xml("typ:ids", card.storage, "storage"), "</stk:storage>")
     if type_price:
-        f.text(sub(header, "stk:typePrice"), "typ:ids", type_price, "typePrice", "idsType")
+        out += ("<stk:typePrice>", f.xml("typ:ids", type_price, "typePrice", "idsType"), "</stk:typePrice>")
     if mode != "update" and not (card.storage and type_price):
         f.warn("Nová karta nemá členění skladu (storage) nebo typ ceny (typePrice); "
                "POHODA je podle nastavení může vyžadovat.")
-    sub(header, "stk:sellingPrice", num(card.selling_price),
-        {"payVAT": boolean(card.price_includes_vat)})
-    f.text(header, "stk:description", card.description, "description")
+    out += (f'<stk:sellingPrice payVAT="{boolean(card.price_includes_vat)}">{num(card.selling_price)}'
+            "</stk:sellingPrice>", f.xml("stk:description", card.description, "description"),
+            "</stk:stockHeader></stk:stock>")
     if card.store:
         f.warn(f"Sklad „{card.store}“ nelze kartě zásoby přes XML nastavit (stock.xsd nemá stk:store); "
                "karta se založí ve skladu podle nastavení POHODY.")
-    return f.item(item_id("stk", code), stock)
+    return f.text_item(item_id("stk", key), "".join(out))
 
 
 def list_stock_request(*, code: str | None = None, store: str | None = None, storage: str | None = None,
