@@ -14,7 +14,6 @@ from lxml import etree
 from adapter.errors import PackError, ResponseParseError
 from adapter.pohoda import xmltext
 from adapter.pohoda.envelope import (
-    DEFAULT_EXT_SYSTEM,
     ENCODING,
     NS,
     XML_DECLARATION,
@@ -31,7 +30,7 @@ from adapter.pohoda.envelope import (
     xml_datetime,
 )
 from adapter.pohoda.lists import ListResult, flag, limit, parse_list, request_id
-from adapter.pohoda.orders import stock_code
+from adapter.pohoda.orders import ext_id_xml, stock_code
 from adapter.pohoda.xmltext import leaf
 from adapter.records import ZERO, PriceLevel, StockCard, StockCardDoc, VatRate
 
@@ -73,9 +72,7 @@ def stock_item(card: StockCardDoc, *, mode: Mode = "upsert", type_price: str | N
         raise ValueError(f"Neznámý režim importu zásoby: {mode}")
     out = ['<stk:stock version="2.0">', _ACTIONS[mode].format(code=code), "<stk:stockHeader>"]
     if card.ext_id:
-        out += ("<stk:extId>", f.xml("typ:ids", card.ext_id, "extId", "string64"),
-                f.xml("typ:exSystemName", card.ext_system or DEFAULT_EXT_SYSTEM, "exSystemName", "string64"),
-                "</stk:extId>")
+        out.append(ext_id_xml("stk:extId", card.ext_id, card.ext_system, f))
     if mode != "update":
         out.append(leaf("stk:stockType", card.stock_type))
     out += (f"<stk:code>{code}</stk:code>", f.xml("stk:EAN", card.ean, "EAN", 20), leaf("stk:isInternet", boolean(card.is_internet)),
