@@ -181,32 +181,6 @@ def _string(node: etree._Element) -> str:
     return text.strip() if text else ""
 
 
-def _header(header: etree._Element) -> list[str]:
-    """The header fields the card needs (by position), from one pass over the header's children.
-
-    No XPath per card: one ``tag`` lookup per child; the children are walked last
-    to first and later writes win, so the first occurrence of a field counts (as
-    XPath's first match would).
-    """
-    out = _EMPTY.copy()
-    fields = _HEADER_FIELDS
-    price = _PRICE_TEXT
-    for element in reversed(header):
-        index = fields.get(element.tag)
-        if index is None:
-            continue
-        if index >= 0:
-            text = element.text
-            out[index] = text.strip() if text is not None and not len(element) else _string(element)
-            if index == price:
-                out[_PAY_VAT] = (element.get("payVAT") or "").strip()
-        else:
-            ids = next(element.iterchildren(_IDS), None)
-            if ids is not None:
-                out[~index] = _string(ids)
-    return out
-
-
 def _price_levels(items: etree._Element, levels: list[PriceLevel]) -> None:
     """Append the price levels of one ``stk:stockPriceItem`` (plain child walks: no tag matcher per call)."""
     for level in items:
@@ -241,7 +215,12 @@ CARD_FIELDS = ("id", "code", "name", "ean", "unit", "store", "storage", "count",
 
 
 def parse_stock(node: etree._Element) -> StockCard:
-    """One ``lStk:stock`` (or ``stk:stock``) element → StockCard, from a walk over its elements."""
+    """One ``lStk:stock`` (or ``stk:stock``) element → StockCard, from one walk over its elements.
+
+    No XPath per card: one ``tag`` lookup per header child; the header's children
+    are walked last to first and later writes win, so the first occurrence of a
+    field counts (as XPath's first match would).
+    """
     header = None
     levels: list[PriceLevel] = []
     for child in node:
@@ -252,7 +231,21 @@ def parse_stock(node: etree._Element) -> StockCard:
             _price_levels(child, levels)
     if header is None:
         raise ResponseParseError(detail="zásoba bez stk:stockHeader")
-    f = _header(header)
+    f = _EMPTY.copy()
+    fields = _HEADER_FIELDS
+    for element in reversed(header):
+        index = fields.get(element.tag)
+        if index is None:
+            continue
+        if index >= 0:
+            text = element.text
+            f[index] = text.strip() if text is not None and not len(element) else _string(element)
+            if index == _PRICE_TEXT:
+                f[_PAY_VAT] = (element.get("payVAT") or "").strip()
+        else:
+            ids = next(element.iterchildren(_IDS), None)
+            if ids is not None:
+                f[~index] = _string(ids)
     try:
         ident = int(f[_ID])
     except ValueError:
