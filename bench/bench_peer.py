@@ -191,8 +191,8 @@ def collect(quick: bool = False) -> list[dict[str, Any]]:
         ratio = ours["seconds"] / peer["seconds"] if peer["seconds"] else None
         rows.append({"name": f"XML {n:,} {label}: ours", "seconds": ours["seconds"],
                      "peak_rss_mb": ours["peak_rss_mb"], "pohoda_requests": None, "shop_requests": None,
-                     "ratio": ratio, "ratio_of": PEER, "target": "≤ 1.0× peer, XSD-valid",
-                     "ok": ratio is not None and ratio <= 1.0 and ours["errors"] == 0,
+                     "ratio": ratio, "ratio_of": PEER, "target": "≤ 0.5× peer, XSD-valid",
+                     "ok": ratio is not None and ratio <= 0.5 and ours["errors"] == 0,
                      "note": f"CPU seconds; {ours['bytes'] / 1e6:.1f} MB, {_validity(ours)}"})
         rows.append({"name": f"XML {n:,} {label}: {PEER}", "seconds": peer["seconds"],
                      "peak_rss_mb": peer["peak_rss_mb"], "pohoda_requests": None, "shop_requests": None,

@@ -1,7 +1,7 @@
 """Benchmark of the POHODA library: build + validate a big stock pack, stream a huge listStock answer.
 
 Prints one line per figure (``name: value unit``); no asserts. Targets: iter_stock
-throughput ≥ 50 % of bare ``lxml.etree.iterparse`` over the same bytes, and peak
+throughput ≥ 60 % of bare ``lxml.etree.iterparse`` over the same bytes, and peak
 memory of streaming 100,000 cards < 150 MB.
 Run: ``python -m bench.bench_pohoda`` (or import and call ``main()``).
 """
@@ -60,18 +60,29 @@ def list_stock_answer(cards: int) -> bytes:
 
 
 def _timed(fn: Callable[[], object]) -> tuple[float, object]:
-    started = time.perf_counter()
+    """CPU seconds of one call and its result (CPU, not wall clock: robust on a busy machine)."""
+    started = time.process_time()
     out = fn()
-    return time.perf_counter() - started, out
+    return time.process_time() - started, out
 
 
 def _cpu(fn: Callable[[], object], repeat: int = 3) -> float:
     """Best CPU time of ``repeat`` runs (CPU, not wall clock: robust on a busy machine)."""
-    best = float("inf")
+    return _interleaved({"fn": fn}, repeat)["fn"]
+
+
+def _interleaved(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Best CPU time of each function over ``repeat`` rounds that run them one after another.
+
+    Interleaving gives every contender the same share of a changing load on a shared
+    machine; the best round of each is its figure.
+    """
+    best = dict.fromkeys(fns, float("inf"))
     for _ in range(repeat):
-        started = time.process_time()
-        fn()
-        best = min(best, time.process_time() - started)
+        for name, fn in fns.items():
+            started = time.process_time()
+            fn()
+            best[name] = min(best[name], time.process_time() - started)
     return best
 
 
@@ -82,9 +93,10 @@ def bench_build(cards: int = BUILD_CARDS) -> dict[str, float]:
             for i in range(cards)]
     build_s, built = _timed(lambda: build_pack([stock_item(d, type_price="SK") for d in docs],
                                                ico="12345678", pack_id="bench"))
-    xml = built.xml  # type: ignore[attr-defined]
+    xml: bytes = built.xml  # type: ignore[attr-defined]
     schema.schema("data")  # compile outside the timing
-    validate_s, errors = _timed(lambda: schema.validate(xml, "data"))
+    validate_s, found = _timed(lambda: schema.validate(xml, "data"))
+    errors = found if isinstance(found, list) else None
     return {"build_s": build_s, "validate_s": validate_s, "bytes": len(xml),
             "errors": float(len(errors or [])) if errors is not None else -1.0}
 
@@ -103,11 +115,15 @@ def _plain(data: bytes) -> int:
     return sum(1 for _ in etree.iterparse(io.BytesIO(data)))
 
 
-def bench_stream(data: bytes) -> dict[str, float]:
-    """CPU time of iter_stock vs bare iterparse (tag-filtered + clearing, and plain) over the same bytes."""
-    bare = _cpu(lambda: _bare(data))
+def bench_stream(data: bytes, repeat: int = 3) -> dict[str, float]:
+    """CPU time of iter_stock vs bare iterparse (tag-filtered + clearing, and plain) over the same bytes.
+
+    The same bytes in the same process, iter_stock and the tag-filtered baseline
+    interleaved ``repeat`` times (best CPU time of each); the plain walk runs once.
+    """
+    best = _interleaved({"bare": lambda: _bare(data), "ours": lambda: sum(1 for _ in iter_stock(data))}, repeat)
     plain = _cpu(lambda: _plain(data), repeat=1)
-    ours = _cpu(lambda: sum(1 for _ in iter_stock(data)))
+    bare, ours = best["bare"], best["ours"]
     return {"bare_s": bare, "plain_s": plain, "iter_stock_s": ours, "ratio": bare / ours, "ratio_plain": plain / ours}
 
 
@@ -152,7 +168,7 @@ def main() -> None:
     print(f"bare_iterparse_plain_{LIST_CARDS}_cards: {stream['plain_s']:.3f} s CPU")
     print(f"iter_stock_{LIST_CARDS}_cards: {stream['iter_stock_s']:.3f} s CPU "
           f"({LIST_CARDS / stream['iter_stock_s']:,.0f} cards/s)")
-    print(f"iter_stock_throughput_vs_bare_tag_clear: {stream['ratio'] * 100:.0f} % (target >= 50 %)")
+    print(f"iter_stock_throughput_vs_bare_tag_clear: {stream['ratio'] * 100:.0f} % (target >= 60 %)")
     print(f"iter_stock_throughput_vs_bare_plain: {stream['ratio_plain'] * 100:.0f} %")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "list_stock.xml"
@@ -179,11 +195,11 @@ def collect(quick: bool = False) -> list[dict[str, object]]:
     return [
         {"name": f"stock pack {build_cards:,} cards: build", "seconds": build["build_s"], "rss": False,
          **none, "ratio": None, "ratio_of": "", "target": "", "ok": None,
-         "note": f"{build['bytes'] / 1e6:.1f} MB; XSD validation {build['validate_s']:.2f} s, "
+         "note": f"CPU seconds; {build['bytes'] / 1e6:.1f} MB; XSD validation {build['validate_s']:.2f} s, "
                  f"errors {build['errors']:.0f}"},
         {"name": f"list parsing {list_cards:,} cards: iter_stock", "seconds": stream["iter_stock_s"],
          "peak_rss_mb": memory["peak_mb"], **none, "ratio": stream["ratio"], "ratio_of": "bare iterparse speed",
-         "target": "≥ 0.50× bare, < 150 MB", "ok": stream["ratio"] >= 0.5 and memory["peak_mb"] < 150,
+         "target": "≥ 0.60× bare, < 150 MB", "ok": stream["ratio"] >= 0.6 and memory["peak_mb"] < 150,
          "note": f"CPU seconds; {size_mb:.1f} MB Windows-1250 answer; bare iterparse (tag + clear) "
                  f"{stream['bare_s']:.2f} s (CPU), plain iterparse {stream['plain_s']:.2f} s; peak RSS of a process "
                  f"that only streams the file, growth while streaming {memory['growth_mb']:.1f} MB"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -11,8 +12,15 @@ from lxml import etree
 
 from adapter.errors import PackError, ResponseParseError
 from adapter.pohoda.envelope import NS, build_pack
-from adapter.pohoda.stock import iter_stock, list_stock_request, parse_list_stock, stock_item
-from adapter.records import StockCardDoc
+from adapter.pohoda.stock import (
+    CARD_FIELDS,
+    iter_stock,
+    list_stock_request,
+    parse_list_stock,
+    parse_stock,
+    stock_item,
+)
+from adapter.records import PriceLevel, StockCard, StockCardDoc, VatRate
 
 NSDECL = " ".join(f'xmlns:{p}="{u}"' for p, u in NS.items())
 CARD = StockCardDoc(code="ABC-001", name="Čaj zelený Žďár 50 g", ean="8590000000017",
@@ -253,3 +261,88 @@ def test_iter_stock_streams_many_cards_in_order() -> None:
     raw = list_answer("".join(STOCK_2.replace("<stk:id>8</stk:id>", f"<stk:id>{i}</stk:id>") for i in range(1, n + 1)))
     ids = [card.id for card in iter_stock(io.BytesIO(raw))]
     assert ids == list(range(1, n + 1))
+
+
+# --------------------------------------------------------------------------- the fast card reader against a plain one
+
+
+def _xpath_string(node: etree._Element, path: str) -> str:
+    return str(node.xpath(f"string({path})", namespaces=NS)).strip()
+
+
+def _reference_card(node: etree._Element) -> StockCard:
+    """The card as a plain XPath reader sees it (first direct child, its string value, stripped)."""
+
+    def text(path: str) -> str:
+        return _xpath_string(node, f"(stk:stockHeader[1]/{path})[1]")
+
+    def dec(value: str) -> Decimal | None:
+        try:
+            d = Decimal(value)
+        except ArithmeticError:
+            return None
+        return d if d.is_finite() else None
+
+    def first_filled(level: etree._Element, tag: str) -> str:
+        count = int(float(str(level.xpath(f"count({tag})", namespaces=NS))))
+        values = (_xpath_string(level, f"{tag}[{i}]") for i in range(1, count + 1))
+        return next((v for v in values if v), "")
+
+    levels = []
+    for position in range(1, int(float(str(node.xpath("count(stk:stockPriceItem/stk:stockPrice)",
+                                                        namespaces=NS)))) + 1):
+        level = node.xpath(f"(stk:stockPriceItem/stk:stockPrice)[{position}]", namespaces=NS)[0]  # type: ignore[index]
+        assert isinstance(level, etree._Element)
+        price = dec(first_filled(level, "typ:price"))
+        if price is not None:
+            levels.append(PriceLevel(name=first_filled(level, "typ:ids"), price=price))
+    vat: dict[str, VatRate] = {"none": "none", "low": "low", "high": "high", "third": "third",
+                               "historyHigh": "high", "historyLow": "low", "historyThird": "third"}
+    return StockCard(
+        id=int(text("stk:id")), code=text("stk:code"), name=text("stk:name"), ean=text("stk:EAN"),
+        unit=text("stk:unit"), store=text("stk:store[typ:ids]/typ:ids"), storage=text("stk:storage[typ:ids]/typ:ids"),
+        count=dec(text("stk:count")) or Decimal(0), reservation=dec(text("stk:reservation")) or Decimal(0),
+        selling_price=dec(text("stk:sellingPrice")), selling_price_includes_vat=text("stk:sellingPrice/@payVAT") == "true",
+        vat_rate=vat.get(text("stk:sellingRateVAT"), "high"), is_internet=text("stk:isInternet") == "true",
+        stock_type=text("stk:stockType") or "card", price_levels=tuple(levels), action_price=dec(text("stk:actionPrice")),
+    )
+
+
+ODD_CARDS = [
+    STOCK_1,
+    STOCK_2,
+    # a field twice (the first counts), nested look-alikes (never read), mixed content, whitespace, a comment
+    STOCK_1.replace("<stk:code>ABC-001</stk:code>",
+                    "<!-- c --><stk:code> ABC-001 </stk:code><stk:code>DUP</stk:code>"
+                    "<stk:relatedStocks><stk:code>NESTED</stk:code><stk:count>99</stk:count></stk:relatedStocks>")
+    .replace("<stk:name>Čaj zelený Žďár</stk:name>", "<stk:name>Čaj <stk:x>zelený</stk:x> Žďár\n</stk:name>"),
+    # odd numbers: not a number, infinite, NaN, empty, exponent; an action price; a store
+    STOCK_1.replace("<stk:count>10</stk:count>", "<stk:count>abc</stk:count>")
+    .replace("<stk:reservation>2.5</stk:reservation>", "<stk:reservation>Infinity</stk:reservation>"
+             "<stk:actionPrice> 1E+2 </stk:actionPrice><stk:store><typ:ids>HL</typ:ids></stk:store>")
+    .replace('payVAT="true">121.5', 'payVAT=" true ">NaN')
+    .replace("<typ:price>100</typ:price>", "<typ:price></typ:price>"),
+    # a storage without typ:ids, then one with; a level with an empty name before the real one; unknown VAT
+    STOCK_2.replace("<stk:code>SLUZBA</stk:code>",
+                    "<stk:code>SLUZBA</stk:code><stk:storage><typ:id>1</typ:id></stk:storage>"
+                    "<stk:storage><typ:ids> B/C </typ:ids></stk:storage><stk:sellingRateVAT>historyLow"
+                    "</stk:sellingRateVAT><stk:sellingRateVAT>high</stk:sellingRateVAT>")
+    .replace("</stk:stockHeader>", "</stk:stockHeader><stk:stockPriceItem><stk:stockPrice><typ:ids></typ:ids>"
+             "<typ:ids>A</typ:ids><typ:price>1</typ:price><typ:price>2</typ:price></stk:stockPrice>"
+             "<stk:other><typ:price>5</typ:price></stk:other></stk:stockPriceItem>"),
+]
+
+
+@pytest.mark.parametrize("card", ODD_CARDS)
+def test_card_reader_matches_a_plain_xpath_reader(card: str) -> None:
+    raw = list_answer(card)
+    node = etree.fromstring(raw).find(".//lStk:stock", NS)
+    assert node is not None
+    expected = _reference_card(node)
+    assert parse_stock(node) == expected
+    assert list(iter_stock(raw)) == [expected]
+    assert list(iter_stock(raw)) == [expected]  # again: remembered numbers and levels give the same records
+
+
+def test_card_reader_knows_the_record_field_order() -> None:
+    assert tuple(f.name for f in dataclasses.fields(StockCard)) == CARD_FIELDS

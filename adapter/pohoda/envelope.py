@@ -24,6 +24,7 @@ from lxml import etree
 
 from adapter.errors import ResponseParseError
 from adapter.pohoda import text as pohoda_text
+from adapter.pohoda import xmltext
 from adapter.pohoda.schema import safe_parser
 from adapter.records import Duplicity, ItemResult, ItemState, PackResult, Produced, ResultDetail
 
@@ -83,14 +84,39 @@ def item_id(agenda: str, key: str) -> str:
 
 @dataclass(frozen=True)
 class PackItem:
-    """One ``dataPackItem``: its id, the agenda element and the warnings raised while building it."""
+    """One ``dataPackItem``: its id, the agenda element and the warnings raised while building it.
+
+    :meth:`from_xml` makes an item whose element is already written as text
+    (:mod:`adapter.pohoda.xmltext`); ``element`` is then parsed on first use.
+    """
 
     id: str
     element: etree._Element
     warnings: tuple[str, ...] = ()
 
+    @classmethod
+    def from_xml(cls, item_id_: str, fragment: str, warnings: tuple[str, ...] = ()) -> PackItem:
+        """An item from its agenda element as text, in the form it has inside a pack (no xmlns)."""
+        item = object.__new__(cls)
+        item.__dict__.update(id=item_id_, warnings=warnings, _fragment=fragment)
+        return item
+
+    def __getattr__(self, name: str) -> etree._Element:
+        """``element`` of an item made by :meth:`from_xml`, parsed from its text once."""
+        if name != "element" or "_fragment" not in self.__dict__:
+            raise AttributeError(name)
+        element = etree.fromstring(self.text(), safe_parser())
+        object.__setattr__(self, "element", element)
+        return element
+
+    def fragment(self) -> str | None:
+        """The text the item was made from while its element was never asked for (else None: the element rules)."""
+        return None if "element" in self.__dict__ else self.__dict__.get("_fragment")
+
     def text(self, *, pretty: bool = False) -> str:
         """The item's agenda element as XML text (what the ledger keeps as sent)."""
+        if not pretty and (fragment := self.fragment()) is not None:
+            return xmltext.with_declarations(fragment, _declarations().decode())
         return etree.tostring(self.element, encoding="unicode", pretty_print=pretty)
 
 
@@ -104,6 +130,8 @@ class BuiltPack:
     warnings: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: the built ``dat:dataPack`` element (for :meth:`singles`)
     element: etree._Element | None = field(default=None, repr=False, compare=False)
+    #: each ``dat:dataPackItem`` as it stands in :attr:`xml`, when the pack was written as text
+    parts: tuple[bytes, ...] = field(default=(), repr=False, compare=False)
 
     def singles(self) -> dict[str, bytes]:
         """item id → a dataPack holding only that item, byte for byte as the item travels in :attr:`xml`.
@@ -113,10 +141,13 @@ class BuiltPack:
         pieces must add up to :attr:`xml` exactly, else ``{}`` and the caller
         builds one-item packs itself.
         """
-        if self.element is None:
+        if self.parts:
+            parts = list(self.parts)
+        elif self.element is not None:
+            declared = _declarations()
+            parts = [serialise(w).replace(declared, b"", 1) for w in self.element]
+        else:
             return {}
-        declared = _declarations()
-        parts = [serialise(w).replace(declared, b"", 1) for w in self.element]
         tail = b"</dat:dataPack>"
         body = b"".join(parts)
         if len(parts) != len(self.item_ids) or not self.xml.endswith(body + tail):
@@ -159,6 +190,19 @@ class Fields:
         self.warnings.extend(warnings)
         return sub(parent, tag, fitted, attrib)
 
+    def xml(self, tag: str, value: str | None, label: str, xsd_type: str | int | None = None,
+            attrs: str = "") -> str:
+        """:meth:`text` written as text (:mod:`~adapter.pohoda.xmltext`): ``""`` for an empty value.
+
+        ``attrs`` is the attribute text (`` name="value"``), already escaped.
+        """
+        if value is None or value == "":
+            return ""
+        fitted, warnings = pohoda_text.fit(value, label, xsd_type)
+        if warnings:
+            self.warnings.extend(warnings)
+        return f"<{tag}{attrs}>{xmltext.text(fitted)}</{tag}>"
+
     def warn(self, message: str) -> None:
         """Record a warning that is not about one text field."""
         self.warnings.append(message)
@@ -166,6 +210,10 @@ class Fields:
     def item(self, item_id_: str, element: etree._Element) -> PackItem:
         """Freeze the element and the collected warnings into a PackItem."""
         return PackItem(item_id_, element, tuple(dict.fromkeys(self.warnings)))
+
+    def text_item(self, item_id_: str, fragment: str) -> PackItem:
+        """:meth:`item` for an agenda element written as text."""
+        return PackItem.from_xml(item_id_, fragment, tuple(dict.fromkeys(self.warnings)))
 
 
 def root(tag: str, **attrib: str) -> etree._Element:
@@ -228,18 +276,23 @@ def build_pack(items: Sequence[PackItem], *, ico: str, pack_id: str,
         raise ValueError("Id položky dávky je delší než 64 znaků.")
     if len(pack_id) > MAX_ID:
         pack_id = item_id("pack", pack_id)
-    application = pohoda_text.fit(application, "application", 100)[0]
-    pack = etree.Element(q("dat:dataPack"), nsmap=NS)
-    pack.attrib.update({"version": "2.0", "id": pack_id, "ico": ico.strip(), "application": application,
-                        "note": pohoda_text.fit(note, "note")[0]})
+    attrib = {"version": "2.0", "id": pack_id, "ico": ico.strip(),
+              "application": pohoda_text.fit(application, "application", 100)[0], "note": pohoda_text.fit(note, "note")[0]}
+    warnings = {i.id: i.warnings for i in items if i.warnings}
+    fragments = [i.fragment() for i in items]
+    if None not in fragments:  # every item written as text: the same bytes lxml would write, without the tree
+        parts = xmltext.pack_parts(ids, fragments, ENCODING)  # type: ignore[arg-type]
+        xml = XML_DECLARATION + xmltext.pack_head(attrib, _declarations().decode(), ENCODING) + b"".join(parts)
+        return BuiltPack(xml=xml + b"</dat:dataPack>", pack_id=pack_id, item_ids=tuple(ids), warnings=warnings,
+                         parts=parts)
+    pack = etree.Element(q("dat:dataPack"), attrib, nsmap=NS)
     for item in items:
         wrapper = sub(pack, "dat:dataPackItem", attrib={"id": item.id, "version": "2.0"})
         element = item.element
         # a fresh builder element moves in as it is; one already in another pack is copied (never stolen)
         wrapper.append(element if element.getparent() is None else copy.deepcopy(element))
     xml = XML_DECLARATION + serialise(pack)
-    return BuiltPack(xml=xml, pack_id=pack_id, item_ids=tuple(ids),
-                     warnings={i.id: i.warnings for i in items if i.warnings}, element=pack)
+    return BuiltPack(xml=xml, pack_id=pack_id, item_ids=tuple(ids), warnings=warnings, element=pack)
 
 
 def serialise(element: etree._Element) -> bytes:

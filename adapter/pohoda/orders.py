@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
@@ -9,13 +10,14 @@ from lxml import etree
 
 from adapter.pohoda.addressbook import address_element, parse_address, ship_to_element
 from adapter.pohoda.envelope import (
+    DEFAULT_EXT_SYSTEM,
     NS,
     Fields,
     PackItem,
     boolean,
-    ext_id,
     item_id,
     num,
+    q,
     root,
     sub,
     text_of,
@@ -25,6 +27,7 @@ from adapter.pohoda.envelope import (
 )
 from adapter.pohoda.lists import ListResult, docs_filter, limit, parse_list, request_id, summary_total
 from adapter.pohoda.vat import vat_header, vat_note
+from adapter.pohoda.xmltext import leaf
 from adapter.records import DocLine, OrderDoc, PohodaOrder
 
 __all__ = [
@@ -113,36 +116,93 @@ def foreign_summary(parent: etree._Element, tag: str, currency: str, rate: objec
         sub(fc, "typ:amount", str(amount))
 
 
-def order_item(doc: OrderDoc) -> PackItem:
-    """An ``ord:order`` of type receivedOrder with inline partner and stock/text lines."""
-    f = Fields()
-    order = root("ord:order", version="2.0")
-    header = sub(order, "ord:orderHeader")
-    if doc.ext_id:
-        ext_id(header, "ord:extId", doc.ext_id, doc.ext_system, f)
-    sub(header, "ord:orderType", "receivedOrder")
-    number_element(header, "ord:number", doc.number_requested, doc.numbering_series, f)
-    f.text(header, "ord:numberOrder", doc.number_order, "numberOrder", "documentNumberType")
-    sub(header, "ord:date", xml_date(doc.date))
-    f.text(header, "ord:text", doc.text, "text", "string240")
-    partner = sub(header, "ord:partnerIdentity")
+def ext_id_xml(tag: str, ids: str, system: str, f: Fields) -> str:
+    """:func:`~adapter.pohoda.envelope.ext_id` written as text."""
+    return (f"<{tag}>{f.xml('typ:ids', ids, 'extId', 'string64')}"
+            f"{f.xml('typ:exSystemName', system or DEFAULT_EXT_SYSTEM, 'exSystemName', 'string64')}</{tag}>")
+
+
+def _line_xml(prefix: str, line: DocLine, index: int, *, foreign: bool, pay_vat: bool, f: Fields) -> str:
+    """One document line written as text (the shape :func:`doc_lines` builds as a tree)."""
+    tag, label = f"{prefix}:{_ITEM_TAG[prefix]}", f"položka {index}"
+    out = [f"<{tag}>", f.xml(f"{prefix}:text", line.text, f"{label}.text", "string90"),
+           leaf(f"{prefix}:quantity", num(line.quantity)),
+           f.xml(f"{prefix}:unit", line.unit, f"{label}.unit", "unitType"),
+           leaf(f"{prefix}:payVAT", boolean(pay_vat)), leaf(f"{prefix}:rateVAT", line.vat_rate)]
+    if line.discount_percent is not None and prefix != "pri":
+        out.append(leaf(f"{prefix}:discountPercentage", num(line.discount_percent)))
+    price = f"{prefix}:foreignCurrency" if foreign else f"{prefix}:homeCurrency"
+    out += (f"<{price}>{leaf('typ:unitPrice', num(line.unit_price))}</{price}>",
+            f.xml(f"{prefix}:note", line.note, f"{label}.note", "string90"))
+    if line.stock_code is not None:
+        store = f.xml("typ:ids", line.store, f"{label}.store", "idsType") if line.store else None
+        out += (f"<{prefix}:stockItem>", "" if store is None else f"<typ:store>{store}</typ:store>",
+                f"<typ:stockItem>{leaf('typ:ids', stock_code(line.stock_code))}</typ:stockItem></{prefix}:stockItem>")
+    out.append(f"</{tag}>")
+    return "".join(out)
+
+
+_SCRATCH_NS = {"ord": NS["ord"], "typ": NS["typ"]}
+_XMLNS = re.compile(r' xmlns:[A-Za-z]+="[^"]*"')
+
+
+def _tree_parts(scratch: etree._Element, start: int) -> str:
+    """The children of a scratch element from ``start`` on, as text without namespace declarations."""
+    out = []
+    for child in list(scratch)[start:]:
+        text = etree.tostring(child, encoding="unicode")
+        end = text.index(">")
+        out.append(_XMLNS.sub("", text[:end]) + text[end:])
+    return "".join(out)
+
+
+def _order_header(doc: OrderDoc, f: Fields) -> str:
+    """``ord:orderHeader`` as text; the partner and the VAT regime come from their tree builders."""
+    scratch = etree.Element(q("ord:orderHeader"), nsmap=_SCRATCH_NS)
+    out = ["<ord:orderHeader>", ext_id_xml("ord:extId", doc.ext_id, doc.ext_system, f) if doc.ext_id else "",
+           "<ord:orderType>receivedOrder</ord:orderType>"]
+    if doc.number_requested or doc.numbering_series:
+        out += ("<ord:number>", f.xml("typ:ids", doc.numbering_series, "numbering series", "idsType"),
+                f.xml("typ:numberRequested", doc.number_requested, "numberRequested", "string32NotEmpty",
+                      ' checkDuplicity="true"'), "</ord:number>")
+    out += (f.xml("ord:numberOrder", doc.number_order, "numberOrder", "documentNumberType"),
+            leaf("ord:date", xml_date(doc.date)), f.xml("ord:text", doc.text, "text", "string240"))
+    partner = sub(scratch, "ord:partnerIdentity")
     address_element(partner, doc.partner, f)
     if doc.ship_to is not None and not doc.ship_to.is_empty():
         ship_to_element(partner, doc.ship_to, f)
+    out.append(_tree_parts(scratch, 0))
     if doc.payment_type:
-        f.text(sub(header, "ord:paymentType"), "typ:ids", doc.payment_type, "paymentType", "string32")
-    sub(header, "ord:isReserved", boolean(doc.is_reserved))
-    f.text(header, "ord:note", vat_note(doc.note, doc.vat), "note")
-    vat_header(header, "ord", doc.vat, f)
+        out.append(f"<ord:paymentType>{f.xml('typ:ids', doc.payment_type, 'paymentType', 'string32')}"
+                   "</ord:paymentType>")
+    out += (leaf("ord:isReserved", boolean(doc.is_reserved)), f.xml("ord:note", vat_note(doc.note, doc.vat), "note"))
+    vat_header(scratch, "ord", doc.vat, f)
+    out.append(_tree_parts(scratch, 1))
     if doc.carrier:
-        f.text(sub(header, "ord:carrier"), "typ:ids", doc.carrier, "carrier", "string20")
-    f.text(header, "ord:intNote", doc.int_note, "intNote")
+        out.append(f"<ord:carrier>{f.xml('typ:ids', doc.carrier, 'carrier', 'string20')}</ord:carrier>")
+    out += (f.xml("ord:intNote", doc.int_note, "intNote"), "</ord:orderHeader>")
+    return "".join(out)
+
+
+def order_item(doc: OrderDoc) -> PackItem:
+    """An ``ord:order`` of type receivedOrder with inline partner and stock/text lines.
+
+    Written as text (:mod:`~adapter.pohoda.xmltext`): the orders run sends a thousand at a time.
+    """
+    f = Fields()
+    out = ['<ord:order version="2.0">', _order_header(doc, f)]
     foreign = is_foreign(doc.currency)
-    doc_lines(order, "ord", "ord:orderDetail", doc.lines, foreign=foreign,
-              pay_vat=doc.prices_include_vat, f=f)
+    if doc.lines:
+        out += ("<ord:orderDetail>", *(_line_xml("ord", line, index, foreign=foreign, pay_vat=doc.prices_include_vat,
+                                                 f=f) for index, line in enumerate(doc.lines, 1)), "</ord:orderDetail>")
     if foreign:
-        foreign_summary(order, "ord:orderSummary", doc.currency or "", doc.rate, doc.amount, f)
-    return f.item(item_id("ord", doc.key), order)
+        out.append("<ord:orderSummary><ord:foreignCurrency><typ:currency>"
+                   f"{f.xml('typ:ids', (doc.currency or '').strip().upper(), 'currency', 'idsType')}</typ:currency>")
+        if doc.rate is not None:
+            out += (leaf("typ:rate", num(doc.rate)), leaf("typ:amount", str(doc.amount)))
+        out.append("</ord:foreignCurrency></ord:orderSummary>")
+    out.append("</ord:order>")
+    return f.text_item(item_id("ord", doc.key), "".join(out))
 
 
 def list_orders_request(*, numbers: Sequence[str] = (), ext_id: str | None = None,

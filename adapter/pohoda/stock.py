@@ -12,6 +12,7 @@ from typing import BinaryIO, Literal
 from lxml import etree
 
 from adapter.errors import PackError, ResponseParseError
+from adapter.pohoda import xmltext
 from adapter.pohoda.envelope import (
     ENCODING,
     NS,
@@ -19,7 +20,6 @@ from adapter.pohoda.envelope import (
     Fields,
     PackItem,
     boolean,
-    ext_id,
     item_id,
     num,
     q,
@@ -27,11 +27,11 @@ from adapter.pohoda.envelope import (
     root,
     state_of,
     sub,
-    to_int,
     xml_datetime,
 )
 from adapter.pohoda.lists import ListResult, flag, limit, parse_list, request_id
-from adapter.pohoda.orders import stock_code
+from adapter.pohoda.orders import ext_id_xml, stock_code
+from adapter.pohoda.xmltext import leaf
 from adapter.records import ZERO, PriceLevel, StockCard, StockCardDoc, VatRate
 
 __all__ = [
@@ -50,17 +50,11 @@ _VAT: dict[str, VatRate] = {"none": "none", "low": "low", "high": "high", "third
                             "historyHigh": "high", "historyLow": "low", "historyThird": "third"}
 
 
-def _action(stock: etree._Element, code: str, mode: Mode) -> None:
-    if mode == "add":
-        return
-    action = sub(stock, "stk:actionType")
-    if mode == "upsert":
-        node = sub(action, "stk:add", attrib={"update": "true"})
-    elif mode == "update":
-        node = sub(action, "stk:update", attrib={"add": "false"})
-    else:
-        raise ValueError(f"Neznámý režim importu zásoby: {mode}")
-    sub(sub(node, "ftr:filter"), "ftr:code", code)
+_ACTIONS = {
+    "upsert": '<stk:actionType><stk:add update="true"><ftr:filter><ftr:code>{code}</ftr:code></ftr:filter></stk:add></stk:actionType>',
+    "update": '<stk:actionType><stk:update add="false"><ftr:filter><ftr:code>{code}</ftr:code></ftr:filter></stk:update></stk:actionType>',
+    "add": "",
+}
 
 
 def stock_item(card: StockCardDoc, *, mode: Mode = "upsert", type_price: str | None = None) -> PackItem:
@@ -69,36 +63,35 @@ def stock_item(card: StockCardDoc, *, mode: Mode = "upsert", type_price: str | N
     The price is always sent (an update without ``sellingPrice`` may zero it).
     ``type_price`` is the POHODA price type (``stk:typePrice/typ:ids``, e.g. ``"SK"``),
     which company settings may require on new cards together with ``storage``.
+    Written as text (:mod:`~adapter.pohoda.xmltext`): thousands of cards go in one pack.
     """
     f = Fields()
-    code = stock_code(card.code)
-    stock = root("stk:stock", version="2.0")
-    _action(stock, code, mode)
-    header = sub(stock, "stk:stockHeader")
+    key = stock_code(card.code)
+    code = xmltext.text(xmltext.checked(key))
+    if mode not in _ACTIONS:
+        raise ValueError(f"Neznámý režim importu zásoby: {mode}")
+    out = ['<stk:stock version="2.0">', _ACTIONS[mode].format(code=code), "<stk:stockHeader>"]
     if card.ext_id:
-        ext_id(header, "stk:extId", card.ext_id, card.ext_system, f)
+        out.append(ext_id_xml("stk:extId", card.ext_id, card.ext_system, f))
     if mode != "update":
-        sub(header, "stk:stockType", card.stock_type)
-    sub(header, "stk:code", code)
-    f.text(header, "stk:EAN", card.ean, "EAN", 20)
-    sub(header, "stk:isInternet", boolean(card.is_internet))
-    sub(header, "stk:sellingRateVAT", card.vat_rate)
-    f.text(header, "stk:name", card.name, "název", "string90")
-    f.text(header, "stk:unit", card.unit, "unit", "unitType")
+        out.append(leaf("stk:stockType", card.stock_type))
+    out += (f"<stk:code>{code}</stk:code>", f.xml("stk:EAN", card.ean, "EAN", 20), leaf("stk:isInternet", boolean(card.is_internet)),
+            leaf("stk:sellingRateVAT", card.vat_rate), f.xml("stk:name", card.name, "název", "string90"),
+            f.xml("stk:unit", card.unit, "unit", "unitType"))
     if card.storage:
-        f.text(sub(header, "stk:storage"), "typ:ids", card.storage, "storage")
+        out += ("<stk:storage>", f.xml("typ:ids", card.storage, "storage"), "</stk:storage>")
     if type_price:
-        f.text(sub(header, "stk:typePrice"), "typ:ids", type_price, "typePrice", "idsType")
+        out += ("<stk:typePrice>", f.xml("typ:ids", type_price, "typePrice", "idsType"), "</stk:typePrice>")
     if mode != "update" and not (card.storage and type_price):
         f.warn("Nová karta nemá členění skladu (storage) nebo typ ceny (typePrice); "
                "POHODA je podle nastavení může vyžadovat.")
-    sub(header, "stk:sellingPrice", num(card.selling_price),
-        {"payVAT": boolean(card.price_includes_vat)})
-    f.text(header, "stk:description", card.description, "description")
+    out += (f'<stk:sellingPrice payVAT="{boolean(card.price_includes_vat)}">{num(card.selling_price)}'
+            "</stk:sellingPrice>", f.xml("stk:description", card.description, "description"),
+            "</stk:stockHeader></stk:stock>")
     if card.store:
         f.warn(f"Sklad „{card.store}“ nelze kartě zásoby přes XML nastavit (stock.xsd nemá stk:store); "
                "karta se založí ve skladu podle nastavení POHODY.")
-    return f.item(item_id("stk", code), stock)
+    return f.text_item(item_id("stk", key), "".join(out))
 
 
 def list_stock_request(*, code: str | None = None, store: str | None = None, storage: str | None = None,
@@ -139,30 +132,45 @@ _IDS = q("typ:ids")
 _PRICE = q("typ:price")
 _STOCK_PRICE = q("stk:stockPrice")
 _SELLING_PRICE = q("stk:sellingPrice")
-_STORE, _STORAGE = q("stk:store"), q("stk:storage")
-#: header child tag → StockCard field read from its text (the first occurrence wins, as in XPath)
-_FIELDS = {q(f"stk:{name}"): field for name, field in (
-    ("id", "id"), ("stockType", "stock_type"), ("code", "code"), ("EAN", "ean"), ("name", "name"),
-    ("unit", "unit"), ("count", "count"), ("reservation", "reservation"), ("sellingPrice", "price"),
-    ("sellingRateVAT", "vat"), ("isInternet", "internet"), ("actionPrice", "action"),
+#: the header fields a card is built from, by position in :func:`_header`'s answer
+_ID, _CODE, _NAME, _EAN, _UNIT, _STORE, _STORAGE, _COUNT, _RESERVATION, _PRICE_TEXT, _PAY_VAT, _VAT_RATE, \
+    _INTERNET, _TYPE, _ACTION = range(15)
+#: header child tag → position of the field read from its text (``≥ 0``), or from the ``typ:ids``
+#: inside (``< 0``: ``~position``)
+_HEADER_FIELDS = {q(f"stk:{name}"): index for name, index in (
+    ("id", _ID), ("stockType", _TYPE), ("code", _CODE), ("EAN", _EAN), ("name", _NAME), ("unit", _UNIT),
+    ("count", _COUNT), ("reservation", _RESERVATION), ("sellingPrice", _PRICE_TEXT), ("sellingRateVAT", _VAT_RATE),
+    ("isInternet", _INTERNET), ("actionPrice", _ACTION), ("store", ~_STORE), ("storage", ~_STORAGE),
 )}
+_EMPTY = [""] * 15
+#: text → Decimal (or None when not a finite number) for the values that repeat in a listing
+#: (counts, reservations, prices); Decimals are immutable, so one instance may sit in many records
+_DECIMALS: dict[str, Decimal | None] = {}
+#: the finite ones only (one lookup on the hot path: a hit is the answer)
+_FINITE: dict[str, Decimal] = {}
+_DECIMALS_MAX = 4096
+#: (name, price text) → PriceLevel, for the same reason
+_LEVELS: dict[tuple[str, str], PriceLevel] = {}
 
 
 def _dec(value: str) -> Decimal | None:
-    """A finite Decimal from stripped text, or None (fast path of ``to_decimal``)."""
-    if not value:
-        return None
+    """A finite Decimal from stripped text, or None; repeated texts are converted once."""
+    known = _DECIMALS.get(value, _DECIMALS)
+    if known is not _DECIMALS:
+        return known  # type: ignore[return-value]
     try:
-        d = Decimal(value)
+        d: Decimal | None = Decimal(value) if value else None
     except InvalidOperation:
-        return None
-    return d if d.is_finite() else None
-
-
-def _text(node: etree._Element | None) -> str:
-    if node is None or node.text is None:
-        return ""
-    return node.text.strip()
+        d = None
+    if d is not None and not d.is_finite():
+        d = None
+    if len(_DECIMALS) >= _DECIMALS_MAX:
+        _DECIMALS.clear()
+        _FINITE.clear()
+    _DECIMALS[value] = d
+    if d is not None:
+        _FINITE[value] = d
+    return d
 
 
 def _string(node: etree._Element) -> str:
@@ -173,73 +181,82 @@ def _string(node: etree._Element) -> str:
     return text.strip() if text else ""
 
 
-#: the header children read (lxml filters the others out without making Python objects for them)
-_WANTED = (*_FIELDS, _STORE, _STORAGE)
-
-
-def _header(header: etree._Element) -> dict[str, str]:
-    """The header fields the card needs, from one walk over the header's children (no XPath per card)."""
-    out: dict[str, str] = {}
-    fields = _FIELDS
-    for element in header.iterchildren(*_WANTED):
-        child: etree._Element | None = element
-        field = fields.get(element.tag)
-        if field is None:  # stk:store or stk:storage: the typ:ids inside
-            field = "store" if element.tag == _STORE else "storage"
-            child = next(element.iterchildren(_IDS), None)
-        elif field == "price" and field not in out:
-            out["pay_vat"] = (element.get("payVAT") or "").strip()
-        if child is None or field in out:
+def _price_levels(items: etree._Element, levels: list[PriceLevel]) -> None:
+    """Append the price levels of one ``stk:stockPriceItem`` (plain child walks: no tag matcher per call)."""
+    for level in items:
+        if level.tag != _STOCK_PRICE:
             continue
-        text = child.text
-        out[field] = text.strip() if text and not len(child) else _string(child)
-    return out
-
-
-def _price_levels(node: etree._Element) -> tuple[PriceLevel, ...]:
-    levels = []
-    for items in node.iterchildren(_PRICE_ITEM):
-        for level in items.iterchildren(_STOCK_PRICE):
-            name = raw = ""
-            for child in level.iterchildren(_IDS, _PRICE):
-                if child.tag == _IDS:
-                    name = name or _string(child)
-                else:
-                    raw = raw or _string(child)
+        name = raw = ""
+        for child in level:
+            tag = child.tag
+            if tag == _IDS:
+                if not name:
+                    text = child.text
+                    name = text.strip() if text is not None and not len(child) else _string(child)
+            elif tag == _PRICE and not raw:
+                text = child.text
+                raw = text.strip() if text is not None and not len(child) else _string(child)
+        known = _LEVELS.get((name, raw))
+        if known is None:
             amount = _dec(raw)
-            if amount is not None:
-                levels.append(PriceLevel(name=name, price=amount))
-    return tuple(levels)
+            if amount is None:
+                continue
+            known = PriceLevel(name, amount)
+            if len(_LEVELS) >= _DECIMALS_MAX:
+                _LEVELS.clear()
+            _LEVELS[name, raw] = known
+        levels.append(known)
+
+
+#: StockCard's fields in declaration order (records are built positionally on this hot path;
+#: a test checks the order against the dataclass)
+CARD_FIELDS = ("id", "code", "name", "ean", "unit", "store", "storage", "count", "reservation", "selling_price",
+               "selling_price_includes_vat", "vat_rate", "is_internet", "stock_type", "price_levels", "action_price")
 
 
 def parse_stock(node: etree._Element) -> StockCard:
-    """One ``lStk:stock`` (or ``stk:stock``) element → StockCard, from a walk over its elements."""
-    header = next(node.iterchildren(_HEADER), None)
+    """One ``lStk:stock`` (or ``stk:stock``) element → StockCard, from one walk over its elements.
+
+    No XPath per card: one ``tag`` lookup per header child; the header's children
+    are walked last to first and later writes win, so the first occurrence of a
+    field counts (as XPath's first match would).
+    """
+    header = None
+    levels: list[PriceLevel] = []
+    for child in node:
+        tag = child.tag
+        if tag == _HEADER:
+            header = header if header is not None else child
+        elif tag == _PRICE_ITEM:
+            _price_levels(child, levels)
     if header is None:
         raise ResponseParseError(detail="zásoba bez stk:stockHeader")
-    f = _header(header)
-    get = f.get
-    ident = to_int(get("id", ""))
-    if ident is None:
-        raise ResponseParseError(detail="zásoba bez platného stk:id")
-    action = get("action", "")
+    f = _EMPTY.copy()
+    fields = _HEADER_FIELDS
+    for element in reversed(header):
+        index = fields.get(element.tag)
+        if index is None:
+            continue
+        if index >= 0:
+            text = element.text
+            f[index] = text.strip() if text is not None and not len(element) else _string(element)
+            if index == _PRICE_TEXT:
+                f[_PAY_VAT] = (element.get("payVAT") or "").strip()
+        else:
+            ids = next(element.iterchildren(_IDS), None)
+            if ids is not None:
+                f[~index] = _string(ids)
+    try:
+        ident = int(f[_ID])
+    except ValueError:
+        raise ResponseParseError(detail="zásoba bez platného stk:id") from None
+    known = _FINITE.get  # the Decimal of a text seen before (misses and zeros take the checked way)
+    count, reservation, price, action = f[_COUNT], f[_RESERVATION], f[_PRICE_TEXT], f[_ACTION]
     return StockCard(
-        id=ident,
-        code=get("code", ""),
-        name=get("name", ""),
-        ean=get("ean", ""),
-        unit=get("unit", ""),
-        store=get("store", ""),
-        storage=get("storage", ""),
-        count=_dec(get("count", "")) or ZERO,
-        reservation=_dec(get("reservation", "")) or ZERO,
-        selling_price=_dec(get("price", "")),
-        selling_price_includes_vat=get("pay_vat") == "true",
-        vat_rate=_VAT.get(get("vat", ""), "high"),
-        is_internet=get("internet") == "true",
-        stock_type=get("stock_type") or "card",
-        price_levels=_price_levels(node) if len(node) > 1 else (),
-        action_price=_dec(action) if action else None,
+        ident, f[_CODE], f[_NAME], f[_EAN], f[_UNIT], f[_STORE], f[_STORAGE],
+        known(count) or _dec(count) or ZERO, known(reservation) or _dec(reservation) or ZERO,
+        known(price) or _dec(price), f[_PAY_VAT] == "true", _VAT.get(f[_VAT_RATE], "high"),
+        f[_INTERNET] == "true", f[_TYPE] or "card", tuple(levels), _dec(action) if action else None,
     )
 
 
