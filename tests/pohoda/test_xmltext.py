@@ -62,7 +62,7 @@ def tree_stock_item(card: StockCardDoc, *, mode: Mode = "upsert", type_price: st
     f.text(header, "stk:EAN", card.ean, "EAN", 20)
     sub(header, "stk:isInternet", boolean(card.is_internet))
     sub(header, "stk:sellingRateVAT", card.vat_rate)
-    f.text(header, "stk:name", card.name, "name", "string90")
+    f.text(header, "stk:name", card.name, "název", "string90")
     f.text(header, "stk:unit", card.unit, "unit", "unitType")
     if card.storage:
         f.text(sub(header, "stk:storage"), "typ:ids", card.storage, "storage")
