@@ -55,7 +55,7 @@ from adapter.sync.orders.mapping import MappingOptions, mapping_options
 from adapter.sync.orders.marks import ShopMarker, retry_marks
 from adapter.sync.orders.queries import summary
 from adapter.sync.orders.send import Sender, reconcile_sending
-from adapter.sync.pipeline import read_ahead
+from adapter.sync.orders.spool import spooled
 from adapter.sync.refunds import cancels
 from adapter.sync.state import next_shop_cursor, parse_utc
 
@@ -198,9 +198,10 @@ def collect(ctx: JobContext, shop: Eshop, *, keys: Sequence[str], previous: str,
     sizes = iter(FIRST_CHUNKS)
     limit = next(sizes, CHUNK)
     # read the whole list before any order is marked: marking changes an order's modification time (and maybe
-    # its status), which would move orders between the pages still to be read
-    orders = read_ahead(shop.iter_orders_for_transfer(since=since), ahead=0, name="orders-reader",
-                        on_done=listed.set if listed is not None else None)
+    # its status), which would move orders between the pages still to be read; the orders read ahead wait in a
+    # temporary file (POHODA takes them more slowly than the shop lists them), so memory stays flat
+    orders = spooled(shop.iter_orders_for_transfer(since=since), name="orders-reader",
+                     on_done=listed.set if listed is not None else None)
     for order in orders:
         if seen.max_modified is None or order.modified > seen.max_modified:
             seen.max_modified = order.modified
