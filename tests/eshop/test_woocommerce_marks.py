@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -228,3 +229,45 @@ def test_default_status_note_and_a_repeated_order(shop130: WooEmulator) -> None:
         assert shop130.order(i)["status"] == "completed"
         assert note_count(shop130, i, f"Přeneseno do POHODY jako objednávka OP{i}.") == 1
     assert on(shop130).mark_transferred_many([]) == {}
+
+
+def in_flight_peaks(monkeypatch: pytest.MonkeyPatch, wanted: str) -> dict[str, int]:
+    """Record how many requests whose path contains ``wanted`` were in flight at once (client side)."""
+    from adapter.eshop._http import JsonHttp
+
+    state = {"now": 0, "peak": 0, "calls": 0}
+    lock = threading.Lock()
+    send = JsonHttp._send
+
+    def counting(self: JsonHttp, method: str, path: str, *args: Any) -> Any:
+        if wanted not in path:
+            return send(self, method, path, *args)
+        with lock:
+            state["now"] += 1
+            state["calls"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+        try:
+            return send(self, method, path, *args)
+        finally:
+            with lock:
+                state["now"] -= 1
+
+    monkeypatch.setattr(JsonHttp, "_send", counting)
+    return state
+
+
+@pytest.mark.parametrize("parallel", [1, 4])
+def test_the_batch_updates_of_many_orders_overlap_up_to_parallel_requests(
+        shop130: WooEmulator, monkeypatch: pytest.MonkeyPatch, parallel: int) -> None:
+    """120 orders in batches of 30: four batch updates, in flight together when the shop answers slowly."""
+    ids = ids_of(shop130, 120)
+    marks = marks_for(shop130, ids)
+    shop = on(shop130, parallel_requests=parallel)
+    shop.batch_size = 30
+    shop130.set_faults(latency_ms=150)
+    batches = in_flight_peaks(monkeypatch, "/orders/batch")
+    answers = shop.mark_transferred_many(marks)
+    assert answers == dict.fromkeys(ids, "")
+    assert batches["calls"] == 4
+    assert batches["peak"] == (4 if parallel == 4 else 1)
+    assert all(meta_of(shop130, i) == [f"OP{i}"] for i in ids)
