@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -21,7 +20,7 @@ from adapter.eshop.base import Eshop, TransferMark
 from adapter.eshop.woocommerce import WooCommerce
 from adapter.eshop.woocommerce import mapping as wmap
 from adapter.records import Order
-from tests.eshop.helpers import connection
+from tests.eshop.helpers import connection, in_flight_peaks
 
 META_KEY = "pohoda_number"
 
@@ -229,31 +228,6 @@ def test_default_status_note_and_a_repeated_order(shop130: WooEmulator) -> None:
         assert shop130.order(i)["status"] == "completed"
         assert note_count(shop130, i, f"Přeneseno do POHODY jako objednávka OP{i}.") == 1
     assert on(shop130).mark_transferred_many([]) == {}
-
-
-def in_flight_peaks(monkeypatch: pytest.MonkeyPatch, wanted: str) -> dict[str, int]:
-    """Record how many requests whose path contains ``wanted`` were in flight at once (client side)."""
-    from adapter.eshop._http import JsonHttp
-
-    state = {"now": 0, "peak": 0, "calls": 0}
-    lock = threading.Lock()
-    send = JsonHttp._send
-
-    def counting(self: JsonHttp, method: str, path: str, *args: Any) -> Any:
-        if wanted not in path:
-            return send(self, method, path, *args)
-        with lock:
-            state["now"] += 1
-            state["calls"] += 1
-            state["peak"] = max(state["peak"], state["now"])
-        try:
-            return send(self, method, path, *args)
-        finally:
-            with lock:
-                state["now"] -= 1
-
-    monkeypatch.setattr(JsonHttp, "_send", counting)
-    return state
 
 
 @pytest.mark.parametrize("parallel", [1, 4])
