@@ -123,13 +123,16 @@ class Marking:
         return self._status_problems[target]
 
     def send(self, pending: list[Pending]) -> None:
-        """Send the updates in batches of ``batch_size`` (up to ``parallel_requests`` at once); each stored order
-        then gets its note."""
+        """Send the updates in batches of ``batch_size`` (the first alone, then up to ``parallel_requests`` at
+        once); each stored order then gets its note."""
         size = self.shop.batch_size
         chunks = [pending[start : start + size] for start in range(0, len(pending), size)]
         jobs = [(chunk[0][0], functools.partial(self.shop._batch, "/orders/batch", "update", [i[1] for i in chunk]))
                 for chunk in chunks]
-        for chunk, (outcomes, reason) in zip(chunks, self.each(jobs, "dávka objednávek {}…"), strict=True):
+        # the first batch alone: a shop that is down (or a lower batch limit) shows before the others go out
+        first = [self.attempt(f"dávka objednávek {jobs[0][0]}…", jobs[0][1])] if jobs else []
+        results = first + self.each(jobs[1:], "dávka objednávek {}…")
+        for chunk, (outcomes, reason) in zip(chunks, results, strict=True):
             if outcomes is None:
                 self.answers.update((item[0], reason) for item in chunk)
                 continue
