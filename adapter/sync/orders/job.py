@@ -50,7 +50,13 @@ from adapter.sync.base import TO_POHODA, AgendaJob
 from adapter.sync.context import JobContext
 from adapter.sync.documents import details_of
 from adapter.sync.lookups import CodeResolver
-from adapter.sync.orders.evaluate import PreparedOrder, evaluate, product_skus, resolver_for
+from adapter.sync.orders.evaluate import (
+    PreparedOrder,
+    evaluate,
+    feedback_in_background,
+    product_skus,
+    resolver_for,
+)
 from adapter.sync.orders.mapping import MappingOptions, mapping_options
 from adapter.sync.orders.marks import ShopMarker, retry_marks
 from adapter.sync.orders.queries import summary
@@ -94,7 +100,8 @@ class OrdersJob(AgendaJob):
         previous = checkpoint.cursor if checkpoint else ""
         resolver = resolver_for(ctx)
         seen = Seen()
-        transfer(ctx, shop, resolver, keys=keys, previous=previous, seen=seen)
+        with feedback_in_background(ctx):
+            transfer(ctx, shop, resolver, keys=keys, previous=previous, seen=seen)
         cancelled = cancels.notice(ctx, shop, since=parse_utc(previous)) if not keys else []  # issue 19
         if not ctx.dry_run and not keys:
             ledger.set_checkpoint(AGENDA, next_shop_cursor(previous, seen.max_modified, signpost))
