@@ -1,10 +1,10 @@
 """Applying a payments plan: the exactly-once marking of paid orders in the shop.
 
-Every order in ``to_mark_paid`` is marked by ``eshop.mark_paid`` (up to ``[eshop]
-parallel_requests`` orders at once; an order
+Every order in ``to_mark_paid`` is marked by ``eshop.mark_paid`` (an order
 awaiting payment moves to ``[payments] paid_status``; meta and a private note
 record the invoice and the date) and gets a ledger Entry (agenda
 ``payments``, key = order number, state ``ok``, ``pohoda_number`` = invoice).
+Up to ``[eshop] parallel_requests`` orders are marked at once.
 An order with an ``ok`` Entry is never marked again, so repeating a file or a
 run changes nothing. Partly paid orders are listed, never marked; orders paid
 in POHODA but cancelled (etc.) in the shop are held for a person.
