@@ -52,9 +52,13 @@ def test_the_sources_error_comes_after_the_items_before_it() -> None:
         raise ValueError("page 3 broke")
 
     got: list[int] = []
-    with pytest.raises(ValueError, match="page 3 broke"):
+
+    def take_all() -> None:
         for item in spooled(broken()):
             got.append(item)
+
+    with pytest.raises(ValueError, match="page 3 broke"):
+        take_all()
     assert got == [1, 2]
 
 
@@ -75,3 +79,23 @@ def test_stopping_early_stops_the_reader_and_on_done_still_runs() -> None:
     release.set()
     reader.close()
     assert done.is_set() and len(produced) < 1000
+
+
+def test_a_queued_marking_keeps_only_what_marking_reads() -> None:
+    """Id, number, status and meta stay (the batch update and the note need them); lines and addresses go."""
+    from datetime import UTC, datetime
+
+    from adapter.records import Address, Order, OrderLine
+    from adapter.sync.orders.marks import for_marking
+
+    when = datetime(2026, 3, 1, tzinfo=UTC)
+    line = OrderLine(kind="product", name="Hrnek", quantity=Decimal(2), unit_price=Decimal(100),
+                     unit_price_incl=Decimal(121), total=Decimal(200), total_tax=Decimal(42), tax_rate=Decimal(21))
+    order = Order(id=7, number="1007", status="completed", currency="CZK", created=when, modified=when,
+                  total=Decimal(242), total_tax=Decimal(42), prices_include_tax=True, lines=(line,) * 5,
+                  billing=Address(name="Eva Nová", street="Náměstí 1", city="Třebíč"), shipping=Address(city="Brno"),
+                  customer_note="Zvonit dvakrát", meta=(("_pohoda_number", "OP1"), ("_pohoda_status", "held")))
+    slim = for_marking(order)
+    assert (slim.id, slim.number, slim.status, slim.meta) == (order.id, order.number, order.status, order.meta)
+    assert slim.meta_value("_pohoda_number") == "OP1"
+    assert slim.lines == () and slim.billing == Address() and slim.shipping == Address() and not slim.customer_note
