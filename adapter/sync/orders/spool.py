@@ -13,7 +13,7 @@ from __future__ import annotations
 import pickle
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -59,7 +59,8 @@ class _Spool:
             return self.file.read(length), position + _LENGTH + length
 
 
-def spooled(items: Iterable[T], *, name: str = "spool", on_done: Callable[[], None] | None = None) -> Iterator[T]:
+def spooled(items: Iterable[T], *, name: str = "spool", on_done: Callable[[], None] | None = None
+            ) -> Generator[T, None, None]:
     """Yield ``items`` while a thread reads all of them ahead into a temporary file; its error is re-raised here.
 
     Like :func:`adapter.sync.pipeline.read_ahead` with no bound, but the items
