@@ -37,6 +37,8 @@ BENCHMARKS: dict[str, str] = {
     "payments": "bench.bench_payments",
     "customers": "bench.bench_customers",
     "peer": "bench.bench_peer",
+    #: a real WordPress + WooCommerce (PHP + MariaDB); one line saying why when they are missing
+    "realshop": "bench.bench_realshop",
 }
 
 MARK = "@@BENCH-ROWS@@"

@@ -93,8 +93,13 @@ class EshopSettings:
     query_string_auth: bool = False
     timeout: float = 60.0  #: seconds one answer of the shop may take
     #: requests sent to the shop at the same time where their order does not matter (variations of
-    #: many products, stock batches); 1 = one after another. WooCommerce on ordinary hosting serves
-    #: a few parallel requests fine; lower it for a very weak host.
+    #: many products, stock batches, order marks, customers); 1 = one after another. WooCommerce on
+    #: ordinary hosting serves a few parallel requests fine; lower it for a very weak host.
+    #: Why 4: PHP serves one request per worker — php-fpm's stock pool has ``pm.max_children = 5``, the
+    #: test suite's real shop runs PHP's built-in server with ``PHP_CLI_SERVER_WORKERS=4`` (without it, one).
+    #: Measured there (stock full run, 2,000 products in 20 batches, ``bench.bench_realshop``): 1 → 191 s,
+    #: 2 → 184 s, 4 → 149 s, 8 → 172 s — at 8 the batches queue behind the four workers past the read
+    #: timeout and are sent again. 4 keeps every worker busy and leaves one for the shop's own visitors.
     parallel_requests: int = 4
 
 

@@ -51,7 +51,8 @@ def probe(ctx: JobContext, side: str) -> None:
     """Contact ``side`` once (cheaply); raises :class:`SideUnreachable` when it does not answer."""
     try:
         if side == ESHOP:
-            ctx.eshop().info()
+            shop = ctx.eshop()
+            getattr(shop, "reach", shop.info)()  # one light request where the connector has it
         else:
             ctx.pohoda().status()
     except AdapterError as exc:

@@ -1,11 +1,15 @@
-"""Building e-shop connections in tests from flat keyword arguments."""
+"""Building e-shop connections in tests from flat keyword arguments; counting requests in flight."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import fields
 from typing import Any
 
+import pytest
+
 from adapter.config import EshopSettings, OrdersSettings, PaymentsSettings
+from adapter.eshop._http import JsonHttp
 from adapter.eshop.base import EshopConnection
 
 _SECTIONS = {"shop": EshopSettings, "orders": OrdersSettings, "payments": PaymentsSettings}
@@ -29,3 +33,26 @@ def connection(url: str, key: str, secret: str, **kw: Any) -> EshopConnection:
     shop = EshopSettings(**{"platform": "woocommerce", "url": url, "consumer_key": key, "consumer_secret": secret,
                             **parts["shop"]})
     return EshopConnection(shop, OrdersSettings(**parts["orders"]), PaymentsSettings(**parts["payments"]), **kw)
+
+
+def in_flight_peaks(monkeypatch: pytest.MonkeyPatch, wanted: str) -> dict[str, int]:
+    """Record how many requests whose path contains ``wanted`` were in flight at once (client side)."""
+    state = {"now": 0, "peak": 0, "calls": 0}
+    lock = threading.Lock()
+    send = JsonHttp._send
+
+    def counting(self: JsonHttp, method: str, path: str, *args: Any) -> Any:
+        if wanted not in path:
+            return send(self, method, path, *args)
+        with lock:
+            state["now"] += 1
+            state["calls"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+        try:
+            return send(self, method, path, *args)
+        finally:
+            with lock:
+                state["now"] -= 1
+
+    monkeypatch.setattr(JsonHttp, "_send", counting)
+    return state

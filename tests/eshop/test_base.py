@@ -153,6 +153,24 @@ def test_parallel_requests_is_part_of_the_interface() -> None:
     assert any("1 až 16" in p for p in _conn(parallel_requests=17).problems())
 
 
+def test_parallel_requests_defaults_to_four_from_the_real_shop_measurement(tmp_path: Path) -> None:
+    """4 = the workers of the real shop's PHP server (php-fpm's stock pool has five); 8 overloaded it (see the
+    comment at ``EshopSettings.parallel_requests``). A settings file without the key gets 4, and so does the
+    connector, which is also the most requests the HTTP client keeps connections for without waiting."""
+    from adapter.config import EshopSettings
+    from adapter.eshop._http import POOL_SIZE
+
+    assert EshopSettings().parallel_requests == 4
+    settings, errors = settings_from_mapping(tmp_path, {"eshop": {"url": "https://shop.example.cz",
+                                                                  "consumer_key": "ck_a", "consumer_secret": "cs_b"}})
+    assert errors == []
+    shop = connect(eshop_connection(settings))
+    try:
+        assert shop.parallel_requests == 4 <= POOL_SIZE
+    finally:
+        shop.close()
+
+
 def _order(status: str, meta: tuple[tuple[str, str], ...] = ()) -> Order:
     when = datetime(2026, 1, 5, tzinfo=UTC)
     return Order(id=1, number="1", status=status, currency="CZK", created=when, modified=when, total=Decimal(0),

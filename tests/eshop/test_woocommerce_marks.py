@@ -20,7 +20,7 @@ from adapter.eshop.base import Eshop, TransferMark
 from adapter.eshop.woocommerce import WooCommerce
 from adapter.eshop.woocommerce import mapping as wmap
 from adapter.records import Order
-from tests.eshop.helpers import connection
+from tests.eshop.helpers import connection, in_flight_peaks
 
 META_KEY = "pohoda_number"
 
@@ -228,3 +228,21 @@ def test_default_status_note_and_a_repeated_order(shop130: WooEmulator) -> None:
         assert shop130.order(i)["status"] == "completed"
         assert note_count(shop130, i, f"Přeneseno do POHODY jako objednávka OP{i}.") == 1
     assert on(shop130).mark_transferred_many([]) == {}
+
+
+@pytest.mark.parametrize("parallel", [1, 4])
+def test_the_batch_updates_of_many_orders_overlap_up_to_parallel_requests(
+        shop130: WooEmulator, monkeypatch: pytest.MonkeyPatch, parallel: int) -> None:
+    """120 orders in batches of 24: the first batch alone (it shows a shop that is down), then the other four
+    in flight together when the shop answers slowly."""
+    ids = ids_of(shop130, 120)
+    marks = marks_for(shop130, ids)
+    shop = on(shop130, parallel_requests=parallel)
+    shop.batch_size = 24
+    shop130.set_faults(latency_ms=150)
+    batches = in_flight_peaks(monkeypatch, "/orders/batch")
+    answers = shop.mark_transferred_many(marks)
+    assert answers == dict.fromkeys(ids, "")
+    assert batches["calls"] == 5
+    assert batches["peak"] == (4 if parallel == 4 else 1)
+    assert all(meta_of(shop130, i) == [f"OP{i}"] for i in ids)

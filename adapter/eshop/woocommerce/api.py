@@ -208,6 +208,15 @@ class WooApi:
 
     # ------------------------------------------------------------------ shop
 
+    def reach(self) -> None:
+        """One light signed request: the shop answers and takes the keys (a run's check that it reached the shop).
+
+        :meth:`info` is for the connection test: four requests, one of them the
+        WordPress index (every route of every plugin, often a megabyte), which
+        cost a run that never needed the shop otherwise 2–3 s.
+        """
+        self._http.call("GET", API + "/products", params=[("per_page", "1"), ("_fields", "id")])
+
     def _settings(self, group: str) -> dict[str, str]:
         """A settings group as id → value; empty when the key may not read settings."""
         try:

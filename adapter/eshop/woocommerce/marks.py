@@ -3,7 +3,7 @@
 Per order: read it unless the caller passed it; one already carrying the
 number (and target status) only gets its note ensured; the others get meta
 (and status) by ``POST /orders/batch``, then their note (meta first, so a
-retry after a crash only ensures the note). Reads and notes run
+retry after a crash only ensures the note). Reads, batches and notes run
 ``parallel_requests`` at a time. After the shop turns out to be down or to
 refuse the keys, the remaining orders get that reason without further
 requests.
@@ -123,15 +123,16 @@ class Marking:
         return self._status_problems[target]
 
     def send(self, pending: list[Pending]) -> None:
-        """Send the updates in batches of ``batch_size``; each stored order then gets its note."""
-        start = 0
-        while start < len(pending):
-            chunk = pending[start : start + self.shop.batch_size]
-            start += len(chunk)
-            outcomes, reason = self.attempt(
-                f"dávka objednávek {chunk[0][0]}…",
-                functools.partial(self.shop._batch, "/orders/batch", "update", [item[1] for item in chunk]),
-            )
+        """Send the updates in batches of ``batch_size`` (the first alone, then up to ``parallel_requests`` at
+        once); each stored order then gets its note."""
+        size = self.shop.batch_size
+        chunks = [pending[start : start + size] for start in range(0, len(pending), size)]
+        jobs = [(chunk[0][0], functools.partial(self.shop._batch, "/orders/batch", "update", [i[1] for i in chunk]))
+                for chunk in chunks]
+        # the first batch alone: a shop that is down (or a lower batch limit) shows before the others go out
+        first = [self.attempt(f"dávka objednávek {jobs[0][0]}…", jobs[0][1])] if jobs else []
+        results = first + self.each(jobs[1:], "dávka objednávek {}…")
+        for chunk, (outcomes, reason) in zip(chunks, results, strict=True):
             if outcomes is None:
                 self.answers.update((item[0], reason) for item in chunk)
                 continue
@@ -160,11 +161,12 @@ class Marking:
             log.exception("WooCommerce: %s — neočekávaná chyba", what)
             return None, f"neočekávaná chyba ({type(exc).__name__})"
 
-    def each(self, jobs: Sequence[tuple[int, Callable[[], R]]]) -> list[tuple[R | None, str]]:
+    def each(self, jobs: Sequence[tuple[int, Callable[[], R]]], what: str = "objednávka {}"
+             ) -> list[tuple[R | None, str]]:
         """:meth:`attempt` for each (order id, action), on the pool when there is one; results in order."""
 
         def one(job: tuple[int, Callable[[], R]]) -> tuple[R | None, str]:
-            return self.attempt(f"objednávka {job[0]}", job[1])
+            return self.attempt(what.format(job[0]), job[1])
 
         if self.pool is None:
             return [one(job) for job in jobs]

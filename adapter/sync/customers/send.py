@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,16 @@ from adapter.sync.customers.sides import (
 
 if TYPE_CHECKING:
     from adapter.sync.context import JobContext
+
+
+@dataclass(frozen=True, slots=True)
+class ShopWrite:
+    """What the shop did with one customer: the stored customer, or the preview line, or its refusal."""
+
+    result: Customer | None = None
+    created: bool = False
+    preview: str = ""
+    refused: str = ""
 
 
 class Writer:
@@ -165,37 +176,46 @@ class Writer:
 
     def write_to_shop(self, job: ToEshop) -> Customer | None:
         """Create or update one shop customer from POHODA's card; None in a preview or on a refusal."""
+        return self.record_shop_write(job, self.shop_write(job))
+
+    def shop_write(self, job: ToEshop) -> ShopWrite:
+        """The shop's part of :meth:`write_to_shop`: look the customer up, create or update it (nothing in a
+        preview). Touches neither the ledger nor the run's events, so many run at once in worker threads."""
         pair, ctx = job.pair, self.ctx
-        label = label_pohoda(pair.pohoda_id, job.card)
-        key = f"{IN_PREFIX}{pair.pohoda_id}"
-        shop = ctx.eshop()
-        created = False
         try:
             current = self._current_customer(pair)
             if pair.shop_id and current is None:
                 raise EshopRejected(f"zákazníka #{pair.shop_id} se v e-shopu nepodařilo dohledat (byl smazán nebo "
                                     "změnil e-mail). Spusťte úplnou kontrolu Adresáře.")
             account_email = current.email if current is not None else job.card.email
-            body = cm.shop_customer(job.card, account_email=account_email,
-                                    first_name=current.first_name if current else "",
-                                    last_name=current.last_name if current else "")
             if ctx.dry_run:
                 what = (f"aktualizuje zákazník #{current.id}" if current is not None
                         else f"založí zákazník {account_email}")
-                ctx.event(key, "preview", f"Náhled: v e-shopu se {what}.", label=label)
-                return None
-            if current is not None:
-                result = shop.update_customer(current.id, body)
-            else:
-                result = shop.create_customer(body)
-                created = True
+                return ShopWrite(preview=f"Náhled: v e-shopu se {what}.")
+            body = cm.shop_customer(job.card, account_email=account_email,
+                                    first_name=current.first_name if current else "",
+                                    last_name=current.last_name if current else "")
+            shop = ctx.eshop()
+            result = shop.update_customer(current.id, body) if current is not None else shop.create_customer(body)
             ctx.count_request("eshop")
         except EshopRejected as exc:
-            message = f"E-shop zákazníka nepřijal: {exc.message}"
-            ledger.save_entry(AGENDA_IN, str(pair.pohoda_id), label=label, state="error", error=message,
-                              run=ctx.run_id, shop_id=str(pair.shop_id or ""))
-            ctx.error(key, message, label=label)
+            return ShopWrite(refused=f"E-shop zákazníka nepřijal: {exc.message}")
+        return ShopWrite(result=result, created=current is None)
+
+    def record_shop_write(self, job: ToEshop, write: ShopWrite) -> Customer | None:
+        """The ledger rows and the run's event of one :meth:`shop_write` (in the job's thread)."""
+        pair, ctx = job.pair, self.ctx
+        label = label_pohoda(pair.pohoda_id, job.card)
+        key = f"{IN_PREFIX}{pair.pohoda_id}"
+        if write.preview:
+            ctx.event(key, "preview", write.preview, label=label)
             return None
+        if write.result is None:
+            ledger.save_entry(AGENDA_IN, str(pair.pohoda_id), label=label, state="error", error=write.refused,
+                              run=ctx.run_id, shop_id=str(pair.shop_id or ""))
+            ctx.error(key, write.refused, label=label)
+            return None
+        result = write.result
         shop_card = cm.card_from_customer(result)
         details = {"shop": shop_card.as_dict(), "pohoda": job.card.as_dict()}
         ledger.save_entry(AGENDA_IN, str(pair.pohoda_id), label=label, state="ok", error="", run=ctx.run_id,
@@ -204,7 +224,7 @@ class Writer:
         ledger.save_entry(AGENDA_OUT, str(result.id), label=label_shop(str(result.id), shop_card), state="ok",
                           error="", run=ctx.run_id, pohoda_id=pair.pohoda_id, shop_id=str(result.id),
                           payload_hash=shop_card.digest(), details=details)
-        verb = "založen" if created else "aktualizován"
+        verb = "založen" if write.created else "aktualizován"
         ctx.ok(key, f"Zákazník e-shopu #{result.id} ({result.email}) {verb}.", label=label)
         return result
 

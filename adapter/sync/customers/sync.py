@@ -10,13 +10,14 @@ under the Czech names the run report shows (:data:`REPORT_COUNTS`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from adapter import ledger
 from adapter.ledger.customers import customer_links_to, open_conflict_keys
 from adapter.records import Customer
 from adapter.sync.customers import mapping as cm
-from adapter.sync.customers.send import Writer
+from adapter.sync.customers.send import ShopWrite, Writer
 from adapter.sync.customers.sides import (
     AGENDA_CONFLICT,
     AGENDA_IN,
@@ -96,18 +97,45 @@ class Sync:
                     ctx.advance()
                 self.io.save_ok_rows(rows)
         ctx.progress(phase="Zapisuji do e-shopu")
-        for write in plan.to_eshop:
-            ctx.check_cancel()
-            result = self.io.write_to_shop(write)
-            if result is not None:
-                self.after_write(write.pair, write.resolves)
-            elif not ctx.dry_run:
-                self.pohoda_failed = True
-            ctx.advance()
+        self.write_to_shop(plan.to_eshop)
         self.save_agreements(plan.agree)
         self.io.finish_preview()
         self.save_checkpoints()
         ctx.report.update({k: ctx.tally[k] for k in REPORT_COUNTS if ctx.tally[k]})
+
+    def write_to_shop(self, writes: Sequence[ToEshop]) -> None:
+        """Create or update the shop customers, up to ``[eshop] parallel_requests`` at once (each customer is
+        its own request); the ledger and the run's events are written here, in order. When the shop fails
+        (down, keys refused) the customers it stored before are recorded, then the failure is raised."""
+        ctx = self.ctx
+        parallel = 1 if ctx.dry_run else max(1, ctx.settings.eshop.parallel_requests)
+        pool = ThreadPoolExecutor(parallel, thread_name_prefix="customers-to-shop") if parallel > 1 else None
+        try:
+            for chunk in chunks(list(writes), 1 if pool is None else parallel * 4):
+                ctx.check_cancel()
+                if pool is None:
+                    self._record_to_shop(chunk[0], self.io.shop_write(chunk[0]))
+                    continue
+                ctx.eshop()  # made here once, not by several workers at once
+                futures = [pool.submit(self.io.shop_write, write) for write in chunk]
+                failure: BaseException | None = None
+                for write, future in zip(chunk, futures, strict=True):
+                    if future.exception() is not None:
+                        failure = failure or future.exception()
+                        continue
+                    self._record_to_shop(write, future.result())
+                if failure is not None:
+                    raise failure
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    def _record_to_shop(self, write: ToEshop, outcome: ShopWrite) -> None:
+        if self.io.record_shop_write(write, outcome) is not None:
+            self.after_write(write.pair, write.resolves)
+        elif not self.ctx.dry_run:
+            self.pohoda_failed = True
+        self.ctx.advance()
 
     # ------------------------------------------------------------------ reading
 

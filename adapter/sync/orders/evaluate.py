@@ -7,7 +7,10 @@ context and written through :mod:`adapter.ledger.orders`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import replace
 from typing import Any
 
@@ -28,12 +31,43 @@ from adapter.sync.orders.mapping import (
     local_date,
     map_order,
 )
-from adapter.sync.shop_feedback import report as report_to_shop
+from adapter.sync.shop_feedback import report
 
 #: an order ready to send
 PreparedOrder = Prepared[Mapped]
 #: the start of the warning a transferred order changed in the shop carries
 CHANGED_WARNING = "Objednávka se v e-shopu změnila"
+#: the threads writing held/error states to shop orders during a job's run (see :func:`feedback_in_background`)
+_FEEDBACK: ContextVar[ThreadPoolExecutor | None] = ContextVar("orders_feedback", default=None)
+
+
+@contextlib.contextmanager
+def feedback_in_background(ctx: JobContext) -> Iterator[None]:
+    """Within the block, an order's state for the shop (held, error, cleared) is written by up to
+    ``[eshop] parallel_requests`` threads instead of in the job's thread; all written when the block ends.
+
+    Each write is one request per order whose state changed (a first run with many held orders makes
+    one per held order); in the job's thread they held up reading, mapping and sending. A write never
+    fails the run (:func:`adapter.sync.shop_feedback.report` only logs).
+    """
+    pool = ThreadPoolExecutor(max(1, ctx.settings.eshop.parallel_requests), thread_name_prefix="orders-feedback")
+    token = _FEEDBACK.set(pool)
+    try:
+        yield
+    finally:
+        _FEEDBACK.reset(token)
+        pool.shutdown(wait=True)
+
+
+def report_to_shop(ctx: JobContext, order: Order, state: str, text: str = "") -> None:
+    """Write the order's state for the shop: in the background within :func:`feedback_in_background`, else now."""
+    pool = _FEEDBACK.get()
+    if pool is None or ctx.dry_run:
+        report(ctx, order, state, text)
+    else:
+        if ctx._eshop is None:  # the connector is made here, in the job's thread, not by two threads at once
+            ctx.eshop()
+        pool.submit(report, ctx, order, state, text)
 
 
 def resolver_for(ctx: JobContext) -> CodeResolver:

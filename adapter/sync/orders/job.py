@@ -51,12 +51,18 @@ from adapter.sync.base import TO_POHODA, AgendaJob
 from adapter.sync.context import JobContext
 from adapter.sync.documents import details_of
 from adapter.sync.lookups import CodeResolver
-from adapter.sync.orders.evaluate import PreparedOrder, evaluate, product_skus, resolver_for
+from adapter.sync.orders.evaluate import (
+    PreparedOrder,
+    evaluate,
+    feedback_in_background,
+    product_skus,
+    resolver_for,
+)
 from adapter.sync.orders.mapping import MappingOptions, mapping_options
 from adapter.sync.orders.marks import ShopMarker, retry_marks
 from adapter.sync.orders.queries import summary
 from adapter.sync.orders.send import Sender, reconcile_sending
-from adapter.sync.pipeline import read_ahead
+from adapter.sync.orders.spool import spooled
 from adapter.sync.refunds import cancels
 from adapter.sync.state import next_shop_cursor, parse_utc
 
@@ -95,7 +101,8 @@ class OrdersJob(AgendaJob):
         previous = checkpoint.cursor if checkpoint else ""
         resolver = resolver_for(ctx)
         seen = Seen()
-        transfer(ctx, shop, resolver, keys=keys, previous=previous, seen=seen)
+        with feedback_in_background(ctx):
+            transfer(ctx, shop, resolver, keys=keys, previous=previous, seen=seen)
         if not ctx.dry_run and not keys:
             note_shop_statuses(ctx.settings, shop, ctx.now())  # a plugin's status is a nová hodnota (issue 23)
         cancelled = cancels.notice(ctx, shop, since=parse_utc(previous)) if not keys else []  # issue 19
@@ -201,9 +208,10 @@ def collect(ctx: JobContext, shop: Eshop, *, keys: Sequence[str], previous: str,
     sizes = iter(FIRST_CHUNKS)
     limit = next(sizes, CHUNK)
     # read the whole list before any order is marked: marking changes an order's modification time (and maybe
-    # its status), which would move orders between the pages still to be read
-    orders = read_ahead(shop.iter_orders_for_transfer(since=since), ahead=0, name="orders-reader",
-                        on_done=listed.set if listed is not None else None)
+    # its status), which would move orders between the pages still to be read; the orders read ahead wait in a
+    # temporary file (POHODA takes them more slowly than the shop lists them), so memory stays flat
+    orders = spooled(shop.iter_orders_for_transfer(since=since), name="orders-reader",
+                     on_done=listed.set if listed is not None else None)
     for order in orders:
         if seen.max_modified is None or order.modified > seen.max_modified:
             seen.max_modified = order.modified

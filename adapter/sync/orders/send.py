@@ -29,11 +29,16 @@ from adapter.records import ItemResult, PohodaOrder
 from adapter.sync.context import JobContext
 from adapter.sync.documents import detail_dicts, details_of, error_text, snapshot, to_json
 from adapter.sync.lookups import SentRow, find_orders
-from adapter.sync.orders.evaluate import PreparedOrder, preview_row, record_error, sending_details
+from adapter.sync.orders.evaluate import (
+    PreparedOrder,
+    preview_row,
+    record_error,
+    report_to_shop,
+    sending_details,
+)
 from adapter.sync.orders.mapping import EXT_SYSTEM, label_of
 from adapter.sync.orders.marks import ShopMarker, mark_in_shop
 from adapter.sync.pipeline import Outcome, SendLane
-from adapter.sync.shop_feedback import report as report_to_shop
 
 log = logging.getLogger(__name__)
 

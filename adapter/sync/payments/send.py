@@ -4,6 +4,7 @@ Every order in ``to_mark_paid`` is marked by ``eshop.mark_paid`` (an order
 awaiting payment moves to ``[payments] paid_status``; meta and a private note
 record the invoice and the date) and gets a ledger Entry (agenda
 ``payments``, key = order number, state ``ok``, ``pohoda_number`` = invoice).
+Up to ``[eshop] parallel_requests`` orders are marked at once.
 An order with an ``ok`` Entry is never marked again, so repeating a file or a
 run changes nothing. Partly paid orders are listed, never marked; orders paid
 in POHODA but cancelled (etc.) in the shop are held for a person.
@@ -11,7 +12,9 @@ in POHODA but cancelled (etc.) in the shop are held for a person.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from adapter import ledger
@@ -77,12 +80,7 @@ def apply_plan(ctx: JobContext, plan: PaymentPlan, *, source: str, recheck: bool
         fresh = fetch_shop_states(ctx.eshop(), [m.order_number for m in pending],
                                   on_batch=lambda done, total: shop_progress(ctx, done, total))
     ctx.progress(0, len(pending), "Náhled změn" if ctx.dry_run else "Označuji zaplacené objednávky")
-    for match in pending:
-        ctx.check_cancel()
-        key = normalise_order_number(match.order_number)
-        outcomes[key] = _mark_one(ctx, match, None if fresh is None else fresh.get(key), recheck=fresh is not None,
-                                  finishing=key in finishing)
-        ctx.advance()
+    _mark_all(ctx, pending, fresh, finishing, outcomes)
     if not keys:
         _note_the_rest(ctx, plan)
     ctx.progress(force=True)
@@ -96,9 +94,81 @@ def unfinished_marks(matches: Iterable[PaymentMatch]) -> set[str]:
     return {k for k, e in ledger.entries_for(AGENDA, keys).items() if e.state == "sending"}
 
 
-def _mark_one(ctx: JobContext, match: PaymentMatch, fresh: ShopOrderState | None, *, recheck: bool,
-              finishing: bool = False) -> Outcome:
-    """Mark one order paid (or preview it); records the event and the ledger row.
+#: orders whose shop calls are under way at once, per parallel request (the ledger is written between windows)
+WINDOW_PER_REQUEST = 4
+
+
+def _mark_all(ctx: JobContext, pending: list[PaymentMatch], fresh: dict[str, ShopOrderState] | None,
+              finishing: set[str], outcomes: dict[str, Outcome]) -> None:
+    """Mark ``pending`` paid: up to ``[eshop] parallel_requests`` orders' shop calls at once, recorded in order.
+
+    Each order's ledger row is committed as ``sending`` before its shop call
+    and settled after it, in the job's thread; only the calls run in the
+    pool. With one request at a time the orders go strictly one by one.
+    """
+    parallel = 1 if ctx.dry_run else max(1, ctx.settings.eshop.parallel_requests)
+    window = 1 if parallel == 1 else parallel * WINDOW_PER_REQUEST
+    pool = ThreadPoolExecutor(parallel, thread_name_prefix="payments-marks") if parallel > 1 else None
+    try:
+        for start in range(0, len(pending), window):
+            ctx.check_cancel()
+            _mark_window(ctx, pending[start : start + window], fresh, finishing, outcomes, pool)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+#: one order whose shop call is under way: the match, the state read before, the order id, the call's future
+_Call = tuple[PaymentMatch, "ShopOrderState | None", int, "Future[str]"]
+
+
+def _mark_window(ctx: JobContext, matches: list[PaymentMatch], fresh: dict[str, ShopOrderState] | None,
+                 finishing: set[str], outcomes: dict[str, Outcome], pool: ThreadPoolExecutor | None) -> None:
+    """Decide, call the shop (on ``pool``, else here) and record a window of orders; a failure of the shop
+    itself (down, keys refused) is raised after the window's other answers are recorded."""
+    calls: list[_Call] = []
+    for match in matches:
+        key = normalise_order_number(match.order_number)
+        state = None if fresh is None else fresh.get(key)
+        decided = _before_mark(ctx, match, state, recheck=fresh is not None, finishing=key in finishing)
+        if isinstance(decided, Outcome):
+            outcomes[key] = decided
+            ctx.advance()
+            continue
+        invoice, paid_on = match.invoice_number or "bez čísla", match.paid_on or ctx.now().astimezone().date()
+        call = functools.partial(ctx.eshop().mark_paid, decided, invoice_number=invoice, paid_on=paid_on)
+        future: Future[str] = pool.submit(call) if pool is not None else _done(call)
+        calls.append((match, state, decided, future))
+    fatal: BaseException | None = None
+    for match, state, order_id, future in calls:
+        key = normalise_order_number(match.order_number)
+        error = future.exception()
+        if error is not None and not isinstance(error, EshopRejected | EshopBadAnswer):
+            fatal = fatal or error
+            continue
+        ctx.count_request("eshop")
+        if isinstance(error, EshopRejected | EshopBadAnswer):
+            outcomes[key] = _failed(ctx, match, error.message, detail=error.detail)
+        else:
+            outcomes[key] = _after_mark(ctx, match, state, order_id, future.result())
+        ctx.advance()
+    if fatal is not None:
+        raise fatal
+
+
+def _done(call: Callable[[], str]) -> Future[str]:
+    """``call`` run now, its result or error in a finished future."""
+    future: Future[str] = Future()
+    try:
+        future.set_result(call())
+    except BaseException as exc:  # handed on like a pooled call's error
+        future.set_exception(exc)
+    return future
+
+
+def _before_mark(ctx: JobContext, match: PaymentMatch, fresh: ShopOrderState | None, *, recheck: bool,
+                 finishing: bool = False) -> Outcome | int:
+    """What to do with one order: its outcome when it is not to be marked now, else its shop id.
 
     The ledger row is committed as ``sending`` before the shop is asked, so
     a run that dies between the order update and its note is finished by
@@ -130,12 +200,16 @@ def _mark_one(ctx: JobContext, match: PaymentMatch, fresh: ShopOrderState | None
         return _failed(ctx, match, "Chybí id objednávky v e-shopu.")
     ledger.save_entry(AGENDA, key, state="sending", label=label, pohoda_number=match.invoice_number,
                       shop_id=str(order_id), run=ctx.run_id)
-    try:
-        status = ctx.eshop().mark_paid(order_id, invoice_number=invoice, paid_on=paid_on)
-    except (EshopRejected, EshopBadAnswer) as exc:
-        ctx.count_request("eshop")
-        return _failed(ctx, match, exc.message, detail=exc.detail)
-    ctx.count_request("eshop")
+    return order_id
+
+
+def _after_mark(ctx: JobContext, match: PaymentMatch, fresh: ShopOrderState | None, order_id: int,
+                status: str) -> Outcome:
+    """Record one order the shop marked paid (its resulting ``status``)."""
+    key = normalise_order_number(match.order_number)
+    label = _label(key)
+    invoice = match.invoice_number or "bez čísla"
+    paid_on = match.paid_on or ctx.now().astimezone().date()
     before = fresh.status if fresh is not None else match.shop_status
     moved = f", stav {before} → {status}" if before and status != before else f", stav {status} beze změny"
     message = f"Označena jako zaplacená (faktura {invoice}, {czech_date(paid_on)}{moved})."

@@ -18,6 +18,7 @@ from adapter.emulators.woocommerce import WooEmulator
 from adapter.sync.connections import DefaultConnections
 from adapter.sync.customers import queries, sides
 from adapter.sync.runner import JobRunner
+from tests.eshop.helpers import in_flight_peaks
 
 GOOD_ICO = "25596641"
 
@@ -416,3 +417,22 @@ def test_retry_of_chosen_keys_sends_only_those(env: Env) -> None:
     assert cities["2"] == "Kolín" and cities["3"] != "Kolín"
     rest = env.run()
     assert list(env.events(rest, "ok")) == ["3"]
+
+
+@pytest.mark.parametrize("parallel", [1, 4])
+def test_address_book_records_go_to_the_shop_up_to_parallel_requests_at_once(
+        env: Env, monkeypatch: pytest.MonkeyPatch, parallel: int) -> None:
+    """Each new shop customer is its own request: with a slow shop they overlap, each recorded once."""
+    ids = [env.add_address(name=f"Zákazník Souběžný {n}", email=f"soubezny.{n}@example.cz", city="Brno")
+           for n in range(10)]
+    settings = env.settings(to_pohoda=False, to_eshop=True)
+    settings = replace(settings, eshop=replace(settings.eshop, parallel_requests=parallel))
+    env.woo.set_faults(latency_ms=150)
+    creates = in_flight_peaks(monkeypatch, "/customers")
+    run, _ = JobRunner(lambda: settings, DefaultConnections()).run_inline("customers", "cli")
+    assert run.status == "ok" and run.ok_count == 10, run.message
+    assert creates["peak"] == parallel
+    for n, address_id in enumerate(ids):
+        created = env.shop_customer(f"soubezny.{n}@example.cz")
+        entry = ledger.get_entry(sides.AGENDA_IN, str(address_id))
+        assert entry is not None and entry.state == "ok" and entry.shop_id == str(created["id"])

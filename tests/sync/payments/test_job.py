@@ -32,6 +32,7 @@ from adapter.sync.payments.job import PaymentsJob
 from adapter.sync.payments.store import load_upload
 from adapter.sync.payments.table import SECTION_TITLES
 from adapter.sync.runner import JobRunner
+from tests.eshop.helpers import in_flight_peaks
 
 ICO = "12345678"
 TO_MARK = SECTION_TITLES["to_mark_paid"]
@@ -410,3 +411,22 @@ def test_a_refused_order_is_recorded_and_the_retry_marks_only_it(env: Env) -> No
     assert ledger.get_entry("payments", bad["number"]).state == "ok"
     assert env.writes() - writes == 2, "one order updated and one note, the good order untouched"
     assert ledger.get_checkpoint("payments") is None, "a retry of some keys does not move the watermark"
+
+
+@pytest.mark.parametrize("parallel", [1, 4])
+def test_orders_are_marked_paid_up_to_parallel_requests_at_once(env: Env, monkeypatch: pytest.MonkeyPatch,
+                                                                 parallel: int) -> None:
+    """Each order's shop calls are independent: with a slow shop they overlap, and every order is recorded."""
+    orders = [env.order("on-hold") for _ in range(8)]
+    for order in orders:
+        env.emu.mark_paid(env.invoice(order["number"], order["total"]))
+    env.settings = replace(env.settings, eshop=replace(env.settings.eshop, parallel_requests=parallel))
+    env.woo.set_faults(latency_ms=150)
+    updates = in_flight_peaks(monkeypatch, "/orders/")
+    run = env.run()
+    assert run.status == "ok" and run.ok_count == 8, run.message
+    assert updates["peak"] == (4 if parallel == 4 else 1)
+    for order in orders:
+        assert env.shop(order["id"])["status"] == "processing"
+        entry = ledger.get_entry("payments", order["number"])
+        assert entry is not None and entry.state == "ok"
