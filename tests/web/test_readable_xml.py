@@ -38,11 +38,11 @@ def test_a_fragment_or_junk_is_shown_but_not_validated() -> None:
     assert junk is not None and junk.lines[0].text == "not xml <" and not junk.checked
 
 
-def test_one_items_answer_is_shown_unchecked_not_marked_as_a_wrong_document() -> None:
+def test_one_items_answer_is_not_marked_as_a_wrong_document() -> None:
     item = ('<rsp:responsePackItem xmlns:rsp="http://www.stormware.cz/schema/version_2/response.xsd" version="2.0" '
             'id="ord-1" state="ok"/>')
     view = readable_xml(item, "response")
-    assert view is not None and not view.checked and view.problems == [] and view.general == []
+    assert view is not None and view.checked and view.problems == [] and view.general == []  # checked as an item
     pack = ('<rsp:responsePack xmlns:rsp="http://www.stormware.cz/schema/version_2/response.xsd" version="2.0" '
             'id="p" state="ok" programVersion="1" ico="12345678" application="t" note="n"/>')
     whole = readable_xml(pack, "response")
@@ -67,3 +67,28 @@ def test_a_held_orders_preview_shows_the_xml_it_would_send_and_why_it_waits(env:
     assert "XML, které by se poslalo do POHODY" in text and "ord:order" in text
     assert '<td class="ln">1</td>' in text and "Přenést tuto objednávku teď" not in text
     assert env.ms.received_orders() == []
+
+
+STOCK_NS = 'xmlns:stk="http://www.stormware.cz/schema/version_2/stock.xsd"'
+
+
+def test_a_stock_card_sent_alone_is_checked_inside_a_minimal_pack() -> None:
+    good = (f'<stk:stock {STOCK_NS} version="2.0"><stk:stockHeader><stk:stockType>card</stk:stockType>'
+            '<stk:code>K-1</stk:code><stk:name>Kniha</stk:name></stk:stockHeader></stk:stock>')
+    view = readable_xml(good, "data")
+    assert view is not None and view.checked and view.valid, view.problems
+    bad = good.replace("<stk:name>Kniha</stk:name>", "<stk:bogus>1</stk:bogus>")
+    view = readable_xml(bad, "data")
+    assert view is not None and view.checked and not view.valid
+    marked = [line for line in view.lines if line.problems]
+    assert marked and "stk:bogus" in marked[0].text  # the line number is the shown line, not the wrapper's
+
+
+def test_one_items_answer_is_checked_inside_a_minimal_response_pack() -> None:
+    item = ('<rsp:responsePackItem xmlns:rsp="http://www.stormware.cz/schema/version_2/response.xsd" '
+            'version="2.0" id="i1" state="ok"/>')
+    view = readable_xml(item, "response")
+    assert view is not None and view.checked and view.valid, view.problems
+    wrong = item.replace('state="ok"', 'state="maybe"')
+    view = readable_xml(wrong, "response")
+    assert view is not None and view.checked and not view.valid and view.lines[0].problems
