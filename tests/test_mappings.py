@@ -116,6 +116,7 @@ def test_carrier_and_tax_screens(env: Env) -> None:
     codes = [code for code, _label in tax.classifications]
     assert "UD" in codes and "UDA5" in codes and "PD" not in codes and "xUD" not in codes
     assert rows["21"].classification_suggestion == "UD" and rows["21"].classification == ""
+    assert rows["0"].classification_suggestion == ""  # a 0 % line is no ordinary taxed supply: nothing suggested
 
 
 def test_saving_the_tax_screen_writes_rates_and_classifications(env: Env) -> None:

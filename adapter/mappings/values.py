@@ -172,7 +172,9 @@ def _annotate(screen: Screen, rows: list[Row], settings: Settings, forms: dict[s
         row.suggestion = suggest(screen.kind, row.value, row.label, forms if screen.kind == "payment" else None)
         if screen.kind == "tax":
             row.classification = settings.mappings.vat_classification.get(row.value, "")
-            row.classification_suggestion = DOMESTIC_CLASSIFICATION if DOMESTIC_CLASSIFICATION in codes else ""
+            # a 0 % line is not an ordinary taxed supply (exempt, export…): the person chooses, nothing is suggested
+            taxed = row.value.strip().rstrip("%").replace(",", ".") not in ("0", "0.0", "0.00", "")
+            row.classification_suggestion = DOMESTIC_CLASSIFICATION if taxed and DOMESTIC_CLASSIFICATION in codes else ""
         if screen.kind == "status":
             row.roles = roles_of(settings, row.value)
             row.known = row.value in settings.mappings.known_statuses
