@@ -38,6 +38,51 @@ def replace_pairing(rows: Iterable[Sequence[Any]], *, checkpoint: str, extra: di
         set_checkpoint(checkpoint, now.isoformat(), extra, now=now)
 
 
+class PairingStage:
+    """A new pairing written row by row to a temporary table, then swapped in at once.
+
+    The rows can be written while they are computed (no transaction held for
+    that long); :meth:`swap` replaces the Pairing table in one short
+    transaction (one ``INSERT … SELECT``), so readers see the old pairing or
+    the new one, never a part.
+    """
+
+    TABLE = "pairing_stage"
+
+    def __enter__(self) -> PairingStage:
+        self.close()
+        self._columns = [Pairing._meta.fields[name] for name in PAIRING_COLUMNS]
+        names = ", ".join(f.column_name for f in self._columns)
+        database.execute_sql(f"CREATE TEMP TABLE {self.TABLE} (seq INTEGER PRIMARY KEY, {names})")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Drop the temporary table."""
+        database.execute_sql(f"DROP TABLE IF EXISTS temp.{self.TABLE}")
+
+    def write(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Stage ``rows`` (values in :data:`PAIRING_COLUMNS` order)."""
+        columns = self._columns
+        sql = (f"INSERT INTO temp.{self.TABLE} ({', '.join(f.column_name for f in columns)}) "  # noqa: S608
+               f"VALUES ({', '.join('?' for _ in columns)})")
+        source = iter(rows)
+        cursor = database.cursor()  # type: ignore[no-untyped-call,unused-ignore]
+        while chunk := list(islice(source, INSERT_CHUNK)):
+            cursor.executemany(sql, [tuple(f.db_value(v) for f, v in zip(columns, row, strict=True)) for row in chunk])
+
+    def swap(self, *, checkpoint: str, extra: dict[str, Any], now: datetime) -> None:
+        """Replace the Pairing table with the staged rows and set its checkpoint, in one transaction."""
+        names = ", ".join(f.column_name for f in self._columns)
+        with database.atomic():
+            Pairing.delete().execute()
+            database.execute_sql(f'INSERT INTO "{Pairing._meta.table_name}" ({names}) '  # noqa: S608
+                                 f"SELECT {names} FROM temp.{self.TABLE} ORDER BY seq")
+            set_checkpoint(checkpoint, now.isoformat(), extra, now=now)
+
+
 def has_pairing() -> bool:
     """True when a pairing was ever stored."""
     return bool(Pairing.select().limit(1).exists())

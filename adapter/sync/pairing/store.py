@@ -9,7 +9,7 @@ just to find product ids.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +19,7 @@ from adapter import ledger
 from adapter.ledger import pairing as pairing_queries
 from adapter.records import Product, StockCard
 from adapter.sync.pairing.match import CardGrouper, CardInfo, PairingResult, PairRow, normalise, pair
+from adapter.sync.pairing.stream import ScratchPairing
 
 if TYPE_CHECKING:
     from adapter.config import Settings
@@ -111,6 +112,22 @@ def store_pairing(result: PairingResult, *, multi_codes: set[str], now: datetime
     extra = {"counts": counts, "multi": sorted(multi_codes), "case_sensitive": result.case_sensitive}
     pairing_queries.replace_pairing(_rows(result, now), checkpoint=PAIRING_CHECKPOINT, extra=extra, now=now)
     return counts
+
+
+def store_streamed(scratch: ScratchPairing, rows: Iterable[PairRow], *, now: datetime, store: bool = True) -> None:
+    """Walk the rows of a pairing computed on disk and (unless ``store`` is false: a preview) store them.
+
+    The rows are staged while they are computed and swapped into the Pairing
+    table in one short transaction at the end.
+    """
+    if not store:
+        deque(rows, maxlen=0)  # computed, not kept
+        return
+    with pairing_queries.PairingStage() as stage:
+        stage.write(_row(r, now) for r in rows)
+        extra = {"counts": dict(scratch.counts), "multi": sorted(scratch.multi_codes),
+                 "case_sensitive": scratch.case_sensitive}
+        stage.swap(checkpoint=PAIRING_CHECKPOINT, extra=extra, now=now)
 
 
 # --------------------------------------------------------------------------- lookups for the jobs
