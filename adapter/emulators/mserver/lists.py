@@ -488,6 +488,7 @@ LIST_TAGS = {
     "listOrderRequest": "lst:listOrder",
     "listInvoiceRequest": "lst:listInvoice",
     "listAddressBookRequest": "lAdb:listAddressBook",
+    "listStoreRequest": "lst:listStore",
 }
 
 

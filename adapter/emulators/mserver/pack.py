@@ -38,6 +38,7 @@ from adapter.emulators.mserver.lists import (
     list_stock,
     list_tag_for,
 )
+from adapter.emulators.mserver.stores import list_stores
 from adapter.emulators.mserver.xml_io import (
     ITEM_CLOSE,
     PACK_CLOSE,
@@ -72,6 +73,7 @@ LISTS: dict[str, ListHandler] = {
     q("lst:listOrderRequest"): list_orders,
     q("lst:listInvoiceRequest"): list_invoices,
     q("lAdb:listAddressBookRequest"): list_addresses,
+    q("lst:listStoreRequest"): list_stores,
 }
 
 

@@ -40,7 +40,7 @@ from adapter.pohoda.stock import iter_stock
 from adapter.records import ZERO, Product, StockCard
 from adapter.sync.base import TO_SHOP, AgendaJob
 from adapter.sync.pairing.match import STATUS_TITLES, PairRow
-from adapter.sync.pairing.pull import Listing, iter_cards, read_codes
+from adapter.sync.pairing.pull import Listing, iter_cards, read_codes, warehouses
 from adapter.sync.pairing.store import (
     Target,
     compute_pairing,
@@ -122,13 +122,20 @@ class StockJob(AgendaJob):
 
     # ------------------------------------------------------------------ helpers
 
-    def _cards(self, phase: str, *, last_changes: datetime | None = None) -> Iterator[StockCard]:
-        """POHODA's stock listing (streamed), with progress and cancel per page."""
+    def _cards(self, phase: str, *, last_changes: datetime | None = None, every_store: bool = False) -> Iterator[StockCard]:
+        """POHODA's stock listing (streamed), with progress and cancel per page.
+
+        ``every_store``: a full listing without ``[stock] stores`` goes warehouse by warehouse, so
+        each card's warehouse is known (the pairing report's *Sklady*, the orders' warehouse per line).
+        """
         def note(cards: int) -> None:
             self.ctx.check_cancel()
             self.ctx.progress(phase=f"{phase} ({cards} zásob)")
 
-        return iter_cards(self.ctx.pohoda(), stores=self.opts.stores, page_size=self.opts.page_size,
+        stores = self.opts.stores
+        if every_store and not stores:
+            stores = warehouses(self.ctx.pohoda(), self.listing)
+        return iter_cards(self.ctx.pohoda(), stores=stores, page_size=self.opts.page_size,
                           last_changes=last_changes, listing=self.listing, on_page=note)
 
     def _count_pohoda(self) -> None:
@@ -207,7 +214,7 @@ class StockJob(AgendaJob):
             ctx.check_cancel()
             ctx.progress(phase="Načítám produkty z e-shopu")
 
-        read_both(scratch, ctx.eshop(), self._cards("Načítám zásoby z POHODY"), after_cards=cards_done)
+        read_both(scratch, ctx.eshop(), self._cards("Načítám zásoby z POHODY", every_store=True), after_cards=cards_done)
         ctx.check_cancel()
 
     # ------------------------------------------------------------------ full
