@@ -75,9 +75,9 @@ def _d(text: str | None) -> Decimal | None:
     return Decimal(text) if text else None
 
 
-def desired_of(total: CodeTotal, opts: StockSettings, percents: dict[str, Decimal]) -> Desired | None:
-    """:func:`~adapter.sync.stock.mapping.desired_from` of a code folded on disk."""
-    return _desired(total.counted, total.quantity, total.extra, opts, tuple(sorted(percents.items())))
+def desired_of(total: CodeTotal, opts: StockSettings, percents: tuple[tuple[str, Decimal], ...]) -> Desired | None:
+    """:func:`~adapter.sync.stock.mapping.desired_from` of a code folded on disk (``percents`` as sorted items)."""
+    return _desired(total.counted, total.quantity, total.extra, opts, percents)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -170,7 +170,7 @@ class PlanTable:
 
     def __init__(self, opts: StockSettings, percents: dict[str, Decimal]) -> None:
         self.opts = opts
-        self.percents = percents
+        self.percents = tuple(sorted(percents.items()))
         self._plans: list[tuple[Any, ...]] = []
         self._unlinked: list[tuple[Any, ...]] = []
 
@@ -196,6 +196,10 @@ class PlanTable:
         database.execute_sql(
             "INSERT OR IGNORE INTO temp.stock_prev SELECT CAST(key AS INTEGER) FROM entry WHERE agenda = ?"
             " AND state = 'ok' AND key != '' AND key NOT GLOB '*[^0-9]*'", (AGENDA,))
+
+    def desired(self, total: CodeTotal) -> Desired | None:
+        """What a product paired to this code should show (None: no card of the code counts)."""
+        return desired_of(total, self.opts, self.percents)
 
     def add(self, plan: Plan, *, known: bool) -> None:
         """Buffer one plan (``known``: the shop shows it already, only the ledger may need its hash)."""

@@ -51,7 +51,7 @@ from adapter.sync.pairing.store import (
 )
 from adapter.sync.pairing.stream import ScratchPairing, StreamedRow
 from adapter.sync.state import format_pohoda_time, next_pohoda_cursor, pohoda_since
-from adapter.sync.stock.full import PlanTable, card_stock, desired_of, read_both
+from adapter.sync.stock.full import PlanTable, card_stock, read_both
 from adapter.sync.stock.mapping import (
     Desired,
     Plan,
@@ -261,7 +261,7 @@ class StockJob(AgendaJob):
             plans.unlinked(product)
             return 0
         target = Target(product.id, product.parent_id, product.sku.strip(), row.code)
-        desired = desired_of(item.stock, self.opts, self.percents)
+        desired = plans.desired(item.stock)
         if desired is None:
             self.ctx.skipped(str(product.id), NOT_COUNTED, label=f"SKU {target.sku}", record=True)
             return 1
