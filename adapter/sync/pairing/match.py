@@ -130,10 +130,6 @@ class CardGrouper:
             entry[:5] = [card.code, card.id, card.name, card.ean, card.is_internet]
         return key
 
-    def rows_per_code(self) -> dict[str, int]:
-        """How many listed rows carried each code."""
-        return {key: 1 if isinstance(entry, tuple) else entry[8] for key, entry in self._entries.items()}
-
     def result(self) -> dict[str, CardInfo]:
         """One CardInfo per normalised code, in listing order (the grouper is emptied)."""
         out: dict[str, CardInfo] = {}
