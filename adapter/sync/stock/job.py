@@ -10,6 +10,8 @@ Three ways in, one logic:
   product; the pairing is refreshed, every paired product is compared with
   what the shop shows now (drift from shop orders is put right), and a
   product whose card disappeared from POHODA gets quantity 0 (a warning);
+  both catalogues are paired on disk, so memory does not grow with them
+  (:mod:`~adapter.sync.stock.full`);
 * **POHODA pushes** its stock export (*Odeslat na internet*) to
   ``/pohoda/stock``; the body is kept in a file and applied by a run with
   trigger ``pohoda`` (``options["push_file"]``).
