@@ -134,8 +134,11 @@ def read_both(scratch: ScratchPairing, shop: Eshop, cards: Iterable[StockCard],
     finished = False
 
     def drain(block: bool) -> None:
+        """Write what the shop's thread handed over: everything (``block``), or what waits now."""
         nonlocal finished
-        while not finished:
+        waiting = QUEUE_BATCHES
+        while not finished and (block or waiting > 0):
+            waiting -= 1
             try:
                 item = handed.get(block=block, timeout=None)
             except queue.Empty:
@@ -157,9 +160,10 @@ def read_both(scratch: ScratchPairing, shop: Eshop, cards: Iterable[StockCard],
         scratch.add_cards(cards_draining())
         after_cards()
         drain(True)
-    finally:
+    except BaseException:
         stop.set()  # the listing thread stops at its next hand-over; nobody waits for it
-    reader.join(timeout=5)
+        raise
+    reader.join()
 
 
 # --------------------------------------------------------------------------- plans on disk
