@@ -174,3 +174,24 @@ def test_emulator_lists_its_warehouses(env: StockEnv) -> None:
     expected = {store for card in env.catalogue.cards for store, _qty in card.stores}
     assert set(found) == expected and len(found) == len(expected) >= 2
     assert listing.requests == 1
+
+
+def test_orders_take_each_line_out_of_the_warehouse_the_pairing_found(client: Any, app: Any, env: StockEnv) -> None:
+    from adapter.sync.lookups import CodeResolver
+    from adapter.sync.warehouses import choose_store
+
+    code, stores = _multi_store_code(env)
+    single = env.simple_codes(1)[0]
+    single_store = next(c.stores[0][0] for c in env.catalogue.cards if c.code == single)
+    _refresh(client, app)
+
+    def asked(_pack: bytes) -> bytes:
+        raise AssertionError("the pairing knows these codes; POHODA is not asked")
+
+    with ledger.database.connection_context():
+        resolver = CodeResolver(ico="12345678", post=asked)
+        assert resolver.resolve([single, code]) == {single: single, code: code}
+    assert choose_store(single, resolver.card_stores[single], "") == (single_store, "")
+    assert choose_store(code, resolver.card_stores[code], stores[1]) == (stores[1], "")
+    store, reason = choose_store(code, resolver.card_stores[code], "")
+    assert store is None and all(s in reason for s in stores)
