@@ -49,6 +49,7 @@ def test_report_counts_match_the_seed(client: Any, app: Any, env: StockEnv) -> N
     _refresh(client, app)
     with ledger.database.connection_context():
         run = ledger.last_run("stock")
+        assert run is not None
         assert run.status == "ok" and run.options_dict() == {"pairing_only": True}, run.message
     html = client.get("/pairing/").get_data(as_text=True)
     want = expected_counts(env.catalogue)
@@ -113,6 +114,7 @@ def test_create_cards_for_ticked_products(client: Any, app: Any, env: StockEnv) 
     assert app.extensions["adapter"].runner.wait("products", 60)
     with ledger.database.connection_context():
         run = ledger.last_run("products")
+        assert run is not None
         assert run.status == "ok", run.message
         assert run.options_dict() == {"keys": [str(i) for i in chosen]}
     codes = {c.code for c in env.mserver.stock_cards()}
