@@ -90,6 +90,21 @@ def iter_cards(
     Cards listed with a warehouse filter get that warehouse in ``store``.
     ``on_page(cards_so_far)`` is called after each page (progress, cancel).
     """
+    for store, card in iter_listed(client, stores=stores, page_size=page_size, last_changes=last_changes,
+                                   listing=listing, on_page=on_page):
+        yield replace(card, store=store) if store and card.store != store else card
+
+
+def iter_listed(
+    client: MServerClient,
+    *,
+    stores: Sequence[str] = (),
+    page_size: int = 2000,
+    last_changes: datetime | None = None,
+    listing: Listing | None = None,
+    on_page: Callable[[int], None] | None = None,
+) -> Iterator[tuple[str, StockCard]]:
+    """:func:`iter_cards` as (the warehouse listed, or "", card): no copy of each card to note its warehouse."""
     listing = listing if listing is not None else Listing()
     page_size = max(1, min(page_size, 10_000))
     for store in stores or (None,):
@@ -102,7 +117,7 @@ def iter_cards(
             for card in iter_stock(answer):
                 count += 1
                 last_id = max(last_id, card.id)
-                yield replace(card, store=store) if store and card.store != store else card
+                yield store or "", card
             del answer
             listing.cards += count
             if on_page is not None:

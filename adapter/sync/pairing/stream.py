@@ -35,8 +35,9 @@ CHUNK = 2000
 #: the temp database's page cache (KiB, SQLite's negative form): small, its pages spill to a file
 CACHE_KIB = 4096
 
-#: a card's stock for the code: (quantity it adds or None when it does not count, opaque text of the first that counts)
-CardStock = Callable[[StockCard], tuple[Decimal | None, str]]
+#: a card's stock for the code, given the card and its warehouse: (quantity it adds or None when it does not
+#: count, opaque text of the first that counts)
+CardStock = Callable[[StockCard, str], tuple[Decimal | None, str]]
 
 _TABLES = ("pair_card", "pair_product", "pair_info", "pair_ean")
 _SCHEMA = (
@@ -115,18 +116,24 @@ class ScratchPairing:
 
     def add_cards(self, cards: Iterable[StockCard]) -> None:
         """Write listed cards (a card without code is counted but pairs with nothing)."""
-        self._insert("INSERT INTO temp.pair_card (key, code, id, name, ean, internet, store, qty, extra)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._card_rows(cards))
+        self.add_listed(("", card) for card in cards)
 
-    def _card_rows(self, cards: Iterable[StockCard]) -> Iterator[tuple[Any, ...]]:
+    def add_listed(self, listed: Iterable[tuple[str, StockCard]]) -> None:
+        """Write listed cards as (the warehouse they were listed in, or "" for the card's own; card)."""
+        self._insert("INSERT INTO temp.pair_card (key, code, id, name, ean, internet, store, qty, extra)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._card_rows(listed))
+
+    def _card_rows(self, listed: Iterable[tuple[str, StockCard]]) -> Iterator[tuple[Any, ...]]:
         stock_of = self.card_stock
-        for card in cards:
+        case_sensitive = self.case_sensitive
+        for store, card in listed:
             self.cards += 1
-            key = normalise(card.code, case_sensitive=self.case_sensitive)
+            key = normalise(card.code, case_sensitive=case_sensitive)
             if not key:
                 continue
-            quantity, extra = stock_of(card) if stock_of is not None else (None, "")
-            yield (key, card.code, card.id, card.name, card.ean, card.is_internet, card.store, _text(quantity), extra)
+            store = store or card.store
+            quantity, extra = stock_of(card, store) if stock_of is not None else (None, "")
+            yield (key, card.code, card.id, card.name, card.ean, card.is_internet, store, _text(quantity), extra)
 
     def add_products(self, products: Iterable[Product]) -> None:
         """Write shop products (variable parents carry no stock of their own and are left out)."""

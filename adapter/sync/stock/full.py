@@ -54,8 +54,8 @@ def card_stock(opts: StockSettings) -> CardStock:
     """What one card adds to its code: the quantity when it counts, and its prices as text (when pushed)."""
     wanted = opts.price_level.strip().casefold() if opts.price_level else ""
 
-    def one(card: StockCard) -> tuple[Decimal | None, str]:
-        if not counts(card, opts):
+    def one(card: StockCard, store: str) -> tuple[Decimal | None, str]:
+        if not counts(card, opts, store):
             return None, ""
         quantity = card_quantity(card, opts.quantity)
         if not opts.push_prices:
@@ -120,9 +120,10 @@ def _list_products(shop: Eshop, out: queue.Queue[Any], stop: threading.Event) ->
         put(exc)
 
 
-def read_both(scratch: ScratchPairing, shop: Eshop, cards: Iterable[StockCard],
+def read_both(scratch: ScratchPairing, shop: Eshop, cards: Iterable[tuple[str, StockCard]],
               after_cards: Callable[[], None] = lambda: None) -> None:
-    """POHODA's cards (read here) and the shop's products (read by a second thread) into ``scratch``.
+    """POHODA's cards (read here, as (warehouse listed, card)) and the shop's products (read by a second
+    thread) into ``scratch``.
 
     Each side waits for its own server; what arrives is written to disk
     at once, so neither catalogue is held.
@@ -150,14 +151,14 @@ def read_both(scratch: ScratchPairing, shop: Eshop, cards: Iterable[StockCard],
             else:
                 scratch.add_products(item)
 
-    def cards_draining() -> Iterator[StockCard]:
-        for n, card in enumerate(cards, start=1):
-            yield card
+    def cards_draining() -> Iterator[tuple[str, StockCard]]:
+        for n, listed in enumerate(cards, start=1):
+            yield listed
             if n % DRAIN_EVERY == 0:
                 drain(False)
 
     try:
-        scratch.add_cards(cards_draining())
+        scratch.add_listed(cards_draining())
         after_cards()
         drain(True)
     except BaseException:

@@ -27,7 +27,7 @@ are committed. Options: ``pairing_only`` (just refresh the pairing),
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -42,7 +42,7 @@ from adapter.pohoda.stock import iter_stock
 from adapter.records import ZERO, Product, StockCard
 from adapter.sync.base import TO_SHOP, AgendaJob
 from adapter.sync.pairing.match import STATUS_TITLES, PairRow
-from adapter.sync.pairing.pull import Listing, iter_cards, read_codes, warehouses
+from adapter.sync.pairing.pull import Listing, iter_cards, iter_listed, read_codes, warehouses
 from adapter.sync.pairing.store import (
     Target,
     compute_pairing,
@@ -124,21 +124,24 @@ class StockJob(AgendaJob):
 
     # ------------------------------------------------------------------ helpers
 
-    def _cards(self, phase: str, *, last_changes: datetime | None = None, every_store: bool = False) -> Iterator[StockCard]:
-        """POHODA's stock listing (streamed), with progress and cancel per page.
+    def _cards(self, phase: str, *, last_changes: datetime | None = None) -> Iterator[StockCard]:
+        """POHODA's stock listing (streamed), with progress and cancel per page."""
+        return iter_cards(self.ctx.pohoda(), stores=self.opts.stores, page_size=self.opts.page_size,
+                          last_changes=last_changes, listing=self.listing, on_page=self._page_note(phase))
 
-        ``every_store``: a full listing without ``[stock] stores`` goes warehouse by warehouse, so
-        each card's warehouse is known (the pairing report's *Sklady*, the orders' warehouse per line).
-        """
+    def _page_note(self, phase: str) -> Callable[[int], None]:
         def note(cards: int) -> None:
             self.ctx.check_cancel()
             self.ctx.progress(phase=f"{phase} ({cards} zásob)")
 
-        stores = self.opts.stores
-        if every_store and not stores:
-            stores = warehouses(self.ctx.pohoda(), self.listing)
-        return iter_cards(self.ctx.pohoda(), stores=stores, page_size=self.opts.page_size,
-                          last_changes=last_changes, listing=self.listing, on_page=note)
+        return note
+
+    def _every_card(self, phase: str) -> Iterator[tuple[str, StockCard]]:
+        """The full listing as (warehouse, card); without ``[stock] stores`` warehouse by warehouse, so each
+        card's warehouse is known (the pairing report's *Sklady*, the orders' warehouse per line)."""
+        stores = self.opts.stores or warehouses(self.ctx.pohoda(), self.listing)
+        return iter_listed(self.ctx.pohoda(), stores=stores, page_size=self.opts.page_size, listing=self.listing,
+                           on_page=self._page_note(phase))
 
     def _count_pohoda(self) -> None:
         if self.listing.requests:
@@ -216,7 +219,7 @@ class StockJob(AgendaJob):
             ctx.check_cancel()
             ctx.progress(phase="Načítám produkty z e-shopu")
 
-        read_both(scratch, ctx.eshop(), self._cards("Načítám zásoby z POHODY", every_store=True), after_cards=cards_done)
+        read_both(scratch, ctx.eshop(), self._every_card("Načítám zásoby z POHODY"), after_cards=cards_done)
         ctx.check_cancel()
 
     # ------------------------------------------------------------------ full

@@ -118,11 +118,15 @@ def card_quantity(card: StockCard, mode: str) -> Decimal:
     return card.count if mode == "physical" else card.count - card.reservation
 
 
-def counts(card: StockCard, opts: StockSettings) -> bool:
-    """True when the card counts: in a chosen warehouse (when known) and an Internet card if asked."""
+def counts(card: StockCard, opts: StockSettings, store: str | None = None) -> bool:
+    """True when the card counts: in a chosen warehouse (when known) and an Internet card if asked.
+
+    ``store``: the warehouse the card was listed in, when the card itself does not say it.
+    """
     if opts.internet_only and not card.is_internet:
         return False
-    return not (opts.stores and card.store and card.store not in opts.stores)
+    store = card.store if store is None else store
+    return not (opts.stores and store and store not in opts.stores)
 
 
 @dataclass(slots=True)

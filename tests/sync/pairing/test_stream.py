@@ -102,8 +102,8 @@ def test_code_stock_sums_counting_cards_and_keeps_the_first_ones_text(db: None) 
              StockCard(id=2, code="a", name="A", store="X", count=Decimal(7)),
              StockCard(id=3, code="A", name="A", store="PR", count=Decimal(1))]
 
-    def stock(card: StockCard) -> tuple[Decimal | None, str]:
-        return (None, "") if card.store == "X" else (card.count, card.store)
+    def stock(card: StockCard, store: str) -> tuple[Decimal | None, str]:
+        return (None, "") if store == "X" else (card.count, store)
 
     with ScratchPairing(case_sensitive=False, ean_fallback=False, card_stock=stock) as s:
         s.add_cards(cards)

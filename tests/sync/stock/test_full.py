@@ -35,9 +35,9 @@ class Shop:
             yield Product(id=i, name=f"p{i}", sku=f"S{i}")
 
 
-def cards(n: int) -> Iterator[StockCard]:
+def cards(n: int) -> Iterator[tuple[str, StockCard]]:
     for i in range(1, n + 1):
-        yield StockCard(id=i, code=f"S{i}", name=f"c{i}", store="HL")
+        yield "HL", StockCard(id=i, code=f"S{i}", name=f"c{i}")
 
 
 def test_both_sides_arrive_whole(db: None, monkeypatch: Any) -> None:
@@ -57,7 +57,7 @@ def test_a_failing_shop_listing_fails_the_read(db: None) -> None:
 
 
 def test_a_failing_pohoda_listing_stops_the_shop_thread(db: None) -> None:
-    def broken() -> Iterator[StockCard]:
+    def broken() -> Iterator[tuple[str, StockCard]]:
         yield from cards(1_500)
         raise RuntimeError("POHODA spadla")
 
