@@ -156,8 +156,7 @@ class ScratchPairing:
         if self._grouped:
             return
         self._grouped = True
-        database.execute_sql("CREATE INDEX temp.pair_card_key ON pair_card (key, seq)")
-        read = self._fetch("SELECT key, seq, code, id, name, ean, internet, store, qty, extra"
+        read = self._fetch("SELECT key, seq, code, id, name, ean, internet, store, qty, extra"  # one sort, no index
                            " FROM temp.pair_card ORDER BY key, seq")
         self._insert("INSERT INTO temp.pair_info VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self._folded(read))
         database.execute_sql("CREATE INDEX temp.pair_info_seq ON pair_info (seq)")
