@@ -257,8 +257,12 @@ class PlanTable:
         return int(database.execute_sql("SELECT COUNT(*) FROM temp.stock_plan WHERE known = ?", (known,)).fetchone()[0])
 
     def chunks(self, *, known: bool) -> Iterator[list[Plan]]:
-        """The stored plans in batch order (simple products first, variations by parent), a chunk at a time."""
+        """The stored plans in batch order (simple products first, variations by parent), a chunk at a time.
+
+        Each chunk is one range read of an index (a scan per chunk would make the push quadratic).
+        """
         self.flush()
+        database.execute_sql("CREATE INDEX IF NOT EXISTS temp.stock_plan_order ON stock_plan (known, parent0, pid)")
         after: tuple[int, int] = (-1, -1)
         columns = ", ".join(_PLAN_COLUMNS[1:])
         while True:
