@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -57,3 +58,22 @@ def test_refresh_button_filter_and_screenshot(live_server_url: str, page: Any, e
     page.wait_for_url("**status=eshop_only**")
     assert page.locator("table.pairing-table tbody tr").count() == want["eshop_only"]
     assert page.locator("input[name=product_id]").count() == want["eshop_only"]
+
+
+def test_warehouses_and_held_orders_columns(live_server_url: str, page: Any, env: StockEnv) -> None:
+    simple = {p.sku for p in env.catalogue.products if p.kind == "simple" and p.role == "paired"}
+    card = next(c for c in env.catalogue.cards if len(c.stores) == 2 and c.code in simple
+                and c.code not in env.catalogue.duplicate_skus)
+    with ledger.database.connection_context():
+        ledger.save_entries("orders", [{"key": "o-1", "label": "Objednávka 1001", "state": "held",
+                                        "details": json.dumps({"number": "1001", "skus": [card.code]})}])
+    page.goto(live_server_url + "/pairing/")
+    page.get_by_role("button", name="Obnovit párování").click()
+    page.locator(".run-widget[data-status='ok']").wait_for(timeout=60_000)
+    page.goto(live_server_url + f"/pairing/?q={card.code}")
+    headers = [h.casefold() for h in page.locator("table.pairing-table thead th").all_inner_texts()]  # CSS upper-cases
+    assert "sklady" in headers and "blokované objednávky" in headers
+    row = page.locator("table.pairing-table tbody tr", has_text=card.code).first
+    cells = row.locator("td").all_inner_texts()
+    assert cells[headers.index("sklady")] == ", ".join(store for store, _qty in card.stores)
+    assert cells[headers.index("blokované objednávky")] == "1001"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ def test_report_counts_match_the_seed(client: Any, app: Any, env: StockEnv) -> N
     _refresh(client, app)
     with ledger.database.connection_context():
         run = ledger.last_run("stock")
+        assert run is not None
         assert run.status == "ok" and run.options_dict() == {"pairing_only": True}, run.message
     html = client.get("/pairing/").get_data(as_text=True)
     want = expected_counts(env.catalogue)
@@ -112,6 +114,7 @@ def test_create_cards_for_ticked_products(client: Any, app: Any, env: StockEnv) 
     assert app.extensions["adapter"].runner.wait("products", 60)
     with ledger.database.connection_context():
         run = ledger.last_run("products")
+        assert run is not None
         assert run.status == "ok", run.message
         assert run.options_dict() == {"keys": [str(i) for i in chosen]}
     codes = {c.code for c in env.mserver.stock_cards()}
@@ -123,3 +126,74 @@ def test_create_cards_for_ticked_products(client: Any, app: Any, env: StockEnv) 
 def test_dashboard_links_to_the_report(client: Any) -> None:
     html = client.get("/").get_data(as_text=True)
     assert "/pairing/" in html
+
+
+def _multi_store_code(env: StockEnv) -> tuple[str, tuple[str, ...]]:
+    """A code the shop sells as one simple product and POHODA holds in two warehouses."""
+    simple = {p.sku for p in env.catalogue.products if p.kind == "simple" and p.role == "paired"}
+    dup = set(env.catalogue.duplicate_skus)
+    card = next(c for c in env.catalogue.cards if len(c.stores) == 2 and c.code in simple and c.code not in dup)
+    return card.code, tuple(store for store, _qty in card.stores)
+
+
+def _hold_order(number: str, sku: str) -> None:
+    with ledger.database.connection_context():
+        ledger.save_entries("orders", [{"key": f"o-{number}", "label": f"Objednávka {number}", "state": "held",
+                                        "details": json.dumps({"number": number, "skus": [sku]})}])
+
+
+def test_every_paired_row_names_its_warehouses_on_the_page_and_in_the_csv(client: Any, app: Any,
+                                                                          env: StockEnv) -> None:
+    code, stores = _multi_store_code(env)
+    single = env.simple_codes(1)[0]
+    single_store = next(c.stores[0][0] for c in env.catalogue.cards if c.code == single)
+    _hold_order("OBJ-7", code.lower())  # an order line's SKU in other letters still finds the row
+    _refresh(client, app)
+    with ledger.database.connection_context():
+        rows = list(ledger.Pairing.select())
+        linked = [r for r in rows if r.pohoda_code]
+        assert linked and all(r.stores for r in linked)  # every row with a POHODA card knows its warehouses
+        assert next(r for r in rows if r.sku == code).stores == ",".join(stores)
+        assert next(r for r in rows if r.sku == single).stores == single_store
+    html = client.get(f"/pairing/?q={code}").get_data(as_text=True)
+    assert "<th>Sklady</th><th>Blokované objednávky</th>" in html
+    row = html.split(f'<td class="nowrap">{code}</td>', 1)[1].split("</tr>", 1)[0]
+    assert f'<td class="small">{", ".join(stores)}</td>' in row
+    assert '<td class="small held">OBJ-7</td>' in row
+    body = client.get(f"/pairing/export.csv?q={code}").data.decode("utf-8-sig")
+    header, found = list(csv.reader(io.StringIO(body), delimiter=";"))[:2]
+    assert found[header.index("Sklady")] == ", ".join(stores)
+    assert found[header.index("Blokované objednávky")] == "OBJ-7"
+
+
+def test_emulator_lists_its_warehouses(env: StockEnv) -> None:
+    from adapter.pohoda.client import MServerClient
+    from adapter.sync.pairing.pull import Listing, warehouses
+
+    listing = Listing()
+    with MServerClient(env.mserver.url, "admin", "heslo", "12345678") as client:
+        found = warehouses(client, listing)
+    expected = {store for card in env.catalogue.cards for store, _qty in card.stores}
+    assert set(found) == expected and len(found) == len(expected) >= 2
+    assert listing.requests == 1
+
+
+def test_orders_take_each_line_out_of_the_warehouse_the_pairing_found(client: Any, app: Any, env: StockEnv) -> None:
+    from adapter.sync.lookups import CodeResolver
+    from adapter.sync.warehouses import choose_store
+
+    code, stores = _multi_store_code(env)
+    single = env.simple_codes(1)[0]
+    single_store = next(c.stores[0][0] for c in env.catalogue.cards if c.code == single)
+    _refresh(client, app)
+
+    def asked(_pack: bytes) -> bytes:
+        raise AssertionError("the pairing knows these codes; POHODA is not asked")
+
+    with ledger.database.connection_context():
+        resolver = CodeResolver(ico="12345678", post=asked)
+        assert resolver.resolve([single, code]) == {single: single, code: code}
+    assert choose_store(single, resolver.card_stores[single], "") == (single_store, "")
+    assert choose_store(code, resolver.card_stores[code], stores[1]) == (stores[1], "")
+    store, reason = choose_store(code, resolver.card_stores[code], "")
+    assert store is None and all(s in reason for s in stores)

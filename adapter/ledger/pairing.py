@@ -7,7 +7,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any, cast
 
-from peewee import Case, fn
+from peewee import BooleanField, Case, CharField, IntegerField, TextField, fn
 
 from adapter.ledger import Pairing, database, set_checkpoint
 
@@ -16,6 +16,8 @@ PAIRING_COLUMNS = ("status", "sku", "product_id", "parent_id", "shop_name", "sho
                    "pohoda_name", "pohoda_ean", "stores", "is_internet", "matched_by", "conflict", "updated_at")
 #: rows per INSERT when the Pairing table is replaced
 INSERT_CHUNK = 2000
+#: field kinds whose Python values (str, int, bool, None) SQLite takes as they are
+_AS_IS = (CharField, TextField, IntegerField, BooleanField)
 #: statuses whose rows link a product to a POHODA code
 LINKED = ("paired", "conflict")
 
@@ -36,6 +38,70 @@ def replace_pairing(rows: Iterable[Sequence[Any]], *, checkpoint: str, extra: di
         while chunk := list(islice(source, INSERT_CHUNK)):
             cursor.executemany(sql, [tuple(f.db_value(v) for f, v in zip(columns, row, strict=True)) for row in chunk])
         set_checkpoint(checkpoint, now.isoformat(), extra, now=now)
+
+
+class PairingStage:
+    """A new pairing written row by row to a temporary table, then swapped in at once.
+
+    The rows can be written while they are computed (no transaction held for
+    that long); :meth:`swap` replaces the Pairing table in one short
+    transaction (one ``INSERT … SELECT``), so readers see the old pairing or
+    the new one, never a part.
+    """
+
+    TABLE = "pairing_stage"
+
+    def __enter__(self) -> PairingStage:
+        self.close()
+        self._columns = [Pairing._meta.fields[name] for name in PAIRING_COLUMNS]
+        names = ", ".join(f.column_name for f in self._columns)
+        database.execute_sql(f"CREATE TEMP TABLE {self.TABLE} (seq INTEGER PRIMARY KEY, {names})")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Drop the temporary table."""
+        database.execute_sql(f"DROP TABLE IF EXISTS temp.{self.TABLE}")
+
+    def write(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Stage ``rows`` (values in :data:`PAIRING_COLUMNS` order).
+
+        Text, integer and flag values go to SQLite as they are; the other columns
+        (the time) through their field's conversion, once per distinct value.
+        """
+        columns = self._columns
+        sql = (f"INSERT INTO temp.{self.TABLE} ({', '.join(f.column_name for f in columns)}) "  # noqa: S608
+               f"VALUES ({', '.join('?' for _ in columns)})")
+        converted: list[tuple[int, Any, dict[Any, Any]]] = [
+            (i, f, {}) for i, f in enumerate(columns) if not isinstance(f, _AS_IS)]
+
+        def row_values(row: Sequence[Any]) -> Sequence[Any]:
+            if not converted:
+                return row
+            out = list(row)
+            for i, f, seen in converted:
+                value = out[i]
+                if value not in seen:
+                    seen.clear()  # one distinct value at a time is the common case (the refresh time)
+                    seen[value] = f.db_value(value)
+                out[i] = seen[value]
+            return out
+
+        source = iter(rows)
+        cursor = database.cursor()  # type: ignore[no-untyped-call,unused-ignore]
+        while chunk := list(islice(source, INSERT_CHUNK)):
+            cursor.executemany(sql, [row_values(row) for row in chunk])
+
+    def swap(self, *, checkpoint: str, extra: dict[str, Any], now: datetime) -> None:
+        """Replace the Pairing table with the staged rows and set its checkpoint, in one transaction."""
+        names = ", ".join(f.column_name for f in self._columns)
+        with database.atomic():
+            Pairing.delete().execute()
+            database.execute_sql(f'INSERT INTO "{Pairing._meta.table_name}" ({names}) '  # noqa: S608
+                                 f"SELECT {names} FROM temp.{self.TABLE} ORDER BY seq")
+            set_checkpoint(checkpoint, now.isoformat(), extra, now=now)
 
 
 def has_pairing() -> bool:

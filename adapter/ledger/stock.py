@@ -26,12 +26,6 @@ def stock_hashes(keys: Iterable[str] | None = None) -> dict[str, tuple[str, str]
     return out
 
 
-def stock_ok_product_ids() -> set[int]:
-    """Shop product ids whose last push went through."""
-    query = Entry.select(Entry.key).where((Entry.agenda == AGENDA) & (Entry.state == "ok"))
-    return {int(k) for (k,) in cast(Iterable[tuple[str]], query.tuples()) if k.isdigit()}
-
-
 def stock_error_keys() -> list[str]:
     """Keys (shop product ids) whose last push failed."""
     query = Entry.select(Entry.key).where((Entry.agenda == AGENDA) & (Entry.state == "error"))

@@ -492,6 +492,7 @@ LIST_TAGS = {
     "listAddressBookRequest": "lAdb:listAddressBook",
     "listPaymentRequest": "lst:listPayment",
     "listClassificationVATRequest": "lst:listClassificationVAT",
+    "listStoreRequest": "lst:listStore",
 }
 
 

@@ -40,6 +40,7 @@ from adapter.emulators.mserver.lists import (
 )
 from adapter.emulators.mserver.tax_documents import import_tax_document
 from adapter.emulators.mserver.values_lists import list_classifications, list_payments
+from adapter.emulators.mserver.stores import list_stores
 from adapter.emulators.mserver.xml_io import (
     ITEM_CLOSE,
     PACK_CLOSE,
@@ -77,6 +78,7 @@ LISTS: dict[str, ListHandler] = {
     q("lAdb:listAddressBookRequest"): list_addresses,
     q("lst:listPaymentRequest"): list_payments,
     q("lst:listClassificationVATRequest"): list_classifications,
+    q("lst:listStoreRequest"): list_stores,
 }
 
 

@@ -5,7 +5,8 @@ compare SKUs with POHODA codes, the pairing page reports it. Hence one folder
 beside the agendas rather than inside one of them:
 
 * :mod:`~adapter.sync.pairing.match` — the pure pairing rule;
-* :mod:`~adapter.sync.pairing.pull` — POHODA's stock listing as pairing and stock read it;
+* :mod:`~adapter.sync.pairing.pull` — POHODA's stock listing (warehouse by warehouse) as pairing and stock read it;
+* :mod:`~adapter.sync.pairing.stream` — a whole catalogue paired on disk (temporary SQLite tables);
 * :mod:`~adapter.sync.pairing.store` — computing and storing the pairing, the look-ups jobs use;
 * :mod:`~adapter.sync.pairing.queries` — what the pairing page and its CSV export read.
 

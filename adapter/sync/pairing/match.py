@@ -130,10 +130,6 @@ class CardGrouper:
             entry[:5] = [card.code, card.id, card.name, card.ean, card.is_internet]
         return key
 
-    def rows_per_code(self) -> dict[str, int]:
-        """How many listed rows carried each code."""
-        return {key: 1 if isinstance(entry, tuple) else entry[8] for key, entry in self._entries.items()}
-
     def result(self) -> dict[str, CardInfo]:
         """One CardInfo per normalised code, in listing order (the grouper is emptied)."""
         out: dict[str, CardInfo] = {}
@@ -164,6 +160,29 @@ def group_cards(cards: Iterable[StockCard], *, case_sensitive: bool = False) -> 
     return grouper.result()
 
 
+def judge(product: Product, info: CardInfo | None, matched_by: str, *, same_sku: int) -> PairRow:
+    """The report row of one product: ``info`` is the card its SKU (or EAN) found, ``same_sku`` how many
+    shop products carry its SKU; see the module docstring for the statuses."""
+    sku = product.sku.strip()
+    problems: list[str] = []
+    if not sku:
+        problems.append("produkt nemá SKU (kód)")
+    if sku and same_sku > 1:
+        problems.append(f"SKU „{sku}“ má v e-shopu {same_sku} produktů")
+    if info is None:
+        if problems:
+            return PairRow("conflict", product, None, None, "", "; ".join(problems))
+        return PairRow("eshop_only", product)
+    if info.cards > 1:
+        where = f" ({', '.join(info.stores)})" if len(info.stores) > 1 else f" ({info.cards} karty)"
+        problems.append(f"kód „{info.code}“ je ve více skladech POHODY{where}")
+    ean = product.ean.strip()
+    if ean and info.ean and ean != info.ean:
+        problems.append(f"EAN nesouhlasí (e-shop {ean}, POHODA {info.ean})")
+    status: Status = "conflict" if problems else "paired"
+    return PairRow(status, product, info, info.code, matched_by, "; ".join(problems))
+
+
 def pair(
     cards: Iterable[StockCard] | dict[str, CardInfo],
     products: Iterable[Product],
@@ -191,29 +210,13 @@ def pair(
             candidates = by_ean.get(product.ean.strip(), [])
             if len(candidates) == 1:
                 info, matched_by = candidates[0], "ean"
-        problems: list[str] = []
-        if not key:
-            problems.append("produkt nemá SKU (kód)")
-        if key and sku_count[key] > 1:
-            problems.append(f"SKU „{product.sku.strip()}“ má v e-shopu {sku_count[key]} produktů")
+        row = judge(product, info, matched_by, same_sku=sku_count[key] if key else 0)
         if info is not None:
             used.add(normalise(info.code, case_sensitive=case_sensitive))
-            if info.cards > 1:
-                where = f" ({', '.join(info.stores)})" if len(info.stores) > 1 else f" ({info.cards} karty)"
-                problems.append(f"kód „{info.code}“ je ve více skladech POHODY{where}")
-            if product.ean.strip() and info.ean and product.ean.strip() != info.ean:
-                problems.append(f"EAN nesouhlasí (e-shop {product.ean.strip()}, POHODA {info.ean})")
             result.by_product[product.id] = info.code
             if key:
                 result.by_sku.setdefault(key, info.code)
-            status: Status = "conflict" if problems else "paired"
-            result.rows.append(
-                PairRow(status, product, info, info.code, matched_by, "; ".join(problems))
-            )
-        elif problems:
-            result.rows.append(PairRow("conflict", product, None, None, "", "; ".join(problems)))
-        else:
-            result.rows.append(PairRow("eshop_only", product))
+        result.rows.append(row)
 
     for key, info in by_code.items():
         if key not in used:

@@ -1,25 +1,32 @@
 """POHODA's stock listing as pairing and the stock job read it: paged, per warehouse, or by codes.
 
 :func:`iter_cards` lists POHODA's stock cards page by page (``ftr:idFrom`` /
-``ftr:count``) and, when ``[stock] stores`` is set, once per warehouse with
-the ``store`` filter (a listing cannot name the warehouse itself).
+``ftr:count``) and, given warehouses, once per warehouse with the ``store``
+filter (a listing cannot name the warehouse itself): the ones ``[stock]
+stores`` names, or for a full listing every warehouse :func:`warehouses`
+finds, so each card's warehouse is known.
 :func:`read_codes` re-reads the cards of single codes, many per request.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from adapter.errors import PackError
 from adapter.pohoda.envelope import build_pack
 from adapter.pohoda.stock import answer_stamp, iter_stock, list_stock_request
+from adapter.pohoda.stores import list_store_request, parse_store_names
 from adapter.records import StockCard
 from adapter.sync.state import parse_pohoda_time
 
 if TYPE_CHECKING:
     from adapter.pohoda.client import MServerClient
+
+log = logging.getLogger(__name__)
 
 #: code-filtered list requests per dataPack when single codes are re-read
 CODES_PER_PACK = 200
@@ -48,6 +55,27 @@ def _post_list(client: MServerClient, item: Any, listing: Listing) -> bytes:
     return answer
 
 
+def warehouses(client: MServerClient, listing: Listing | None = None) -> tuple[str, ...]:
+    """Every warehouse (sklad) of the company, by the code the stock filter takes; () when POHODA refuses the list.
+
+    Without them a listing still works, only the cards' warehouses stay unknown.
+    """
+    listing = listing if listing is not None else Listing()
+    item = list_store_request()
+    pack = build_pack([item], ico=client.ico, pack_id=item.id, application=client.application)
+    answer = client.post(pack.xml, write=False)
+    listing.requests += 1
+    try:
+        found = parse_store_names(answer)
+    except PackError as exc:
+        log.info("listStore refused, stock is listed without warehouses: %s", exc)
+        return ()
+    if found.state == "error":
+        log.info("listStore answered with an error, stock is listed without warehouses: %s", found.note)
+        return ()
+    return tuple(dict.fromkeys(name for name in found.records if name))
+
+
 def iter_cards(
     client: MServerClient,
     *,
@@ -62,6 +90,21 @@ def iter_cards(
     Cards listed with a warehouse filter get that warehouse in ``store``.
     ``on_page(cards_so_far)`` is called after each page (progress, cancel).
     """
+    for store, card in iter_listed(client, stores=stores, page_size=page_size, last_changes=last_changes,
+                                   listing=listing, on_page=on_page):
+        yield replace(card, store=store) if store and card.store != store else card
+
+
+def iter_listed(
+    client: MServerClient,
+    *,
+    stores: Sequence[str] = (),
+    page_size: int = 2000,
+    last_changes: datetime | None = None,
+    listing: Listing | None = None,
+    on_page: Callable[[int], None] | None = None,
+) -> Iterator[tuple[str, StockCard]]:
+    """:func:`iter_cards` as (the warehouse listed, or "", card): no copy of each card to note its warehouse."""
     listing = listing if listing is not None else Listing()
     page_size = max(1, min(page_size, 10_000))
     for store in stores or (None,):
@@ -74,7 +117,7 @@ def iter_cards(
             for card in iter_stock(answer):
                 count += 1
                 last_id = max(last_id, card.id)
-                yield replace(card, store=store) if store and card.store != store else card
+                yield store or "", card
             del answer
             listing.cards += count
             if on_page is not None:

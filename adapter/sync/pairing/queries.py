@@ -10,7 +10,8 @@ from typing import Any
 
 from adapter import csv_safe, ledger
 from adapter.ledger import pairing as pairing_queries
-from adapter.sync.pairing.match import STATUS_TITLES
+from adapter.sync.pairing.match import STATUS_TITLES, normalise
+from adapter.sync.pairing.store import pairing_info
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,27 @@ def held_orders() -> dict[str, list[str]]:
     return {str(k): [str(n) for n in v] for k, v in (found or {}).items()}
 
 
+class HeldOrders:
+    """The held orders of a report row's SKU, matched as pairing matches SKUs (trimmed; case as the pairing did)."""
+
+    def __init__(self, held: dict[str, list[str]], *, case_sensitive: bool = False) -> None:
+        self.case_sensitive = case_sensitive
+        self._by_key: dict[str, list[str]] = {}
+        for sku, numbers in held.items():
+            merged = self._by_key.setdefault(normalise(sku, case_sensitive=case_sensitive), [])
+            merged.extend(n for n in numbers if n not in merged)
+
+    def __call__(self, sku: str) -> list[str]:
+        """Numbers of the orders waiting for ``sku`` (none for an empty SKU)."""
+        key = normalise(sku or "", case_sensitive=self.case_sensitive)
+        return self._by_key.get(key, []) if key else []
+
+
+def held_lookup(held: dict[str, list[str]]) -> HeldOrders:
+    """:class:`HeldOrders` with the stored pairing's case rule."""
+    return HeldOrders(held, case_sensitive=bool(pairing_info().get("case_sensitive", False)))
+
+
 @dataclass
 class HeldRow:
     """An unpaired SKU that holds orders back, with its pairing status."""
@@ -123,24 +145,29 @@ CSV_COLUMNS = ("Stav", "SKU", "ID produktu", "ID nadřazeného", "Název v e-sho
                "Blokované objednávky")
 
 
-def _csv_row(r: ledger.Pairing, held: dict[str, list[str]]) -> tuple[Any, ...]:
+def stores_text(stores: str) -> str:
+    """A row's warehouses as the report shows them (``HLAVNI, PRODEJNA``)."""
+    return ", ".join(s for s in stores.split(",") if s)
+
+
+def _csv_row(r: ledger.Pairing, held: HeldOrders) -> tuple[Any, ...]:
     return (
         STATUS_TITLES.get(r.status, r.status), r.sku, r.product_id or "", r.parent_id or "", r.shop_name,
-        r.shop_ean, r.pohoda_code, r.pohoda_id or "", r.pohoda_name, r.pohoda_ean, r.stores,
+        r.shop_ean, r.pohoda_code, r.pohoda_id or "", r.pohoda_name, r.pohoda_ean, stores_text(r.stores),
         ("ano" if r.is_internet else "ne") if r.pohoda_code else "", {"sku": "SKU", "ean": "EAN"}.get(r.matched_by, ""),
-        r.conflict, ", ".join(held.get(r.sku, [])),
+        r.conflict, ", ".join(held(r.sku)),
     )
 
 
 def iter_csv(flt: ReportFilter, held: dict[str, list[str]] | None = None) -> Iterator[str]:
     """The filtered report as CSV for Excel: UTF-8 with BOM, ``;`` separated, streamed in chunks."""
-    held = held or {}
+    lookup = held_lookup(held or {})
     buffer = io.StringIO()
     writer = csv_safe.writer(buffer, delimiter=";", lineterminator="\r\n")  # no formulas from shop data
     buffer.write("\ufeff")
     writer.writerow(CSV_COLUMNS)
     for n, r in enumerate(_query(flt).iterator(), start=1):
-        writer.writerow(_csv_row(r, held))
+        writer.writerow(_csv_row(r, lookup))
         if n % 2000 == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -1,16 +1,18 @@
 """Computing and storing the pairing, and the look-ups the jobs use.
 
 :func:`compute_pairing` runs the pure :func:`adapter.sync.pairing.match.pair`
-on a listing folded by :func:`fold_cards`; :func:`store_pairing` replaces the
-ledger ``Pairing`` table in one transaction. :func:`pairing_targets` is what the
+on a listing in memory (a few cards, or the cards POHODA pushed);
+:func:`store_pairing` replaces the ledger ``Pairing`` table in one transaction.
+A whole catalogue is paired on disk (:mod:`adapter.sync.pairing.stream`) and
+stored by :func:`store_streamed`. :func:`pairing_targets` is what the
 stock job reads on incremental runs, so a large catalogue is never re-listed
 just to find product ids.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -18,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from adapter import ledger
 from adapter.ledger import pairing as pairing_queries
 from adapter.records import Product, StockCard
-from adapter.sync.pairing.match import CardGrouper, CardInfo, PairingResult, PairRow, normalise, pair
+from adapter.sync.pairing.match import PairingResult, PairRow, normalise, pair
+from adapter.sync.pairing.stream import ScratchPairing
 
 if TYPE_CHECKING:
     from adapter.config import Settings
@@ -36,44 +39,16 @@ class RefreshResult:
     multi_codes: set[str] = field(default_factory=set)  #: normalised codes held by several cards
 
 
-@dataclass
-class ListedCards:
-    """POHODA's stock listing folded per code while it is read (the cards themselves are not kept)."""
-
-    infos: dict[str, CardInfo]  #: normalised code → what pairing needs of it
-    multi_codes: set[str]  #: normalised codes held by several cards
-    count: int  #: cards listed
-
-
-def fold_cards(
-    cards: Iterable[StockCard], *, case_sensitive: bool, each: Callable[[str, StockCard], None] | None = None
-) -> ListedCards:
-    """Fold a card listing for pairing as it streams; ``each(code key, card)`` sees every card on the way."""
-    grouper = CardGrouper(case_sensitive=case_sensitive)
-    count = 0
-    for card in cards:
-        count += 1
-        key = grouper.add(card)
-        if each is not None:
-            each(key, card)
-    multi = {key for key, rows in grouper.rows_per_code().items() if rows > 1}
-    return ListedCards(grouper.result(), multi, count)
-
-
 def multi_card_codes(cards: Iterable[StockCard], *, case_sensitive: bool) -> set[str]:
     """Normalised codes that more than one stock card carries (several warehouses)."""
     seen = Counter(normalise(c.code, case_sensitive=case_sensitive) for c in cards if c.code.strip())
     return {code for code, n in seen.items() if n > 1}
 
 
-def compute_pairing(
-    cards: Sequence[StockCard] | ListedCards, products: Iterable[Product], settings: Settings
-) -> RefreshResult:
-    """Pair listed (or already folded) cards and products with the ``[pairing]`` options (pure)."""
+def compute_pairing(cards: Sequence[StockCard], products: Iterable[Product], settings: Settings) -> RefreshResult:
+    """Pair listed cards and products with the ``[pairing]`` options (pure; a whole catalogue pairs on disk,
+    :mod:`adapter.sync.pairing.stream`)."""
     opts = settings.pairing
-    if isinstance(cards, ListedCards):
-        result = pair(cards.infos, products, case_sensitive=opts.case_sensitive, ean_fallback=opts.ean_fallback)
-        return RefreshResult(result, result.counts(), set(cards.multi_codes))
     result = pair(cards, products, case_sensitive=opts.case_sensitive, ean_fallback=opts.ean_fallback)
     return RefreshResult(result, result.counts(), multi_card_codes(cards, case_sensitive=opts.case_sensitive))
 
@@ -111,6 +86,22 @@ def store_pairing(result: PairingResult, *, multi_codes: set[str], now: datetime
     extra = {"counts": counts, "multi": sorted(multi_codes), "case_sensitive": result.case_sensitive}
     pairing_queries.replace_pairing(_rows(result, now), checkpoint=PAIRING_CHECKPOINT, extra=extra, now=now)
     return counts
+
+
+def store_streamed(scratch: ScratchPairing, rows: Iterable[PairRow], *, now: datetime, store: bool = True) -> None:
+    """Walk the rows of a pairing computed on disk and (unless ``store`` is false: a preview) store them.
+
+    The rows are staged while they are computed and swapped into the Pairing
+    table in one short transaction at the end.
+    """
+    if not store:
+        deque(rows, maxlen=0)  # computed, not kept
+        return
+    with pairing_queries.PairingStage() as stage:
+        stage.write(_row(r, now) for r in rows)
+        extra = {"counts": dict(scratch.counts), "multi": sorted(scratch.multi_codes),
+                 "case_sensitive": scratch.case_sensitive}
+        stage.swap(checkpoint=PAIRING_CHECKPOINT, extra=extra, now=now)
 
 
 # --------------------------------------------------------------------------- lookups for the jobs

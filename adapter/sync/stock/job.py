@@ -10,6 +10,8 @@ Three ways in, one logic:
   product; the pairing is refreshed, every paired product is compared with
   what the shop shows now (drift from shop orders is put right), and a
   product whose card disappeared from POHODA gets quantity 0 (a warning);
+  both catalogues are paired on disk, so memory does not grow with them
+  (:mod:`~adapter.sync.stock.full`);
 * **POHODA pushes** its stock export (*Odeslat na internet*) to
   ``/pohoda/stock``; the body is kept in a file and applied by a run with
   trigger ``pohoda`` (``options["push_file"]``).
@@ -25,10 +27,8 @@ are committed. Options: ``pairing_only`` (just refresh the pairing),
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -37,84 +37,39 @@ from typing import TYPE_CHECKING
 from adapter import ledger
 from adapter.errors import AdapterError
 from adapter.ledger import pairing as pairing_queries
-from adapter.ledger.stock import stock_error_keys, stock_hashes, stock_ok_product_ids
+from adapter.ledger.stock import stock_error_keys, stock_hashes
 from adapter.pohoda.stock import iter_stock
 from adapter.records import ZERO, Product, StockCard
 from adapter.sync.base import TO_SHOP, AgendaJob
-from adapter.sync.pairing.match import STATUS_TITLES, normalise
-from adapter.sync.pairing.pull import Listing, iter_cards, read_codes
+from adapter.sync.pairing.match import STATUS_TITLES, PairRow
+from adapter.sync.pairing.pull import Listing, iter_cards, iter_listed, read_codes, warehouses
 from adapter.sync.pairing.store import (
-    ListedCards,
     Target,
     compute_pairing,
-    fold_cards,
     pairing_info,
     pairing_targets,
     store_pairing,
+    store_streamed,
 )
+from adapter.sync.pairing.stream import ScratchPairing, StreamedRow
 from adapter.sync.state import format_pohoda_time, next_pohoda_cursor, pohoda_since
+from adapter.sync.stock.full import PlanTable, card_stock, read_both
 from adapter.sync.stock.mapping import (
-    CodeStock,
     Desired,
     Plan,
-    card_quantity,
-    compact,
-    counts,
     desired_for,
-    desired_from,
     group_by_code,
-    lean,
     shop_matches,
     vat_percents,
 )
-from adapter.sync.stock.send import BATCH, push, remember
+from adapter.sync.stock.send import BATCH, push, push_chunks, remember
 
 if TYPE_CHECKING:
     from adapter.config import Settings, StockSettings
-    from adapter.eshop.base import Eshop
     from adapter.sync.context import JobContext
 
 AGENDA = "stock"
 NOT_COUNTED = "zásoba se nepočítá (není označena Internet nebo je v jiném skladu)"
-
-
-@dataclass
-class _Folded:
-    """A full listing folded per normalised code: the summed quantity and the first card that counts."""
-
-    totals: dict[str, Decimal | int] = field(default_factory=dict)
-    firsts: dict[str, StockCard] = field(default_factory=dict)
-
-    def add(self, key: str, card: StockCard, opts: StockSettings) -> None:
-        """Fold one listed card (a card that does not count changes nothing)."""
-        if not key or not counts(card, opts):
-            return
-        quantity = card_quantity(card, opts.quantity)
-        before = self.totals.get(key)
-        if before is None:
-            self.totals[key] = compact(quantity)
-            if opts.push_prices:
-                self.firsts[key] = card
-        else:
-            self.totals[key] = before + quantity
-
-    def stock_of(self, key: str) -> CodeStock:
-        """The code's folded stock (nothing counted when the code has no card that counts)."""
-        if key not in self.totals:
-            return CodeStock()
-        return CodeStock(self.totals[key], 1, self.firsts.get(key))
-
-
-def list_products(shop: Eshop, stop: threading.Event, *, prices: bool) -> list[Product]:
-    """Every shop product that can carry stock, lean (:func:`~adapter.sync.stock.mapping.lean`); no variable parents."""
-    shared: dict[Decimal, Decimal] = {}
-    out = []
-    for product in shop.iter_products():
-        if stop.is_set():
-            break
-        if product.kind != "variable":  # no stock of their own and they pair with nothing
-            out.append(lean(product, shared, prices=prices))
-    return out
 
 
 def _signpost(ctx: JobContext) -> datetime:
@@ -171,12 +126,22 @@ class StockJob(AgendaJob):
 
     def _cards(self, phase: str, *, last_changes: datetime | None = None) -> Iterator[StockCard]:
         """POHODA's stock listing (streamed), with progress and cancel per page."""
+        return iter_cards(self.ctx.pohoda(), stores=self.opts.stores, page_size=self.opts.page_size,
+                          last_changes=last_changes, listing=self.listing, on_page=self._page_note(phase))
+
+    def _page_note(self, phase: str) -> Callable[[int], None]:
         def note(cards: int) -> None:
             self.ctx.check_cancel()
             self.ctx.progress(phase=f"{phase} ({cards} zásob)")
 
-        return iter_cards(self.ctx.pohoda(), stores=self.opts.stores, page_size=self.opts.page_size,
-                          last_changes=last_changes, listing=self.listing, on_page=note)
+        return note
+
+    def _every_card(self, phase: str) -> Iterator[tuple[str, StockCard]]:
+        """The full listing as (warehouse, card); without ``[stock] stores`` warehouse by warehouse, so each
+        card's warehouse is known (the pairing report's *Sklady*, the orders' warehouse per line)."""
+        stores = self.opts.stores or warehouses(self.ctx.pohoda(), self.listing)
+        return iter_listed(self.ctx.pohoda(), stores=stores, page_size=self.opts.page_size, listing=self.listing,
+                           on_page=self._page_note(phase))
 
     def _count_pohoda(self) -> None:
         if self.listing.requests:
@@ -229,125 +194,107 @@ class StockJob(AgendaJob):
         """Just refresh the pairing (the pairing page's button)."""
         ctx = self.ctx
         ctx.progress(0, 0, "Načítám zásoby z POHODY")
-        cards = fold_cards(self._cards("Načítám zásoby z POHODY"), case_sensitive=self.case_sensitive)
-        self._count_pohoda()
-        ctx.progress(phase="Načítám produkty z e-shopu")
-        products = list(ctx.eshop().iter_products())
-        ctx.progress(phase="Páruji")
-        refreshed = compute_pairing(cards, products, self.settings)
-        found = refreshed.counts
-        if not ctx.dry_run:
-            store_pairing(refreshed.result, multi_codes=refreshed.multi_codes, now=ctx.now())
-        ctx.report = {"zásob v POHODĚ": cards.count, "produktů v e-shopu": len(products),
+        with self._scratch(stock=False) as scratch:
+            self._read_into(scratch)
+            ctx.progress(phase="Páruji")
+            store_streamed(scratch, (item.row for item in scratch.rows()), now=ctx.now(), store=not ctx.dry_run)
+        found = scratch.counts
+        ctx.report = {"zásob v POHODĚ": scratch.cards, "produktů v e-shopu": scratch.products,
                       **{STATUS_TITLES[k]: v for k, v in found.items()}}
         ctx.message = (
             f"Párování obnoveno: spárováno {found['paired']}, jen v e-shopu {found['eshop_only']}, "
             f"jen v POHODĚ {found['pohoda_only']}, konflikty {found['conflict']}."
         )
 
-    # ------------------------------------------------------------------ full
+    def _scratch(self, *, stock: bool) -> ScratchPairing:
+        return ScratchPairing(case_sensitive=self.case_sensitive, ean_fallback=self.settings.pairing.ean_fallback,
+                              card_stock=card_stock(self.opts) if stock else None)
 
-    def run_full(self) -> None:
-        """Every card and every product: refresh the pairing, put drift right, zero vanished cards."""
+    def _read_into(self, scratch: ScratchPairing) -> None:
+        """Both listings onto disk at once (each side waits for its own server)."""
         ctx = self.ctx
-        signpost = _signpost(ctx)
-        previously_paired = pairing_queries.paired_product_ids() | stock_ok_product_ids()
-        ctx.progress(0, 0, "Načítám zásoby z POHODY")
-        folded = _Folded()
-        cards, products = self._read_both(folded)
-        ctx.check_cancel()
-        ctx.progress(phase="Páruji")
-        refreshed = compute_pairing(cards, products, self.settings)
-        del cards
-        if not ctx.dry_run:
-            store_pairing(refreshed.result, multi_codes=refreshed.multi_codes, now=ctx.now())
-        by_product = refreshed.result.by_product
-        del refreshed  # the report rows and card details; only product id → code is needed from here
-        shop = {p.id: p for p in products if p.kind != "variable"}
-        del products
-        self.hashes = stock_hashes()
-        plans: list[Plan] = []
-        known: list[Plan] = []  #: already right in the shop; only the ledger needs the hash
-        skipped_cards = self._plan_paired(by_product, shop, folded, plans, known)
-        vanished = sorted(pid for pid in previously_paired - set(by_product) if pid in shop)
-        self._plan_vanished(vanished, shop, plans, known)
-        del shop, by_product, folded
-        if not ctx.dry_run:
-            remember(known, ctx.run_id)
-        push(ctx, plans)
-        self._finish_cursor(signpost)
-        ctx.report = {"režim": "úplná kontrola", "zásob v POHODĚ": self.listing.cards, **self._tallies(),
-                      "zmizelé zásoby (stav 0)": len(vanished), "nepočítané zásoby": skipped_cards,
-                      "požadavků na POHODU": self.listing.requests}
 
-    def _read_both(self, folded: _Folded) -> tuple[ListedCards, list[Product]]:
-        """POHODA's listing folded as it streams, while a second thread lists the shop's products.
-
-        Each side waits for its own server; per code only what pairing needs
-        and the quantity of the cards that count are kept (not the cards).
-        """
-        ctx, opts = self.ctx, self.opts
-        stop = threading.Event()
-        reader = ThreadPoolExecutor(1, thread_name_prefix="stock-products")
-        listed = reader.submit(list_products, ctx.eshop(), stop, prices=opts.push_prices)
-        try:
-            cards = fold_cards(self._cards("Načítám zásoby z POHODY"), case_sensitive=self.case_sensitive,
-                               each=lambda key, card: folded.add(key, card, opts))
+        def cards_done() -> None:
             self._count_pohoda()
             ctx.check_cancel()
             ctx.progress(phase="Načítám produkty z e-shopu")
-            products = listed.result()
-        except BaseException:
-            stop.set()  # the listing thread stops after the request it is in; nobody waits for it
-            reader.shutdown(wait=False, cancel_futures=True)
-            raise
-        reader.shutdown(wait=True)
-        return cards, products
 
-    def _plan_paired(self, by_product: dict[int, str], shop: dict[int, Product], folded: _Folded,
-                     plans: list[Plan], known: list[Plan]) -> int:
-        """Plans for every paired product the shop shows differently; returns how many cards do not count."""
+        read_both(scratch, ctx.eshop(), self._every_card("Načítám zásoby z POHODY"), after_cards=cards_done)
+        ctx.check_cancel()
+
+    # ------------------------------------------------------------------ full
+
+    def run_full(self) -> None:
+        """Every card and every product: refresh the pairing, put drift right, zero vanished cards.
+
+        Both catalogues go to disk as they are read and are paired there
+        (:mod:`adapter.sync.stock.full`); memory stays flat in their size.
+        """
         ctx = self.ctx
-        skipped_cards = 0
-        for product_id, code in by_product.items():
-            product = shop.get(product_id)
-            if product is None:
-                continue
-            key = normalise(code, case_sensitive=self.case_sensitive)
-            target = Target(product_id, product.parent_id, product.sku.strip(), code)
-            desired = desired_from(folded.stock_of(key), self.opts, self.percents)
-            if desired is None:
-                skipped_cards += 1
-                ctx.skipped(str(product_id), NOT_COUNTED, label=f"SKU {target.sku}", record=True)
-                continue
-            plan = Plan(target, desired)
-            if shop_matches(product, desired):
-                ctx.tally["unchanged"] += 1
-                ctx.skipped(plan.key)
-                if self.hashes.get(plan.key) != (desired.hash, "ok"):
-                    known.append(plan)
-            else:
-                plans.append(plan)
-        return skipped_cards
+        signpost = _signpost(ctx)
+        ctx.progress(0, 0, "Načítám zásoby z POHODY")
+        with self._scratch(stock=True) as scratch, PlanTable(self.opts, self.percents) as plans:
+            plans.note_previous()
+            self._read_into(scratch)
+            ctx.progress(phase="Páruji")
+            skipped_cards = 0
 
-    def _plan_vanished(self, vanished: list[int], shop: dict[int, Product], plans: list[Plan],
-                       known: list[Plan]) -> None:
-        """Quantity 0 (with a warning) for products whose card disappeared from POHODA."""
-        for pid in vanished:
-            product = shop[pid]
-            target = Target(pid, product.parent_id, product.sku.strip(), "")
+            def planned() -> Iterator[PairRow]:
+                nonlocal skipped_cards
+                for item in scratch.rows():
+                    skipped_cards += self._plan_row(item, plans)
+                    yield item.row
+
+            store_streamed(scratch, planned(), now=ctx.now(), store=not ctx.dry_run)
+            vanished = self._plan_vanished(plans)
+            if not ctx.dry_run:
+                plans.forget_known_in_ledger()
+                for chunk in plans.chunks(known=True):
+                    remember(chunk, ctx.run_id)
+            push_chunks(ctx, plans.chunks(known=False), plans.count(known=False))
+        self._finish_cursor(signpost)
+        ctx.report = {"režim": "úplná kontrola", "zásob v POHODĚ": self.listing.cards, **self._tallies(),
+                      "zmizelé zásoby (stav 0)": vanished, "nepočítané zásoby": skipped_cards,
+                      "požadavků na POHODU": self.listing.requests}
+
+    def _plan_row(self, item: StreamedRow, plans: PlanTable) -> int:
+        """Plan one pairing row's product (stored on disk); returns 1 when no card of its code counts."""
+        row, product = item.row, item.row.product
+        if product is None:
+            return 0
+        if item.stock is None or not row.code:
+            plans.unlinked(product)
+            return 0
+        target = Target(product.id, product.parent_id, product.sku.strip(), row.code)
+        desired = plans.desired(item.stock)
+        if desired is None:
+            self.ctx.skipped(str(product.id), NOT_COUNTED, label=f"SKU {target.sku}", record=True)
+            return 1
+        plan = Plan(target, desired)
+        known = shop_matches(product, desired)
+        if known:
+            self.ctx.tally["unchanged"] += 1
+            self.ctx.skipped(plan.key)
+        plans.add(plan, known=known)
+        return 0
+
+    def _plan_vanished(self, plans: PlanTable) -> int:
+        """Quantity 0 (with a warning) for products whose card disappeared from POHODA; returns how many."""
+        count = 0
+        for product in plans.vanished():
+            count += 1
+            target = Target(product.id, product.parent_id, product.sku, "")
             desired = Desired(ZERO)
             plan = Plan(target, desired, state="skipped",
-                        warning=f"Zásoba „{product.sku.strip()}“ v POHODĚ už není; do e-shopu odeslán stav 0. "
+                        warning=f"Zásoba „{product.sku}“ v POHODĚ už není; do e-shopu odeslán stav 0. "
                                 "Zkontrolujte kartu v POHODĚ nebo SKU v e-shopu.")
             self.ctx.event(plan.key, "warning", plan.warning, label=plan.label)
             self.ctx.tally["warnings"] += 1
-            if shop_matches(product, desired):
+            known = shop_matches(product, desired)
+            if known:
                 self.ctx.tally["unchanged"] += 1
-                if self.hashes.get(plan.key) != (desired.hash, "skipped"):
-                    known.append(plan)
-            else:
-                plans.append(plan)
+            plans.add(plan, known=known)
+        return count
 
     # ------------------------------------------------------------------ incremental
 

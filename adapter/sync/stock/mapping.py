@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
@@ -119,11 +119,15 @@ def card_quantity(card: StockCard, mode: str) -> Decimal:
     return card.count if mode == "physical" else card.count - card.reservation
 
 
-def counts(card: StockCard, opts: StockSettings) -> bool:
-    """True when the card counts: in a chosen warehouse (when known) and an Internet card if asked."""
+def counts(card: StockCard, opts: StockSettings, store: str | None = None) -> bool:
+    """True when the card counts: in a chosen warehouse (when known) and an Internet card if asked.
+
+    ``store``: the warehouse the card was listed in, when the card itself does not say it.
+    """
     if opts.internet_only and not card.is_internet:
         return False
-    return not (opts.stores and card.store and card.store not in opts.stores)
+    store = card.store if store is None else store
+    return not (opts.stores and store and store not in opts.stores)
 
 
 @dataclass(slots=True)
@@ -241,26 +245,3 @@ class Plan:
 def order_for_batches(plans: list[Plan]) -> list[Plan]:
     """Simple products first, variations grouped by parent, so each batch needs as few calls as possible."""
     return sorted(plans, key=lambda p: (p.target.parent_id or 0, p.target.product_id))
-
-
-def lean(product: Product, shared: dict[Decimal, Decimal], *, prices: bool) -> Product:
-    """The product without what pairing and stock never read (date, status, tax class; prices unless pushed).
-
-    Stock only compares the shop's quantities and prices by value, so one
-    Decimal object per distinct value serves every product (less memory
-    per 100,000 products).
-    """
-    def one(value: Decimal | None) -> Decimal | None:
-        return None if value is None else shared.setdefault(value, value)
-
-    return replace(product, modified=None, status="", tax_class="", stock_quantity=one(product.stock_quantity),
-                   regular_price=one(product.regular_price) if prices else None,
-                   sale_price=one(product.sale_price) if prices else None)
-
-
-def compact(value: Decimal) -> Decimal | int:
-    """A whole quantity as an int (small ones are shared objects), anything else as it is."""
-    if value == value.to_integral_value() and abs(value) < 1_000_000_000:
-        return int(value)
-    return value
-

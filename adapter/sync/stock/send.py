@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -54,19 +54,35 @@ def remember(plans: Sequence[Plan], run_id: int) -> None:
 
 def push(ctx: JobContext, plans: list[Plan]) -> None:
     """Send the plans in batches of :data:`BATCH` (a preview only notes them); see the module docstring."""
-    plans = order_for_batches(plans)
-    ctx.progress(0, len(plans), "Odesílám do e-shopu" if not ctx.dry_run else "Náhled změn")
+    ordered = order_for_batches(plans)
+    push_chunks(ctx, [ordered], len(ordered))
+
+
+#: preview events listed one by one on the run detail page
+PREVIEW_CAP = 5000
+
+
+def push_chunks(ctx: JobContext, chunks: Iterable[list[Plan]], total: int) -> None:
+    """:func:`push` of plans already in batch order, a chunk at a time (``total`` plans in all).
+
+    A chunk is read only when the batches before it are sent, so plans kept
+    on disk are never all in memory.
+    """
+    ctx.progress(0, total, "Odesílám do e-shopu" if not ctx.dry_run else "Náhled změn")
     if ctx.dry_run:
-        for plan in plans[:5000]:
-            ctx.event(plan.key, "preview", plan.desired.describe(), label=plan.label)
-        ctx.counts["ok"] += len(plans)
-        ctx.tally["pushed"] += len(plans)
-        ctx.progress(len(plans), force=True)
+        shown = 0
+        for chunk in chunks:
+            for plan in chunk[: max(0, PREVIEW_CAP - shown)]:
+                ctx.event(plan.key, "preview", plan.desired.describe(), label=plan.label)
+            shown += len(chunk)
+        ctx.counts["ok"] += shown
+        ctx.tally["pushed"] += shown
+        ctx.progress(shown, force=True)
         return
-    if not plans:
+    if not total:
         return
     shop = ctx.eshop()
-    batches = [plans[i : i + BATCH] for i in range(0, len(plans), BATCH)]
+    batches = (chunk[i : i + BATCH] for chunk in chunks for i in range(0, len(chunk), BATCH))
     parallel = max(1, int(shop.parallel_requests or 1))
     if parallel == 1:
         _push_serial(ctx, shop, batches)
@@ -74,7 +90,7 @@ def push(ctx: JobContext, plans: list[Plan]) -> None:
         _push_parallel(ctx, shop, batches, parallel)
 
 
-def _push_serial(ctx: JobContext, shop: Eshop, batches: list[list[Plan]]) -> None:
+def _push_serial(ctx: JobContext, shop: Eshop, batches: Iterable[list[Plan]]) -> None:
     done = 0
     for batch in batches:
         ctx.check_cancel()
@@ -87,7 +103,7 @@ def _push_serial(ctx: JobContext, shop: Eshop, batches: list[list[Plan]]) -> Non
     ctx.progress(done, force=True)
 
 
-def _push_parallel(ctx: JobContext, shop: Eshop, batches: list[list[Plan]], parallel: int) -> None:
+def _push_parallel(ctx: JobContext, shop: Eshop, batches: Iterable[list[Plan]], parallel: int) -> None:
     done = 0
     pool = ThreadPoolExecutor(parallel, thread_name_prefix="stock-push")
     inflight: Inflight = deque()
