@@ -486,13 +486,9 @@ def error_list(tag: str, ctx: ItemContext, note: str) -> str:
 
 
 LIST_TAGS = {
-    "listStockRequest": "lStk:listStock",
-    "listOrderRequest": "lst:listOrder",
-    "listInvoiceRequest": "lst:listInvoice",
-    "listAddressBookRequest": "lAdb:listAddressBook",
-    "listPaymentRequest": "lst:listPayment",
-    "listClassificationVATRequest": "lst:listClassificationVAT",
-    "listStoreRequest": "lst:listStore",
+    "listStockRequest": "lStk:listStock", "listOrderRequest": "lst:listOrder", "listInvoiceRequest": "lst:listInvoice",
+    "listAddressBookRequest": "lAdb:listAddressBook", "listPaymentRequest": "lst:listPayment",
+    "listClassificationVATRequest": "lst:listClassificationVAT", "listStoreRequest": "lst:listStore",
 }
 
 

@@ -38,9 +38,9 @@ from adapter.emulators.mserver.lists import (
     list_stock,
     list_tag_for,
 )
+from adapter.emulators.mserver.stores import list_stores
 from adapter.emulators.mserver.tax_documents import import_tax_document
 from adapter.emulators.mserver.values_lists import list_classifications, list_payments
-from adapter.emulators.mserver.stores import list_stores
 from adapter.emulators.mserver.xml_io import (
     ITEM_CLOSE,
     PACK_CLOSE,
