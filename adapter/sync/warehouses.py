@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 #: where a person chooses the orders' warehouse (the UI's path, not the settings key)
-STORE_SETTING = "Nastavení › Objednávky › Sklad"
+STORE_SETTING = "Nastavení › Přijaté objednávky › Sklad"
 
 
 @dataclass(frozen=True, slots=True)

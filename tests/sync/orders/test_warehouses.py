@@ -34,7 +34,7 @@ def test_several_warehouses_need_the_chosen_one() -> None:
     two = CardStores(("HLAVNI", "PRODEJNA"), 2)
     assert choose_store("A", two, "PRODEJNA") == ("PRODEJNA", "")
     store, reason = choose_store("A", two, "")
-    assert store is None and "ve více skladech (HLAVNI, PRODEJNA)" in reason and "Objednávky › Sklad" in reason
+    assert store is None and "ve více skladech (HLAVNI, PRODEJNA)" in reason and "Přijaté objednávky › Sklad" in reason
     store, reason = choose_store("A", two, "EXPEDICE")
     assert store is None and "ne ve zvoleném skladu „EXPEDICE“" in reason
     assert choose_store("A", CardStores((), 2, in_chosen=True), "EXPEDICE") == ("EXPEDICE", "")
@@ -70,7 +70,7 @@ def test_several_warehouses_go_out_of_the_chosen_one_or_wait(env: Env) -> None:
     env.run()
     entry = ledger.get_entry("orders", str(waiting["id"]))
     assert entry is not None and entry.state == "held"
-    assert "ne ve zvoleném skladu „EXPEDICE“" in entry.error and "Objednávky › Sklad" in entry.error
+    assert "ne ve zvoleném skladu „EXPEDICE“" in entry.error and "Přijaté objednávky › Sklad" in entry.error
     assert str(waiting["number"]) in held_skus().get(multi[0], []), "the pairing report lists the blocked order"
     assert held_reasons()[multi[0]] == entry.error  # the orders page and the pairing report say the same
     assert held_rows(held_orders())[0].reason == entry.error
