@@ -33,8 +33,11 @@ ADVANCE_TYPE = "issuedAdvanceInvoice"
 
 
 def deduction_items(invoice: etree._Element, deductions: tuple[AdvanceDeduction, ...], *, foreign: bool,
-                    f: Fields) -> None:
-    """Append one ``inv:invoiceAdvancePaymentItem`` per deducted advance to ``inv:invoiceDetail``."""
+                    f: Fields, classification: str = "") -> None:
+    """Append one ``inv:invoiceAdvancePaymentItem`` per deducted advance to ``inv:invoiceDetail``.
+
+    ``classification``: the document's členění DPH, repeated on each item (the deducted advance has none).
+    """
     if not deductions:
         return
     detail = invoice.find("inv:invoiceDetail", NS)
@@ -61,6 +64,8 @@ def deduction_items(invoice: etree._Element, deductions: tuple[AdvanceDeduction,
         sub(price, "typ:priceVAT", num(gross - base))
         sub(price, "typ:priceSum", num(gross))
         f.text(item, "inv:note", deduction.text, f"odpočet {index}.note", "string90")
+        if classification:
+            f.text(sub(item, "inv:classificationVAT"), "typ:ids", classification, "classificationVAT", "idsType")
 
 
 # --------------------------------------------------------------------------- tax document for a received payment

@@ -23,12 +23,13 @@ Readings (the XSD and the Stormware sample show the elements, not every rule):
   fully prepaid invoice nets to zero per rate); otherwise the amount is split
   as one ``payVAT`` item. POHODA would replace a different split sent in
   ``price`` / ``priceVAT`` silently; the emulator refuses it, so a wrong split
-  fails the tests — confidence: medium.
+  fails the tests — confidence: medium. An item's own ``classificationVAT``
+  must be the document's (the builder repeats it so POHODA does not take the
+  deducted document's — an advance invoice has none).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +37,7 @@ from lxml import etree
 
 from adapter.emulators.mserver import tax_documents
 from adapter.emulators.mserver.common import VAT_PERCENT, Currency, ItemContext, ItemError, Line, dec, money
+from adapter.emulators.mserver.eu import DocVatInfo
 from adapter.emulators.mserver.xml_io import Children, find, findall, text
 
 INVOICE_TYPES = ("issuedInvoice", "issuedAdvanceInvoice")
@@ -93,10 +95,13 @@ def _split(gross: Decimal, rate: str, percent: Decimal, currency: Currency, row:
     return home, money(home / (1 + percent / 100)), money(gross / (1 + percent / 100))
 
 
-def _deduction(ctx: ItemContext, item: etree._Element, currency: Currency,
-               table: Mapping[str, Decimal]) -> tuple[Line, Any | None]:
+def _deduction(ctx: ItemContext, item: etree._Element, currency: Currency, vat: DocVatInfo) -> tuple[Line, Any | None]:
     """One deduction item as a priced line, and the advance invoice row it deducts (None: a manual one)."""
-    kids = Children(item)
+    kids, table = Children(item), vat.percents or VAT_PERCENT
+    own = kids.text("inv:classificationVAT/typ:ids") or ""
+    if own and own != vat.classification:
+        raise ItemError(f"Členění DPH odpočtu zálohy '{own}' neodpovídá členění dokladu "
+                        f"'{vat.classification or 'bez členění'}'.", kids.find("inv:classificationVAT"), requested=own)
     block = kids.find("inv:foreignCurrency" if currency.foreign else "inv:homeCurrency")
     if block is None:
         raise ItemError("Odpočet zálohy nemá ceny v měně dokladu.", item)
@@ -123,17 +128,18 @@ def _deduction(ctx: ItemContext, item: etree._Element, currency: Currency,
 
 
 def parse_deductions(ctx: ItemContext, detail: etree._Element | None, currency: Currency,
-                     percents: Mapping[str, Decimal] | None = None) -> tuple[list[Line], list[tuple[int, Decimal]]]:
+                     vat: DocVatInfo | None = None) -> tuple[list[Line], list[tuple[int, Decimal]]]:
     """Deduction lines (negative) and (advance invoice id, deducted amount in its currency) for each sourced one.
 
-    ``percents``: the document's rate table (OSS: the MOSS country's), else the home rates.
+    ``vat``: the document's VAT elements — its rate table (OSS: the MOSS country's, else the home rates) and
+    členění DPH, which an item's own ``classificationVAT`` must repeat.
     """
-    table = percents or VAT_PERCENT
+    info = vat if vat is not None else DocVatInfo()
     lines: list[Line] = []
     used: dict[int, Decimal] = {}
     rows: dict[int, Any] = {}
     for item in findall(detail, "inv:invoiceAdvancePaymentItem"):
-        line, row = _deduction(ctx, item, currency, table)
+        line, row = _deduction(ctx, item, currency, info)
         lines.append(line)
         if row is not None:
             amount = -(line.f_price_sum if currency.foreign and line.f_price_sum is not None else line.price_sum)

@@ -22,7 +22,7 @@ from adapter.emulators.mserver import MServerEmulator
 from adapter.pohoda.advances import tax_document_item
 from adapter.pohoda.answers import split_items
 from adapter.pohoda.client import MServerClient
-from adapter.pohoda.envelope import build_pack, parse_response
+from adapter.pohoda.envelope import NS, build_pack, parse_response
 from adapter.pohoda.invoices import invoice_item, list_invoices_request
 from adapter.records import DocLine, Order, VatRate
 from adapter.sync.advances.mapping import advance_key, deductions, map_advance, rate_percents, with_deduction
@@ -143,3 +143,40 @@ def test_the_emulator_refuses_a_deduction_split_at_czech_rates_on_an_oss_invoice
         assert_valid_datapack(pack.xml)
         (item,) = parse_response(client.post(pack.xml, write=True)).items
     assert item.state == "error" and "neodpovídají výpočtu POHODY" in item.note, item.note
+
+
+def test_deductions_repeat_the_documents_classification(mserver_factory: Callable[..., MServerEmulator],
+                                                         assert_valid_datapack: Callable[[bytes], None]) -> None:
+    """Reverse charge: the deduction carries the invoice's členění DPH, not the advance's (none); another is refused."""
+    ms = mserver_factory(seed_stock=60)
+    codes = sorted({card.code for card in ms.stock_cards()})
+    rng = random.Random(31)
+    business = [o for o, kind in (generate(rng, n, codes) for n in range(40)) if kind == "reverse_charge"][:4]
+    assert business
+    numbers = _advances(ms, business, assert_valid_datapack)
+    taxed = _tax_documents(ms, business, numbers, assert_valid_datapack)
+    finals = []
+    for order in business:
+        mapped = map_invoice(order, OPTS, issued=date(2026, 5, 8), due_days=14)
+        assert mapped.doc is not None and mapped.doc.vat is not None
+        finals.append(with_deduction(mapped.doc, taxed[tax_key(order.id)].number, order.total, tax_document=True,
+                                     percents=rate_percents(order, OPTS)))
+    items = [invoice_item(doc) for doc in finals]
+    for item in items:
+        (deducted,) = item.element.iterfind(".//inv:invoiceAdvancePaymentItem", NS)
+        assert deducted.findtext("inv:classificationVAT/typ:ids", namespaces=NS) == "UDdodEU"
+    wrong = invoice_item(finals[0])
+    node = wrong.element.find(".//inv:invoiceAdvancePaymentItem/inv:classificationVAT/typ:ids", NS)
+    assert node is not None
+    node.text = "UD"
+    with MServerClient(ms.url, "admin", "heslo", "12345678") as client:
+        (refused,) = parse_response(client.post(build_pack([wrong], ico="12345678", pack_id="w").xml,
+                                                write=True)).items
+    assert refused.state == "error" and "Členění DPH odpočtu zálohy" in refused.note, refused.note
+    _send(ms, items, assert_valid_datapack)
+    listed = {i.ext_id: i for i in ms.issued_invoices()}
+    for order in business:
+        final = listed[str(order.id)]
+        assert _summary(ms, "invoice", final.number) == {}, order.id
+        vat = ms.document_vat("invoice", final.number)
+        assert vat is not None and vat["classification"] == "UDdodEU"
