@@ -10,15 +10,17 @@ negative, ``homeCurrency`` (or ``foreignCurrency``) with unitPrice, price,
 priceVAT and priceSum, as the XSD's ``typeCurrency…Item2`` requires.
 
 Reading chosen (confidence: medium): a deduction without VAT (``rateVAT``
-none) when no tax document was issued for the payment; with the rate code
-and ``payVAT`` true when one was, so POHODA splits base and VAT itself.
+none) when no tax document was issued for the payment; with the rate code of
+the lines it deducts (OSS: a code of the MOSS country's table), ``payVAT``
+true and the base the mapping computed (:attr:`AdvanceDeduction.base`, POHODA's
+per-line split of those lines) when one was.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from lxml import etree
 
@@ -28,16 +30,14 @@ from adapter.pohoda.envelope import NS, Fields, PackItem, boolean, item_id, num,
 from adapter.records import Address, AdvanceDeduction, DocVat, VatRate
 
 ADVANCE_TYPE = "issuedAdvanceInvoice"
-_PERCENT = {"low": Decimal(12), "high": Decimal(21)}  #: the home rates a VAT-carrying deduction can have
-
-
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def deduction_items(invoice: etree._Element, deductions: tuple[AdvanceDeduction, ...], *, foreign: bool,
-                    f: Fields) -> None:
-    """Append one ``inv:invoiceAdvancePaymentItem`` per deducted advance to ``inv:invoiceDetail``."""
+                    f: Fields, classification: str = "") -> None:
+    """Append one ``inv:invoiceAdvancePaymentItem`` per deducted advance to ``inv:invoiceDetail``.
+
+    ``classification``: the document's členění DPH, repeated on each item (the deducted advance has none).
+    """
     if not deductions:
         return
     detail = invoice.find("inv:invoiceDetail", NS)
@@ -51,17 +51,21 @@ def deduction_items(invoice: etree._Element, deductions: tuple[AdvanceDeduction,
         source = sub(item, "inv:sourceDocument")
         f.text(source, "typ:number", deduction.number, f"odpočet {index}.number", "string32")
         sub(item, "inv:quantity", "1")
-        pay_vat = deduction.vat_rate in _PERCENT
+        pay_vat = deduction.vat_rate != "none"
+        if pay_vat and deduction.base is None:
+            raise ValueError(f"Odpočet zálohy v sazbě {deduction.vat_rate} nemá základ daně.")
         sub(item, "inv:payVAT", boolean(pay_vat))
         sub(item, "inv:rateVAT", deduction.vat_rate)
         gross = -deduction.amount
-        base = _money(gross / (1 + _PERCENT[deduction.vat_rate] / 100)) if pay_vat else gross
+        base = -deduction.base if pay_vat and deduction.base is not None else gross
         price = sub(item, "inv:foreignCurrency" if foreign else "inv:homeCurrency")
         sub(price, "typ:unitPrice", num(gross if pay_vat else base))
         sub(price, "typ:price", num(base))
         sub(price, "typ:priceVAT", num(gross - base))
         sub(price, "typ:priceSum", num(gross))
         f.text(item, "inv:note", deduction.text, f"odpočet {index}.note", "string90")
+        if classification:
+            f.text(sub(item, "inv:classificationVAT"), "typ:ids", classification, "classificationVAT", "idsType")
 
 
 # --------------------------------------------------------------------------- tax document for a received payment
@@ -77,7 +81,7 @@ class TaxDocumentDoc:
 
     Reading chosen (see :func:`tax_document_item`): POHODA keeps these in
     *Interní doklady*, created from the liquidation (the payment) of the
-    advance invoice. ``amounts`` are the gross amounts received per rate code.
+    advance invoice. ``amounts`` are the gross amounts received, one per line of the order with its rate code.
     """
 
     key: str  #: the shop order id

@@ -73,7 +73,8 @@ def invoice_item(doc: InvoiceDoc) -> PackItem:
         f.warn("Faktura nemá položky ani vazbu na objednávku: POHODA vytvoří prázdný doklad.")
     doc_lines(invoice, "inv", "inv:invoiceDetail", doc.lines, foreign=foreign,
               pay_vat=doc.prices_include_vat, f=f)
-    deduction_items(invoice, doc.deductions, foreign=foreign, f=f)
+    deduction_items(invoice, doc.deductions, foreign=foreign, f=f,
+                    classification=doc.vat.classification if doc.vat is not None else "")
     if foreign:
         foreign_summary(invoice, "inv:invoiceSummary", doc.currency or "", doc.rate, doc.amount, f)
     return f.item(item_id("adv" if doc.invoice_type == ADVANCE_TYPE else "inv", doc.key), invoice)

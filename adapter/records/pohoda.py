@@ -60,6 +60,7 @@ class AdvanceDeduction:
     amount: Decimal
     vat_rate: VatRate = "none"
     text: str = "Odpočet zálohy"
+    base: Decimal | None = None  #: with a rate: the price without VAT, as POHODA splits the lines it deducts
 
 
 @dataclass(frozen=True, slots=True)

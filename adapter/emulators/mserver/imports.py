@@ -424,7 +424,7 @@ def import_invoice(ctx: ItemContext, el: etree._Element) -> Produced:
     vat = parse_vat(ctx, header, "inv", load_vat(ctx, "order", order["id"]) if order is not None else None)
     lines = order_lines(ctx, order, currency, vat.percents) if order is not None else []
     lines += parse_lines(ctx, find(el, "inv:invoiceDetail"), "inv:invoiceItem", "inv", currency, vat.percents)
-    deductions, used = advances.parse_deductions(ctx, find(el, "inv:invoiceDetail"), currency)
+    deductions, used = advances.parse_deductions(ctx, find(el, "inv:invoiceDetail"), currency, vat)
     lines += deductions
     partner_id, partner = parse_partner(ctx, find(header, "inv:partnerIdentity"))
     if order is not None and not partner:

@@ -13,7 +13,9 @@ Readings (the XSD documents the elements; see :func:`adapter.pohoda.advances.tax
   refused. The VAT summary is rebuilt and kept (``doc_vat`` agenda ``intdoc``).
 * A final invoice deducts a paid advance that has a tax document through the
   tax document's number (``invoiceAdvancePaymentItem/sourceDocument``); naming
-  the advance invoice itself is then refused (its VAT was already taxed).
+  the advance invoice itself is then refused (its VAT was already taxed). A
+  deduction in a rate takes the base and VAT the tax document holds in that
+  rate (:func:`rate_amounts`; see :mod:`~adapter.emulators.mserver.advances`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from adapter.emulators.mserver.common import (
     Produced,
     dec,
     default_date,
+    money,
     parse_currency,
     parse_lines,
     resolve_number,
@@ -118,6 +121,30 @@ def advance_of(ctx: ItemContext, number: str) -> Any | None:
     ensure_table(ctx.store)
     return ctx.store.one("SELECT i.*, k.deducted FROM tax_document t JOIN issued_invoice i ON i.id = t.advance_id "
                          "JOIN invoice_kind k ON k.id = i.id WHERE t.number = ?", (number,))
+
+
+@dataclass(frozen=True, slots=True)
+class RateAmounts:
+    """What a tax document taxed in one rate: home base, VAT and sum; foreign sum and base (None: home currency)."""
+
+    base: Decimal
+    vat: Decimal
+    total: Decimal
+    f_total: Decimal | None
+    f_base: Decimal | None
+
+
+def rate_amounts(ctx: ItemContext, number: str, rate: str, percent: Decimal) -> RateAmounts | None:
+    """The amounts the tax document ``number`` holds in ``rate`` (its items summed), None when it has none."""
+    items = ctx.store.query("SELECT d.* FROM doc_item d JOIN tax_document t ON t.id = d.doc_id "
+                            "WHERE d.agenda = ? AND t.number = ? AND d.rate_vat = ?", (AGENDA, number, rate))
+    if not items:
+        return None
+    foreign = [dec(i["f_price_sum"]) for i in items if i["f_price_sum"]]
+    return RateAmounts(
+        sum((dec(i["price"]) for i in items), Decimal(0)), sum((dec(i["price_vat"]) for i in items), Decimal(0)),
+        sum((dec(i["price_sum"]) for i in items), Decimal(0)), sum(foreign, Decimal(0)) if foreign else None,
+        sum((money(f / (1 + percent / 100)) for f in foreign), Decimal(0)) if foreign else None)
 
 
 def tax_document_of(ctx: ItemContext, advance_id: int) -> str:

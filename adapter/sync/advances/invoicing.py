@@ -31,12 +31,13 @@ from adapter.eshop.base import Eshop
 from adapter.ledger import invoices as rows
 from adapter.ledger import orders as order_rows
 from adapter.pohoda.invoices import invoice_item
-from adapter.records import Order
+from adapter.records import Order, VatRate
 from adapter.sync.advances import tax_documents
 from adapter.sync.advances.mapping import (
     ADVANCE_PREFIX,
     advance_key,
     map_advance,
+    rate_percents,
     wants_advance,
     with_deduction,
 )
@@ -71,6 +72,7 @@ class Gate:
     number: str = ""  #: the advance invoice's number, or its tax document's (``taxed``)
     amount: Decimal = Decimal(0)
     taxed: bool = False  #: the number is a tax document for the received payment: deducted per VAT rate
+    percents: Mapping[VatRate, Decimal] | None = None  #: the order's rate table (OSS: its country's), when taxed
 
 
 def send_advances(ctx: JobContext, orders: Sequence[Order], order_rows: Mapping[str, ledger.Entry]) -> None:
@@ -134,7 +136,8 @@ def final_gate(ctx: JobContext, order: Order) -> Gate | None:
         return Gate(reason=f"Faktura čeká na úhradu zálohové faktury {entry.pohoda_number}.")
     tax = rows.rows_for([tax_key(order.id)]).get(tax_key(order.id))
     if tax is not None and tax.state == "ok" and tax.pohoda_number:  # also after the setting was turned off
-        return Gate(number=tax.pohoda_number, amount=_advance_amount(entry, order), taxed=True)
+        return Gate(number=tax.pohoda_number, amount=_advance_amount(entry, order), taxed=True,
+                    percents=rate_percents(order, mapping_options(ctx.settings)))
     if ctx.settings.advances.tax_document:
         return Gate(reason=f"Faktura čeká na daňový doklad k přijaté platbě zálohy {entry.pohoda_number}.")
     return Gate(number=entry.pohoda_number, amount=_advance_amount(entry, order))
@@ -144,7 +147,7 @@ def deduct(ctx: JobContext, mapped: InvoiceMapped, gate: Gate) -> InvoiceMapped:
     """The final invoice with the paid advance deducted."""
     if mapped.doc is None:
         return mapped
-    doc = with_deduction(mapped.doc, gate.number, gate.amount, tax_document=gate.taxed)
+    doc = with_deduction(mapped.doc, gate.number, gate.amount, tax_document=gate.taxed, percents=gate.percents)
     return replace(mapped, doc=doc)
 
 

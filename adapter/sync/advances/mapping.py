@@ -7,20 +7,24 @@
 * Once the advance is paid (the payments agenda marked the shop order paid),
   the **final invoice** deducts it whole: one ``invoiceAdvancePaymentItem``
   naming the advance's number. With ``[advances] tax_document`` the deduction
-  carries the VAT of the order's lines per rate (the tax document for the
-  received payment already taxed it); without, it is a deduction without VAT.
+  carries the VAT of the order's lines per rate — the same rate codes and
+  percents (OSS: the customer country's) and POHODA's per-line split, so the
+  final invoice nets to zero per rate (the tax document for the received
+  payment already taxed it); without, it is a deduction without VAT.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 from adapter.config.eu import AdvancesSettings
-from adapter.records import AdvanceDeduction, DocLine, InvoiceDoc, Order
+from adapter.records import AdvanceDeduction, DocLine, InvoiceDoc, Order, VatRate
 from adapter.sync.invoices.mapping import InvoiceMapped, map_invoice
-from adapter.sync.orders.mapping import MappingOptions, pohoda_line_total
+from adapter.sync.orders.mapping import MappingOptions, money, pohoda_line_total
+from adapter.sync.vat.regime import country_rates, regime_for_order
 
 ADVANCE_PREFIX = "adv-"
 
@@ -47,31 +51,68 @@ def map_advance(order: Order, opts: MappingOptions, *, issued: date, due_days: i
     return replace(mapped, doc=doc)
 
 
-def deductions(advance_number: str, amount: Decimal, lines: tuple[DocLine, ...], *,
-               tax_document: bool) -> tuple[AdvanceDeduction, ...]:
+def rate_percents(order: Order, opts: MappingOptions) -> dict[VatRate, Decimal]:
+    """Rate code → percent of the order's documents, as POHODA reads the codes.
+
+    OSS: the customer country's standard / reduced / second reduced rates (the
+    ``[vat] rates`` table, the same the lines were given); otherwise the home
+    country's (21 / 12 % when the table lacks it). ``none`` is 0 %.
+    """
+    policy = opts.vat
+    regime = regime_for_order(order, policy) if policy is not None else None
+    country = regime.country if regime is not None and regime.kind == "oss" else (
+        policy.home_country if policy is not None else "CZ")
+    rates = (country_rates(policy, country) if policy is not None else None) or (Decimal(21), (Decimal(12),))
+    standard, reduced = rates
+    codes: tuple[VatRate, ...] = ("low", "third")
+    return {"none": Decimal(0), "high": standard, **dict(zip(codes, reduced, strict=False))}
+
+
+def _base(gross: Decimal, percent: Decimal) -> Decimal:
+    """The price without VAT POHODA computes for one ``payVAT`` item of ``gross``."""
+    return money(gross / (1 + percent / 100))
+
+
+def deductions(advance_number: str, amount: Decimal, lines: tuple[DocLine, ...], *, tax_document: bool,
+               percents: Mapping[VatRate, Decimal] | None = None) -> tuple[AdvanceDeduction, ...]:
     """The deduction of a paid advance of ``amount`` on the final invoice.
 
     With a tax document the amount is split by the rates of the invoice lines
-    (in the order they first appear); whatever is left goes without VAT.
+    (in the order they first appear; ``percents`` of the document's regime),
+    each part carrying the base and VAT of the lines it deducts — the sum of
+    POHODA's per-line split, so a fully prepaid invoice nets to zero per rate.
+    Fully prepaid, every rate is deducted whole, a negative one (a rounding
+    line) too, as the tax document holds it; otherwise the positive rates in
+    turn and whatever is left without VAT.
     """
     if not tax_document:
         return (AdvanceDeduction(number=advance_number, amount=amount),)
-    by_rate: dict[str, Decimal] = {}
+    table = percents if percents is not None else {"none": Decimal(0), "low": Decimal(12), "high": Decimal(21)}
+    by_rate: dict[VatRate, tuple[Decimal, Decimal]] = {}
     for line in lines:
-        by_rate[line.vat_rate] = by_rate.get(line.vat_rate, Decimal(0)) + pohoda_line_total(
-            line.quantity, line.unit_price, line.discount_percent)
+        rate: VatRate = line.vat_rate if line.vat_rate in table else "none"
+        gross = pohoda_line_total(line.quantity, line.unit_price, line.discount_percent)
+        total, base = by_rate.get(rate, (Decimal(0), Decimal(0)))
+        by_rate[rate] = (total + gross, base + _base(gross, table[rate]))
+    if amount == sum((gross for gross, _base_sum in by_rate.values()), Decimal(0)):  # fully prepaid: each rate whole
+        return tuple(AdvanceDeduction(number=advance_number, amount=gross, vat_rate=rate,
+                                      base=None if rate == "none" else base)
+                     for rate, (gross, base) in by_rate.items() if gross)
     out: list[AdvanceDeduction] = []
     left = amount
-    for rate, gross in by_rate.items():
-        if rate in ("high", "low") and gross > 0 and left > 0:
+    for rate, (gross, base) in by_rate.items():
+        if rate != "none" and gross > 0 and left > 0:
             part = min(gross, left)
-            out.append(AdvanceDeduction(number=advance_number, amount=part, vat_rate=rate))  # type: ignore[arg-type]
+            out.append(AdvanceDeduction(number=advance_number, amount=part, vat_rate=rate,
+                                        base=base if part == gross else _base(part, table[rate])))
             left -= part
     if left > 0:
         out.append(AdvanceDeduction(number=advance_number, amount=left))
     return tuple(out)
 
 
-def with_deduction(doc: InvoiceDoc, advance_number: str, amount: Decimal, *, tax_document: bool) -> InvoiceDoc:
-    """The final invoice ``doc`` deducting the paid advance."""
-    return replace(doc, deductions=deductions(advance_number, amount, doc.lines, tax_document=tax_document))
+def with_deduction(doc: InvoiceDoc, advance_number: str, amount: Decimal, *, tax_document: bool,
+                   percents: Mapping[VatRate, Decimal] | None = None) -> InvoiceDoc:
+    """The final invoice ``doc`` deducting the paid advance (``percents``: :func:`rate_percents` of its order)."""
+    return replace(doc, deductions=deductions(advance_number, amount, doc.lines, tax_document=tax_document,
+                                              percents=percents))

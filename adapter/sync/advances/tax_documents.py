@@ -4,7 +4,8 @@ When POHODA shows an advance invoice paid (the payments agenda marked its
 order paid, ledger agenda ``payments``), the adapter issues the tax document
 for the received payment — an internal document linked to the advance
 invoice's liquidation (:func:`adapter.pohoda.advances.tax_document_item`, the
-reading is written there) — with the received amount per VAT rate, the
+reading is written there) — with the received amount per line of the order
+(its VAT rate each), the
 order's regime (OSS, reverse charge, export) and, for a foreign currency, the
 rate of the payment day. The final invoice then deducts the tax document
 instead of the advance invoice (:func:`adapter.sync.advances.invoicing.final_gate`).
@@ -36,7 +37,7 @@ from adapter.pohoda.advances import TaxDocumentDoc, tax_document_item
 from adapter.pohoda.answers import read_items, split_items
 from adapter.pohoda.envelope import NS, PackItem, build_pack, lookup_pack_id
 from adapter.pohoda.invoices import list_invoices_request
-from adapter.records import ItemResult, Order, VatRate
+from adapter.records import ItemResult, Order
 from adapter.sync.advances.mapping import advance_key, map_advance, wants_advance
 from adapter.sync.context import JobContext
 from adapter.sync.documents import detail_dicts, details_of, error_text, payload_hash, snapshot
@@ -101,15 +102,15 @@ def map_tax_document(order: Order, opts: MappingOptions, advance_number: str,
     mapped = map_advance(order, opts, issued=paid.day, due_days=0)
     if mapped.doc is None:
         return " ".join(p.message for p in mapped.problems)
-    amounts: dict[VatRate, Decimal] = {}
-    for line in mapped.doc.lines:
-        gross = pohoda_line_total(line.quantity, line.unit_price, line.discount_percent)
-        amounts[line.vat_rate] = amounts.get(line.vat_rate, Decimal(0)) + gross
+    # one item per line of the order, not one per rate: POHODA splits base and VAT per item, so the tax
+    # document's base and VAT per rate equal the final invoice's lines, which deduct it to zero per rate
+    amounts = [(line.vat_rate, pohoda_line_total(line.quantity, line.unit_price, line.discount_percent))
+               for line in mapped.doc.lines]
     regime = regime_for_order(order, opts.vat) if opts.vat is not None else None
     vat = doc_vat(regime, order, paid.day, opts.vat) if regime is not None and opts.vat is not None else None
     return TaxDocumentDoc(
         key=str(order.id), date=paid.day, advance_number=advance_number, liquidation_id=paid.id,
-        amounts=tuple((rate, gross) for rate, gross in amounts.items() if gross), partner=mapped.doc.partner,
+        amounts=tuple((rate, gross) for rate, gross in amounts if gross), partner=mapped.doc.partner,
         text=f"Daňový doklad k přijaté platbě zálohy {advance_number} (objednávka {order.number})",
         symbol_variable=mapped.doc.symbol_variable, vat=vat, currency=mapped.doc.currency, rate=mapped.doc.rate,
         amount=mapped.doc.amount, ext_id=tax_key(order.id), ext_system=opts.ext_system)

@@ -13,7 +13,7 @@ from datetime import date
 
 from adapter.emulators.mserver import MServerEmulator
 from adapter.pohoda.invoices import invoice_item
-from adapter.sync.advances.mapping import advance_key, map_advance, with_deduction
+from adapter.sync.advances.mapping import advance_key, map_advance, rate_percents, with_deduction
 from adapter.sync.invoices.mapping import map_invoice
 from tests.sync.vat.test_generated import OPTS, _send, generate
 
@@ -86,7 +86,8 @@ def test_120_tax_document_chains_in_czk_and_eur(mserver_factory: Callable[..., M
         assert set(doc.summary) <= set(COUNTRY_RATES[order.billing.country if kind == "oss" else "CZ"]) | {"0"}
         mapped = map_invoice(order, OPTS, issued=date(2026, 5, 8), due_days=14)
         assert mapped.doc is not None
-        finals.append(with_deduction(mapped.doc, doc.number, order.total, tax_document=True))
+        finals.append(with_deduction(mapped.doc, doc.number, order.total, tax_document=True,
+                                     percents=rate_percents(order, OPTS)))
     _send(ms, [invoice_item(doc) for doc in finals], assert_valid_datapack)
     listed = {i.ext_id: i for i in ms.issued_invoices()}
     for order, _kind in orders:
