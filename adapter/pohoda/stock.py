@@ -135,11 +135,13 @@ _SELLING_PRICE = q("stk:sellingPrice")
 #: the header fields a card is built from, by position in :func:`_header`'s answer
 _ID, _CODE, _NAME, _EAN, _UNIT, _STORE, _STORAGE, _COUNT, _RESERVATION, _PRICE_TEXT, _PAY_VAT, _VAT_RATE, \
     _INTERNET, _TYPE, _ACTION = range(15)
-#: header child tag → position of the field read from its text (``≥ 0``), or from the ``typ:ids``
-#: inside (``< 0``: ``~position``)
+#: the sellingPrice marker in :data:`_HEADER_FIELDS` (its text and its payVAT attribute are read)
+_SELLING = -100
+#: header child tag → position of the field read from its text (``≥ 0``), ``_SELLING``, or from the
+#: ``typ:ids`` inside (other ``< 0``: ``~position``)
 _HEADER_FIELDS = {q(f"stk:{name}"): index for name, index in (
     ("id", _ID), ("stockType", _TYPE), ("code", _CODE), ("EAN", _EAN), ("name", _NAME), ("unit", _UNIT),
-    ("count", _COUNT), ("reservation", _RESERVATION), ("sellingPrice", _PRICE_TEXT), ("sellingRateVAT", _VAT_RATE),
+    ("count", _COUNT), ("reservation", _RESERVATION), ("sellingPrice", _SELLING), ("sellingRateVAT", _VAT_RATE),
     ("isInternet", _INTERNET), ("actionPrice", _ACTION), ("store", ~_STORE), ("storage", ~_STORAGE),
 )}
 _EMPTY = [""] * 15
@@ -240,12 +242,16 @@ def parse_stock(node: etree._Element) -> StockCard:
         if index >= 0:
             text = element.text
             f[index] = text.strip() if text is not None and not len(element) else _string(element)
-            if index == _PRICE_TEXT:
-                f[_PAY_VAT] = (element.get("payVAT") or "").strip()
+        elif index == _SELLING:
+            text = element.text
+            f[_PRICE_TEXT] = text.strip() if text is not None and not len(element) else _string(element)
+            f[_PAY_VAT] = (element.get("payVAT") or "").strip()
         else:
-            ids = next(element.iterchildren(_IDS), None)
-            if ids is not None:
-                f[~index] = _string(ids)
+            for ids in element:  # the first typ:ids (a plain walk: no tag matcher per call)
+                if ids.tag == _IDS:
+                    text = ids.text
+                    f[~index] = text.strip() if text is not None and not len(ids) else _string(ids)
+                    break
     try:
         ident = int(f[_ID])
     except ValueError:
