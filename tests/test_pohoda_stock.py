@@ -346,3 +346,14 @@ def test_card_reader_matches_a_plain_xpath_reader(card: str) -> None:
 
 def test_card_reader_knows_the_record_field_order() -> None:
     assert tuple(f.name for f in dataclasses.fields(StockCard)) == CARD_FIELDS
+
+
+def test_card_reader_sets_every_field_as_the_constructor_would() -> None:
+    # records are filled slot by slot, past the dataclass __init__: nothing may depend on it
+    assert not hasattr(StockCard, "__post_init__")
+    node = etree.fromstring(list_answer(STOCK_1)).find(".//lStk:stock", NS)
+    assert node is not None
+    card = parse_stock(node)
+    rebuilt = StockCard(*dataclasses.astuple(card)[:14], price_levels=card.price_levels,
+                        action_price=card.action_price)
+    assert card == rebuilt and type(card) is StockCard and hash(card) == hash(rebuilt)

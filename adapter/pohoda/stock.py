@@ -135,11 +135,13 @@ _SELLING_PRICE = q("stk:sellingPrice")
 #: the header fields a card is built from, by position in :func:`_header`'s answer
 _ID, _CODE, _NAME, _EAN, _UNIT, _STORE, _STORAGE, _COUNT, _RESERVATION, _PRICE_TEXT, _PAY_VAT, _VAT_RATE, \
     _INTERNET, _TYPE, _ACTION = range(15)
-#: header child tag → position of the field read from its text (``≥ 0``), or from the ``typ:ids``
-#: inside (``< 0``: ``~position``)
+#: the sellingPrice marker in :data:`_HEADER_FIELDS` (its text and its payVAT attribute are read)
+_SELLING = -100
+#: header child tag → position of the field read from its text (``≥ 0``), ``_SELLING``, or from the
+#: ``typ:ids`` inside (other ``< 0``: ``~position``)
 _HEADER_FIELDS = {q(f"stk:{name}"): index for name, index in (
     ("id", _ID), ("stockType", _TYPE), ("code", _CODE), ("EAN", _EAN), ("name", _NAME), ("unit", _UNIT),
-    ("count", _COUNT), ("reservation", _RESERVATION), ("sellingPrice", _PRICE_TEXT), ("sellingRateVAT", _VAT_RATE),
+    ("count", _COUNT), ("reservation", _RESERVATION), ("sellingPrice", _SELLING), ("sellingRateVAT", _VAT_RATE),
     ("isInternet", _INTERNET), ("actionPrice", _ACTION), ("store", ~_STORE), ("storage", ~_STORAGE),
 )}
 _EMPTY = [""] * 15
@@ -208,10 +210,43 @@ def _price_levels(items: etree._Element, levels: list[PriceLevel]) -> None:
         levels.append(known)
 
 
-#: StockCard's fields in declaration order (records are built positionally on this hot path;
+#: StockCard's fields in declaration order (records are built slot by slot on this hot path;
 #: a test checks the order against the dataclass)
 CARD_FIELDS = ("id", "code", "name", "ean", "unit", "store", "storage", "count", "reservation", "selling_price",
                "selling_price_includes_vat", "vat_rate", "is_internet", "stock_type", "price_levels", "action_price")
+
+
+#: StockCard's slot setters in field order: a frozen dataclass's ``__init__`` sets each field through
+#: ``object.__setattr__`` (half of the record's cost); the records are equal to constructed ones, and a
+#: test checks :data:`CARD_FIELDS` against the dataclass, so a new field cannot be left unset unnoticed
+_new = object.__new__
+(_SET_ID, _SET_CODE, _SET_NAME, _SET_EAN, _SET_UNIT, _SET_STORE, _SET_STORAGE, _SET_COUNT, _SET_RESERVATION,
+ _SET_PRICE, _SET_PAY_VAT, _SET_VAT, _SET_INTERNET, _SET_TYPE, _SET_LEVELS, _SET_ACTION) = (
+    StockCard.__dict__[name].__set__ for name in CARD_FIELDS)
+
+
+def _card(ident: int, f: list[str], levels: tuple[PriceLevel, ...]) -> StockCard:
+    """The record from a card's field texts, its slots set one by one (the ``_SET_*`` setters)."""
+    known = _FINITE.get  # the Decimal of a text seen before (misses and zeros take the checked way)
+    count, reservation, price, action = f[_COUNT], f[_RESERVATION], f[_PRICE_TEXT], f[_ACTION]
+    card = _new(StockCard)
+    _SET_ID(card, ident)
+    _SET_CODE(card, f[_CODE])
+    _SET_NAME(card, f[_NAME])
+    _SET_EAN(card, f[_EAN])
+    _SET_UNIT(card, f[_UNIT])
+    _SET_STORE(card, f[_STORE])
+    _SET_STORAGE(card, f[_STORAGE])
+    _SET_COUNT(card, known(count) or _dec(count) or ZERO)
+    _SET_RESERVATION(card, known(reservation) or _dec(reservation) or ZERO)
+    _SET_PRICE(card, known(price) or _dec(price))
+    _SET_PAY_VAT(card, f[_PAY_VAT] == "true")
+    _SET_VAT(card, _VAT.get(f[_VAT_RATE], "high"))
+    _SET_INTERNET(card, f[_INTERNET] == "true")
+    _SET_TYPE(card, f[_TYPE] or "card")
+    _SET_LEVELS(card, levels)
+    _SET_ACTION(card, _dec(action) if action else None)
+    return card
 
 
 def parse_stock(node: etree._Element) -> StockCard:
@@ -232,32 +267,29 @@ def parse_stock(node: etree._Element) -> StockCard:
     if header is None:
         raise ResponseParseError(detail="zásoba bez stk:stockHeader")
     f = _EMPTY.copy()
-    fields = _HEADER_FIELDS
+    field = _HEADER_FIELDS.get  # bound once: one call, no attribute lookup, per header child
     for element in reversed(header):
-        index = fields.get(element.tag)
+        index = field(element.tag)
         if index is None:
             continue
         if index >= 0:
             text = element.text
             f[index] = text.strip() if text is not None and not len(element) else _string(element)
-            if index == _PRICE_TEXT:
-                f[_PAY_VAT] = (element.get("payVAT") or "").strip()
+        elif index == _SELLING:
+            text = element.text
+            f[_PRICE_TEXT] = text.strip() if text is not None and not len(element) else _string(element)
+            f[_PAY_VAT] = (element.get("payVAT") or "").strip()
         else:
-            ids = next(element.iterchildren(_IDS), None)
-            if ids is not None:
-                f[~index] = _string(ids)
+            for ids in element:  # the first typ:ids (a plain walk: no tag matcher per call)
+                if ids.tag == _IDS:
+                    text = ids.text
+                    f[~index] = text.strip() if text is not None and not len(ids) else _string(ids)
+                    break
     try:
         ident = int(f[_ID])
     except ValueError:
         raise ResponseParseError(detail="zásoba bez platného stk:id") from None
-    known = _FINITE.get  # the Decimal of a text seen before (misses and zeros take the checked way)
-    count, reservation, price, action = f[_COUNT], f[_RESERVATION], f[_PRICE_TEXT], f[_ACTION]
-    return StockCard(
-        ident, f[_CODE], f[_NAME], f[_EAN], f[_UNIT], f[_STORE], f[_STORAGE],
-        known(count) or _dec(count) or ZERO, known(reservation) or _dec(reservation) or ZERO,
-        known(price) or _dec(price), f[_PAY_VAT] == "true", _VAT.get(f[_VAT_RATE], "high"),
-        f[_INTERNET] == "true", f[_TYPE] or "card", tuple(levels), _dec(action) if action else None,
-    )
+    return _card(ident, f, tuple(levels))
 
 
 def parse_list_stock(xml: bytes) -> ListResult[StockCard]:
