@@ -177,3 +177,28 @@ def tax_document_item(doc: TaxDocumentDoc) -> PackItem:
             sub(fc, "typ:rate", num(doc.rate))
             sub(fc, "typ:amount", str(doc.amount))
     return f.item(item_id(TAX_DOCUMENT_PREFIX, doc.key), node)
+
+
+@dataclass(frozen=True, slots=True)
+class Liquidation:
+    """A payment of an advance invoice as POHODA lists it."""
+
+    id: int
+    day: date
+    amount: Decimal
+
+
+def parse_liquidations(xml: bytes) -> dict[str, Liquidation]:
+    """Advance invoice number → its latest liquidation, from a ``lst:listInvoice`` answer with liquidations."""
+    out: dict[str, Liquidation] = {}
+    for invoice in etree.fromstring(xml).iterfind(".//lst:invoice", NS):
+        number = invoice.findtext("inv:invoiceHeader/inv:number/typ:numberRequested", "", NS)
+        for node in invoice.iterfind("inv:liquidations/typ:liquidation", NS):
+            try:
+                found = Liquidation(int(node.findtext("typ:id", "", NS)), date.fromisoformat(
+                    node.findtext("typ:date", "", NS)), Decimal(node.findtext("typ:amount", "0", NS)))
+            except (ValueError, ArithmeticError):
+                continue
+            if number not in out or found.id > out[number].id:
+                out[number] = found
+    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
@@ -125,3 +126,48 @@ def _invoice(node: etree._Element) -> PohodaInvoice:
 def parse_list_invoices(xml: bytes) -> ListResult[PohodaInvoice]:
     """Parse a ``lst:listInvoice`` answer; ``to_pay`` = ``inv:liquidation/typ:amountHome`` (absent → 0)."""
     return parse_list(xml, "lst:listInvoice", "lst:invoice", _invoice)
+
+
+def _sent_tree(xml: str | None) -> etree._Element | None:
+    if not xml:
+        return None
+    try:
+        return etree.fromstring(xml.encode("cp1250", errors="xmlcharrefreplace"))
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+
+
+def _sent_rate(tree: etree._Element | None, path: str) -> tuple[Decimal, int] | None:
+    node = tree.find(path, NS) if tree is not None else None
+    if node is None:
+        return None
+    try:
+        rate = Decimal(node.findtext("typ:rate", "", NS).strip())
+        amount = int(node.findtext("typ:amount", "1", NS).strip() or "1")
+    except (InvalidOperation, ValueError):
+        return None
+    return (rate, amount) if rate > 0 and amount > 0 else None
+
+
+def _sent_tax_date(tree: etree._Element | None) -> date | None:
+    if tree is None:
+        return None
+    for path in (".//inv:invoiceHeader/inv:dateTax", ".//inv:invoiceHeader/inv:date"):
+        text = (tree.findtext(path, "", NS) or "").strip()
+        if text:
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                return None
+    return None
+
+
+def sent_invoice_rate_and_tax_date(xml: str | None) -> tuple[tuple[Decimal, int] | None, date | None]:
+    """((rate, amount) of a foreign-currency invoice or None, its tax date or None) from the invoice XML sent."""
+    tree = _sent_tree(xml)
+    return _sent_rate(tree, ".//inv:invoiceSummary/inv:foreignCurrency"), _sent_tax_date(tree)
+
+
+def sent_order_rate(xml: str | None) -> tuple[Decimal, int] | None:
+    """(rate, amount) of a foreign-currency received order, or None, from the order XML sent."""
+    return _sent_rate(_sent_tree(xml), ".//ord:orderSummary/ord:foreignCurrency")

@@ -24,18 +24,13 @@ orders paid, and from every invoices run for paid advances still without one
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
-
-from lxml import etree
 
 from adapter import ledger
 from adapter.errors import AdapterError, IcoMismatch, PackError
 from adapter.ledger import invoices as rows
-from adapter.pohoda.advances import TaxDocumentDoc, tax_document_item
+from adapter.pohoda.advances import Liquidation, TaxDocumentDoc, parse_liquidations, tax_document_item
 from adapter.pohoda.answers import read_items, split_items
-from adapter.pohoda.envelope import NS, PackItem, build_pack, lookup_pack_id
+from adapter.pohoda.envelope import PackItem, build_pack, lookup_pack_id
 from adapter.pohoda.invoices import list_invoices_request
 from adapter.records import ItemResult, Order
 from adapter.sync.advances.mapping import advance_key, map_advance, wants_advance
@@ -59,15 +54,6 @@ def label_of(number: str) -> str:
     return f"Daňový doklad k přijaté platbě (objednávka {number})"
 
 
-@dataclass(frozen=True, slots=True)
-class Liquidation:
-    """A payment of an advance invoice as POHODA lists it."""
-
-    id: int
-    day: date
-    amount: Decimal
-
-
 def liquidations(ctx: JobContext, numbers: Sequence[str]) -> dict[str, Liquidation]:
     """Advance invoice number → its latest liquidation (``lst:restrictionData/lst:liquidations``)."""
     if not numbers:
@@ -78,22 +64,6 @@ def liquidations(ctx: JobContext, numbers: Sequence[str]) -> dict[str, Liquidati
     ctx.count_request("pohoda")
     part = split_items(ctx.pohoda().post(pack.xml, write=False)).get(request.id)
     return parse_liquidations(part[0]) if part else {}
-
-
-def parse_liquidations(xml: bytes) -> dict[str, Liquidation]:
-    """Advance invoice number → its latest liquidation, from a ``lst:listInvoice`` answer with liquidations."""
-    out: dict[str, Liquidation] = {}
-    for invoice in etree.fromstring(xml).iterfind(".//lst:invoice", NS):
-        number = invoice.findtext("inv:invoiceHeader/inv:number/typ:numberRequested", "", NS)
-        for node in invoice.iterfind("inv:liquidations/typ:liquidation", NS):
-            try:
-                found = Liquidation(int(node.findtext("typ:id", "", NS)), date.fromisoformat(
-                    node.findtext("typ:date", "", NS)), Decimal(node.findtext("typ:amount", "0", NS)))
-            except (ValueError, ArithmeticError):
-                continue
-            if number not in out or found.id > out[number].id:
-                out[number] = found
-    return out
 
 
 def map_tax_document(order: Order, opts: MappingOptions, advance_number: str,
