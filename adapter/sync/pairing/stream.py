@@ -27,6 +27,7 @@ from itertools import islice
 from typing import Any
 
 from adapter.ledger import database
+from adapter.ledger.scratch import TempTables
 from adapter.records import Product, StockCard
 from adapter.sync.pairing.match import STATUS_TITLES, CardInfo, PairRow, judge, normalise
 
@@ -77,8 +78,10 @@ def _dec(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
-class ScratchPairing:
+class ScratchPairing(TempTables):
     """Cards and products written to disk as they arrive; :meth:`rows` pairs them (see the module docstring)."""
+
+    TABLES, SCHEMA, PRAGMAS = _TABLES, _SCHEMA, (f"PRAGMA temp.cache_size = -{CACHE_KIB:d}",)
 
     def __init__(self, *, case_sensitive: bool, ean_fallback: bool, card_stock: CardStock | None = None) -> None:
         self.case_sensitive = case_sensitive
@@ -89,23 +92,6 @@ class ScratchPairing:
         self.counts: dict[str, int] = dict.fromkeys(STATUS_TITLES, 0)
         self.multi_codes: set[str] = set()  #: normalised codes held by several cards
         self._grouped = False
-
-    # ------------------------------------------------------------------ lifetime
-
-    def __enter__(self) -> ScratchPairing:
-        self.close()
-        database.execute_sql(f"PRAGMA temp.cache_size = -{CACHE_KIB:d}")
-        for sql in _SCHEMA:
-            database.execute_sql(sql)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Drop the temporary tables."""
-        for table in _TABLES:
-            database.execute_sql(f"DROP TABLE IF EXISTS temp.{table}")
 
     def _insert(self, sql: str, rows: Iterator[tuple[Any, ...]]) -> None:
         cursor = database.cursor()  # type: ignore[no-untyped-call,unused-ignore]

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from adapter.ledger import database
+from adapter.ledger.scratch import TempTables
 from adapter.ledger.stock import AGENDA
 from adapter.records import PriceLevel, Product, StockCard
 from adapter.sync.pairing.store import Target
@@ -170,28 +171,16 @@ def read_both(scratch: ScratchPairing, shop: Eshop, cards: Iterable[tuple[str, S
 # --------------------------------------------------------------------------- plans on disk
 
 
-class PlanTable:
+class PlanTable(TempTables):
     """The full run's plans (and the products left unlinked) in temporary tables; see the module docstring."""
+
+    TABLES, SCHEMA = _TABLES, _SCHEMA
 
     def __init__(self, opts: StockSettings, percents: dict[str, Decimal]) -> None:
         self.opts = opts
         self.percents = tuple(sorted(percents.items()))
         self._plans: list[tuple[Any, ...]] = []
         self._unlinked: list[tuple[Any, ...]] = []
-
-    def __enter__(self) -> PlanTable:
-        self.close()
-        for sql in _SCHEMA:
-            database.execute_sql(sql)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Drop the temporary tables."""
-        for table in _TABLES:
-            database.execute_sql(f"DROP TABLE IF EXISTS temp.{table}")
 
     def note_previous(self) -> None:
         """Remember the products linked before this run: the stored pairing's and those last pushed."""

@@ -1,0 +1,33 @@
+"""Temporary tables a run works in (``temp.*`` of the ledger's connection): created on enter, dropped on exit.
+
+The stock full run and the streamed pairing keep their working sets here instead of in memory; each names
+its tables, their ``CREATE`` statements and any ``PRAGMA`` it needs, and gets the same lifetime.
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+from adapter.ledger.models import database
+
+
+class TempTables:
+    """A context manager owning a set of ``temp`` tables (any left from a crashed run are dropped first)."""
+
+    TABLES: tuple[str, ...] = ()  #: the temp tables' names, dropped on close
+    SCHEMA: tuple[str, ...] = ()  #: their CREATE statements (and indexes), run on enter
+    PRAGMAS: tuple[str, ...] = ()  #: run on enter, before the schema
+
+    def __enter__(self) -> Self:
+        self.close()
+        for sql in (*self.PRAGMAS, *self.SCHEMA):
+            database.execute_sql(sql)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Drop the temporary tables."""
+        for table in self.TABLES:
+            database.execute_sql(f"DROP TABLE IF EXISTS temp.{table}")
