@@ -135,6 +135,10 @@ class OrdersSettings(AgendaBase):
     payment_map: Mapping[str, str] = field(default_factory=dict)  #: shop payment method → POHODA forma úhrady
     carrier_map: Mapping[str, str] = field(default_factory=dict)  #: shop shipping method → POHODA dopravce
     transferred_status: str = ""  #: optional shop status after a successful transfer
+    #: the private note "Přeneseno do POHODY jako objednávka …" on each transferred order: "auto" = only when
+    #: the shop has no POHODA adaptér plugin (the plugin shows POHODA's number on the order screen itself),
+    #: "always", "never"; each note is one more shop request per order
+    transfer_note: str = "auto"
     recheck_days: int = 30  #: the full re-check looks back this many days
     overlap_minutes: int = 10
     #: pevné kurzy cizích měn: měna → Kč za jednotku ("25.30") nebo za množství ("6.45/100");
@@ -340,6 +344,7 @@ SECRET_FIELDS = frozenset({("pohoda", "password"), ("pohoda", "pull_password"), 
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("eshop", "platform"): ("woocommerce",),
     ("orders", "numbering"): ("pohoda", "eshop"),
+    ("orders", "transfer_note"): ("auto", "always", "never"),
     ("invoices", "mode"): ("linked", "standalone"),
     ("stock", "quantity"): ("available", "physical"),
     ("customers", "master"): ("pohoda", "eshop"),

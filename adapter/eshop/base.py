@@ -51,6 +51,8 @@ class TransferMark:
     status: str | None = None
     #: the order as the caller just read it (saves a GET); None → the connector reads it
     current: Order | None = None
+    #: False: meta (and status) only, no private note (``[orders] transfer_note``)
+    with_note: bool = True
 
 
 def ready_for_transfer(order: Order, orders: OrdersSettings) -> bool:

@@ -119,6 +119,12 @@ FIELDS: dict[tuple[str, str], tuple[str, str]] = {
     ("orders", "payment_map"): ("Formy úhrady", "Řádek „platební metoda e-shopu = forma úhrady v POHODĚ“, např. cod = dobírka."),
     ("orders", "carrier_map"): ("Dopravci", "Řádek „způsob dopravy e-shopu = dopravce v POHODĚ“."),
     ("orders", "transferred_status"): ("Stav po přenosu", "Volitelně nastavit objednávce v e-shopu tento stav po úspěšném přenosu."),
+    ("orders", "transfer_note"): (
+        "Poznámka o přenosu",
+        "Soukromá poznámka „Přeneseno do POHODY jako objednávka …“ u každé přenesené objednávky (jeden požadavek "
+        "na e-shop navíc za objednávku). Automaticky = jen když e-shop nemá doplněk POHODA adaptér; doplněk ukazuje "
+        "číslo z POHODY přímo na objednávce.",
+    ),
     ("orders", "recheck_days"): ("Úplná kontrola (dní)", "Úplná kontrola projde objednávky za tolik posledních dní."),
     ("orders", "overlap_minutes"): ("Překryv (minuty)", "Přírůstkový běh se vrací o tolik minut zpět, aby nic nevypadlo."),
     # invoices
@@ -193,6 +199,8 @@ COMMON: dict[str, tuple[str, str]] = {
 CHOICE_LABELS: dict[tuple[str, str], dict[str, str]] = {
     ("eshop", "platform"): {"woocommerce": "WooCommerce"},
     ("orders", "numbering"): {"pohoda": "číselná řada POHODY", "eshop": "číslo objednávky z e-shopu"},
+    ("orders", "transfer_note"): {"auto": "automaticky (jen bez doplňku POHODA adaptér)", "always": "vždy",
+                                  "never": "nikdy"},
     ("invoices", "mode"): {"linked": "z přenesené objednávky (pohyb zásob)", "standalone": "samostatně, textové položky"},
     ("stock", "quantity"): {"available": "dostupné (stav − rezervace)", "physical": "fyzický stav"},
     ("customers", "master"): {"pohoda": "POHODA", "eshop": "e-shop"},

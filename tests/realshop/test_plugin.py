@@ -116,6 +116,13 @@ def order_meta(shop: RealShop, order_id: int) -> dict[str, str]:
     return {k: str(v) for k, v in json.loads(shop.php(code) or "{}").items()}
 
 
+def order_notes(shop: RealShop, order_id: int) -> list[str]:
+    """The order's notes, as WooCommerce stores them."""
+    notes = shop.php(f"echo wp_json_encode( wp_list_pluck( wc_get_order_notes( array( 'order_id' => {order_id} ) ),"
+                     " 'content' ) );")
+    return [str(n) for n in json.loads(notes)]
+
+
 def adapter_run(shop: RealShop, ms_url: str, data_dir: Path) -> ledger.Run:
     settings = settings_for(data_dir, ms_url, shop.site_url, transfer_meta_key=shop_plugin.TRANSFER_META_KEY)
     settings = replace(settings, eshop=replace(settings.eshop, consumer_key=shop.ck, consumer_secret=shop.cs))
@@ -162,6 +169,8 @@ def test_mark_in_wp_admin_transfer_and_see_pohoda_in_the_shop(
             assert received[str(order_id)].number in box.inner_text()
             assert box.locator("[data-state='transferred']").count() == 1
             assert "Přeneseno" in box.inner_text()
+            # the plugin shows POHODA's number, so the default ``[orders] transfer_note = auto`` adds no note
+            assert not [n for n in order_notes(shop, order_id) if "Přeneseno do POHODY jako objednávka" in n]
         page.goto(order_screen(shop, ids[HELD]))
         held_box = page.locator("#pohoda-adapter").inner_text()
         assert "Čeká" in held_box and "NEZNAMY-1-0001" in held_box
@@ -226,6 +235,4 @@ def test_order_screen_action_marks_and_unmarks(shop: RealShop, admin: Any, tmp_p
     assert "Objednávka už byla označena" in act("pohoda_adapter_flag")
     assert "Označení k přenosu do POHODY bylo zrušeno" in act("pohoda_adapter_unflag")
     assert shop_plugin.TRANSFER_META_KEY not in order_meta(shop, order_id)
-    notes = shop.php(f"echo wp_json_encode( wp_list_pluck( wc_get_order_notes( array( 'order_id' => {order_id} ) ),"
-                     " 'content' ) );")
-    assert sum("POHODY" in n for n in json.loads(notes)) == 2  # one note per change, none for the repeat
+    assert sum("POHODY" in n for n in order_notes(shop, order_id)) == 2  # one note per change, none for the repeat

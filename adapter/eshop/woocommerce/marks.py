@@ -100,9 +100,10 @@ class Marking:
                 continue
             current = currents[oid]
             target = self.shop.connection.orders.transferred_status if mark.status is None else mark.status
-            text = transfer_note(mark.pohoda_number, mark.note)
+            text = transfer_note(mark.pohoda_number, mark.note) if mark.with_note else ""
             if current.meta_value(key) == mark.pohoda_number and (not target or current.status == target):
-                self.notes.append((oid, functools.partial(self.shop._ensure_note, oid, text, mark.pohoda_number)))
+                if text:
+                    self.notes.append((oid, functools.partial(self.shop._ensure_note, oid, text, mark.pohoda_number)))
                 continue
             problem = self.status_problem(target) if target else ""
             if problem:
@@ -140,7 +141,7 @@ class Marking:
                 problem = batch_mark_problem(outcome, target)
                 if problem:
                     self.answers[oid] = problem
-                else:
+                elif text:
                     self.notes.append((oid, functools.partial(self.shop._add_note, oid, text)))
 
     def attempt(self, what: str, action: Callable[[], R]) -> tuple[R | None, str]:

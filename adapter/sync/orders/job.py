@@ -59,7 +59,7 @@ from adapter.sync.orders.evaluate import (
     resolver_for,
 )
 from adapter.sync.orders.mapping import MappingOptions, mapping_options
-from adapter.sync.orders.marks import ShopMarker, retry_marks
+from adapter.sync.orders.marks import NotePolicy, ShopMarker, retry_marks
 from adapter.sync.orders.queries import summary
 from adapter.sync.orders.send import Sender, reconcile_sending
 from adapter.sync.orders.spool import spooled
@@ -91,10 +91,11 @@ class OrdersJob(AgendaJob):
         signpost = ctx.now()
         shop = ctx.eshop()
         keys = [str(k) for k in ctx.options.get("keys") or []]
+        notes = NotePolicy(ctx, shop)
         if not ctx.dry_run:
             ctx.progress(phase="Ověřuji nedokončené přenosy v POHODĚ", force=True)
             reconcile_sending(ctx, shop)
-            retry_marks(ctx, shop, keys=keys)
+            retry_marks(ctx, shop, keys=keys, notes=notes)
         ctx.check_cancel()
         ctx.progress(phase="Načítám a odesílám objednávky" if not ctx.dry_run else "Připravuji náhled", force=True)
         checkpoint = ledger.get_checkpoint(AGENDA)
@@ -102,7 +103,7 @@ class OrdersJob(AgendaJob):
         resolver = resolver_for(ctx)
         seen = Seen()
         with feedback_in_background(ctx):
-            transfer(ctx, shop, resolver, keys=keys, previous=previous, seen=seen)
+            transfer(ctx, shop, resolver, keys=keys, previous=previous, seen=seen, notes=notes)
         if not ctx.dry_run and not keys:
             note_shop_statuses(ctx.settings, shop, ctx.now())  # a plugin's status is a nová hodnota (issue 23)
         cancelled = cancels.notice(ctx, shop, since=parse_utc(previous)) if not keys else []  # issue 19
@@ -119,11 +120,11 @@ class OrdersJob(AgendaJob):
 
 
 def transfer(ctx: JobContext, shop: Eshop, resolver: CodeResolver, *, keys: Sequence[str], previous: str,
-             seen: Seen) -> None:
+             seen: Seen, notes: NotePolicy | None = None) -> None:
     """Collect, pair, map and send in overlapping stages (see :meth:`OrdersJob.run`)."""
     opts = mapping_options(ctx.settings)
     size = max(1, ctx.settings.orders.batch_size)
-    marker = ShopMarker(ctx)
+    marker = ShopMarker(ctx, notes=notes)
     sender = Sender(ctx, marker)
     ready: list[PreparedOrder] = []
     resolver.load_table()

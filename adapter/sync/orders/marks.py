@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from adapter import ledger
+from adapter import ledger, shop_plugin
 from adapter.config import Settings
 from adapter.errors import EshopError
 from adapter.eshop.base import Eshop, TransferMark
@@ -51,17 +51,59 @@ def transfer_note(number: str) -> str:
     return DEFAULT_NOTE.format(number=number) if number else "Přeneseno do POHODY (doklad si stáhla POHODA)."
 
 
+class NotePolicy:
+    """Whether this run adds the private transfer note to each marked order (``[orders] transfer_note``).
+
+    ``auto`` (the default) asks the shop once per run, and only when an order is
+    to be marked, whether the POHODA adaptér plugin is active: it shows
+    POHODA's number (the meta every marking writes in the batch) and state on
+    the order screen, so the note would be one more request per order telling
+    the staff nothing new. Without the plugin the note is the only trace on the
+    order screen (WooCommerce hides ``_``-prefixed meta), so it stays.
+    """
+
+    def __init__(self, ctx: JobContext, shop: Eshop) -> None:
+        self.ctx, self.shop = ctx, shop
+        self._wanted: bool | None = None
+
+    def wanted(self) -> bool:
+        """True when markings of this run add the note (decided on first use, then kept)."""
+        if self._wanted is None:
+            self._wanted = self._decide()
+        return self._wanted
+
+    def _decide(self) -> bool:
+        mode = self.ctx.settings.orders.transfer_note
+        if mode in ("always", "never"):
+            return mode == "always"
+        if not isinstance(self.shop, shop_plugin.PluginAware):
+            return True
+        self.ctx.count_request("eshop")
+        found = shop_plugin.detect(self.shop).status
+        # the plugin must show the very meta key the marking writes
+        return found is None or found.meta_keys.get("number", PLUGIN_NUMBER_KEY) != PLUGIN_NUMBER_KEY
+
+
+#: the order meta the marking writes with POHODA's number, which the plugin shows on the order screen
+PLUGIN_NUMBER_KEY = "_pohoda_number"
+
+
 def _unflagged(details: dict[str, Any]) -> str:
     return to_json({k: v for k, v in details.items() if k != "mark_pending"})
 
 
 def mark_order(shop: Eshop, settings: Settings, key: str, order_id: int, number: str,
-               details: dict[str, Any] | None = None) -> str:
+               details: dict[str, Any] | None = None, *, with_note: bool = True) -> str:
     """Mark one shop order transferred and keep the ledger flag in step; returns "" or the Czech failure."""
     problem = ""
+    status = settings.orders.transferred_status or None
     try:
-        shop.mark_transferred(order_id, pohoda_number=number or "POHODA", note=transfer_note(number),
-                              status=settings.orders.transferred_status or None)
+        if with_note:
+            shop.mark_transferred(order_id, pohoda_number=number or "POHODA", note=transfer_note(number), status=status)
+        else:
+            mark = TransferMark(order_id=order_id, pohoda_number=number or "POHODA", note="", status=status,
+                                with_note=False)
+            problem = shop.mark_transferred_many([mark]).get(order_id, "e-shop na označení neodpověděl")
     except EshopError as exc:
         problem = exc.message
     except Exception as exc:  # a worker must never die silently: the flag makes the next run retry
@@ -91,11 +133,12 @@ def settle_mark(key: str, problem: str, details: dict[str, Any] | None = None) -
         rows.flag_unmarked(key, details=info, warnings=warnings)
 
 
-def mark_orders(shop: Eshop, settings: Settings, jobs: Sequence[MarkJob]) -> list[tuple[str, str]]:
+def mark_orders(shop: Eshop, settings: Settings, jobs: Sequence[MarkJob], *,
+                with_note: bool = True) -> list[tuple[str, str]]:
     """Mark a batch of shop orders transferred with few shop calls; (key, "" or the Czech failure) per order."""
     status = settings.orders.transferred_status or None
     marks = [TransferMark(order_id=order.id, pohoda_number=number or "POHODA", note=transfer_note(number),
-                          status=status, current=order) for _key, order, number, _details in jobs]
+                          status=status, current=order, with_note=with_note) for _key, order, number, _details in jobs]
     try:
         answers = shop.mark_transferred_many(marks)
     except EshopError as exc:  # the contract says per order; stay safe if a connector raises anyway
@@ -125,9 +168,10 @@ def note_mark(ctx: JobContext, key: str, problem: str) -> None:
                   label=entry.label if entry else "")
 
 
-def mark_in_shop(ctx: JobContext, shop: Eshop, key: str, order_id: int, number: str) -> bool:
+def mark_in_shop(ctx: JobContext, shop: Eshop, key: str, order_id: int, number: str, *,
+                 with_note: bool = True) -> bool:
     """Mark the shop order transferred now (in this thread); a failure leaves a flag for the next run."""
-    problem = mark_order(shop, ctx.settings, key, order_id, number)
+    problem = mark_order(shop, ctx.settings, key, order_id, number, with_note=with_note)
     ctx.count_request("eshop")
     note_mark(ctx, key, problem)
     return not problem
@@ -143,13 +187,14 @@ def mark_pending(key: str, problem: str) -> None:
                                                     "příštím běhu."])
 
 
-def retry_marks(ctx: JobContext, shop: Eshop, *, keys: Sequence[str] = ()) -> None:
+def retry_marks(ctx: JobContext, shop: Eshop, *, keys: Sequence[str] = (), notes: NotePolicy | None = None) -> None:
     """Mark shop orders whose marking failed in an earlier run."""
+    notes = notes or NotePolicy(ctx, shop)
     for entry in rows.unmarked():
         if keys and entry.key not in keys:
             continue
         if entry.key.isdigit():
-            mark_in_shop(ctx, shop, entry.key, int(entry.key), entry.pohoda_number)
+            mark_in_shop(ctx, shop, entry.key, int(entry.key), entry.pohoda_number, with_note=notes.wanted())
 
 
 class ShopMarker:
@@ -157,14 +202,17 @@ class ShopMarker:
 
     POHODA serves one request at a time, so the shop calls would otherwise
     add to every batch's wait. A batch of orders costs one shop batch update
-    plus one note per order (:meth:`Eshop.mark_transferred_many`). Each
+    plus one note per order unless :class:`NotePolicy` leaves it out
+    (:meth:`Eshop.mark_transferred_many`). Each
     worker has its own shop connection and ledger connection; the run's
     counters and events are updated in the job's thread when :meth:`drain` /
     :meth:`close` is called.
     """
 
-    def __init__(self, ctx: JobContext, workers: int = 1) -> None:
+    def __init__(self, ctx: JobContext, workers: int = 1, notes: NotePolicy | None = None) -> None:
         self.ctx = ctx
+        self.notes = notes or NotePolicy(ctx, ctx.eshop())
+        self._with_note = True
         self._jobs: queue.Queue[list[MarkJob] | None] = queue.Queue()
         self._done: queue.Queue[tuple[str, str]] = queue.Queue()
         self._threads = [threading.Thread(target=self._work, name=f"mark-orders-{n}", daemon=True)
@@ -178,10 +226,11 @@ class ShopMarker:
         if not jobs:
             return
         if not self._started:
+            self._with_note = self.notes.wanted()  # decided in the job's thread, before a worker marks
             self._started = True
             for thread in self._threads:
                 thread.start()
-        self.ctx.count_request("eshop")  # the batch update; each order's note is counted in drain
+        self.ctx.count_request("eshop")  # the batch update; each order's note (if any) is counted in drain
         self._jobs.put([(key, for_marking(order), number, details) for key, order, number, details in jobs])
         self.drain()
 
@@ -197,7 +246,7 @@ class ShopMarker:
                     try:
                         if shop is None:
                             shop = self.ctx.connections.eshop(self.ctx.settings)
-                        results = mark_orders(shop, self.ctx.settings, jobs)
+                        results = mark_orders(shop, self.ctx.settings, jobs, with_note=self._with_note)
                     except Exception as exc:
                         log.exception("marking worker failed on %d orders", len(jobs))
                         problem = f"neočekávaná chyba ({type(exc).__name__})"
@@ -218,7 +267,8 @@ class ShopMarker:
                 key, problem = self._done.get_nowait()
             except queue.Empty:
                 return
-            self.ctx.count_request("eshop")
+            if self._with_note:
+                self.ctx.count_request("eshop")
             note_mark(self.ctx, key, problem)
 
     def close(self) -> None:
