@@ -134,7 +134,7 @@ def reference_cpu() -> float:
     return time.process_time() - started
 
 
-def one_run(folder: Path, orders: int, lines: int, faults: dict[str, int]) -> dict[str, Any]:
+def one_run(folder: Path, orders: int, lines: int, faults: dict[str, int], note: str = "auto") -> dict[str, Any]:
     """A fresh shop and POHODA (emulator processes) and ledger, one orders run; returns the figures."""
     folder.mkdir(parents=True)
     woo, woo_url = shop_with_orders(folder / "woo", orders, lines)
@@ -149,7 +149,7 @@ def one_run(folder: Path, orders: int, lines: int, faults: dict[str, int]) -> di
             data_dir=folder,
             pohoda=PohodaSettings(url=url, user="admin", password="heslo", ico="12345678"),
             eshop=EshopSettings(url=woo_url, consumer_key="ck_test", consumer_secret="cs_test"),
-            orders=OrdersSettings(transfer_statuses=("completed",), batch_size=50),
+            orders=OrdersSettings(transfer_statuses=("completed",), batch_size=50, transfer_note=note),
         )
         tune_threads()  # as the app and the CLI do at start-up
         runner = JobRunner(lambda: settings, default_connections())
@@ -181,12 +181,12 @@ def one_run(folder: Path, orders: int, lines: int, faults: dict[str, int]) -> di
         ledger.database.close()
 
 
-def measure(orders: int, lines: int) -> tuple[dict[str, Any], dict[str, Any]]:
+def measure(orders: int, lines: int, note: str = "auto") -> tuple[dict[str, Any], dict[str, Any]]:
     """Run 1 (latency off) and run 2 (50 ms/request + 2 ms/item), each against fresh emulators."""
     with tempfile.TemporaryDirectory(prefix="bench-orders-") as tmp:
         base = Path(tmp)
-        fast = one_run(base / "run-fast", orders, lines, {})
-        slow = one_run(base / "run-slow", orders, lines, {"latency_ms": 50, "latency_per_item_ms": 2})
+        fast = one_run(base / "run-fast", orders, lines, {}, note)
+        slow = one_run(base / "run-slow", orders, lines, {"latency_ms": 50, "latency_per_item_ms": 2}, note)
     return fast, slow
 
 
@@ -195,8 +195,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="1,000 orders × 5 lines into the mServer emulator")
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--lines", type=int, default=5)
+    parser.add_argument("--transfer-note", choices=("auto", "always", "never"), default="auto",
+                        help="[orders] transfer_note (the shop emulator has no plugin: auto = a note per order; "
+                             "never = as with the plugin)")
     args = parser.parse_args(argv)
-    fast, slow = measure(args.orders, args.lines)
+    fast, slow = measure(args.orders, args.lines, args.transfer_note)
     for n, run in ((1, fast), (2, slow)):
         title = "latency off" if n == 1 else "50 ms/request + 2 ms/item"
         print(f"{n}) {title}: {run['orders']} orders in POHODA in {run['wall']:.2f} s "
