@@ -47,6 +47,8 @@ _CHILD = """
 import json, sys
 sys.path.insert(0, {root!r})
 import importlib
+from bench.scratch import stop_on_sigterm
+stop_on_sigterm()
 module = importlib.import_module({module!r})
 rows = module.collect(quick={quick!r})
 try:  # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the forked parent
@@ -64,19 +66,31 @@ print({mark!r} + json.dumps({{"rows": rows, "process_peak_rss_mb": peak}}, defau
 COLUMNS = ("benchmark", "time (s)", "peak RSS (MB)", "requests POHODA / shop", "ratio", "target", "")
 
 
+def stop(proc: subprocess.Popen[str]) -> None:
+    """Stop a benchmark that ran too long: SIGTERM first, so it removes its temporary data and emulators."""
+    proc.terminate()
+    try:
+        proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+
+
 def run_module(name: str, module: str, *, quick: bool, timeout: float | None = None) -> list[dict[str, Any]]:
     """Run one benchmark module's ``collect`` in a fresh process; rows (a failed module gives one row)."""
     code = _CHILD.format(root=str(ROOT), module=module, quick=quick, mark=MARK)
     started = time.perf_counter()
     with tempfile.TemporaryFile() as err:
-        try:
-            proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=err,
-                                  text=True, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            return [_failed(name, f"nedoběhl do {timeout:.0f} s", time.perf_counter() - started)]
+        with subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=err,
+                              text=True) as proc:
+            try:
+                stdout, _ = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                stop(proc)
+                return [_failed(name, f"nedoběhl do {timeout:.0f} s", time.perf_counter() - started)]
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
-    payload = next((line[len(MARK):] for line in reversed(proc.stdout.splitlines()) if line.startswith(MARK)), None)
+    payload = next((line[len(MARK):] for line in reversed(stdout.splitlines()) if line.startswith(MARK)), None)
     if proc.returncode != 0 or payload is None:
         tail = [line for line in stderr.strip().splitlines() if line.strip()][-1:] or [f"exit code {proc.returncode}"]
         return [_failed(name, tail[0][:200], time.perf_counter() - started)]

@@ -8,7 +8,6 @@ shop. Run: ``python -m bench.bench_customers [N] [M]``.
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +18,7 @@ from adapter.emulators.mserver import MServerEmulator
 from adapter.emulators.woocommerce import WooEmulator
 from adapter.sync.connections import DefaultConnections
 from adapter.sync.runner import JobRunner
+from bench.scratch import scratch
 
 
 def _run(settings: Settings, label: str) -> None:
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> None:
     """Print timings of the customers job for N shop customers and M POHODA records."""
     args = (argv if argv is not None else sys.argv[1:]) + ["2000", "500"][len(argv or sys.argv[1:]):]
     n, m = int(args[0]), int(args[1])
-    with tempfile.TemporaryDirectory() as tmp:
+    with scratch("customers") as tmp:
         root = Path(tmp)
         ms = MServerEmulator(root / "ms")
         woo = WooEmulator(root / "woo")
@@ -79,7 +79,7 @@ def collect(quick: bool = False) -> list[dict[str, object]]:
     """Rows for ``python -m bench``: N shop customers to POHODA, nothing to do, M addresses to the shop."""
     n, m = (200, 50) if quick else (2000, 500)
     rows: list[dict[str, object]] = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with scratch("customers") as tmp:
         root = Path(tmp)
         ms = MServerEmulator(root / "ms")
         woo = WooEmulator(root / "woo")

@@ -31,7 +31,6 @@ import random
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -46,6 +45,7 @@ from adapter.config import EshopSettings, OrdersSettings, PohodaSettings, Settin
 from adapter.emulators import catalogue  # noqa: E402
 from adapter.sync.connections import default_connections  # noqa: E402
 from adapter.sync.runner import JobRunner, tune_threads  # noqa: E402
+from bench.scratch import scratch  # noqa: E402
 
 CATALOGUE = 600
 LAUNCH = ("import sys, adapter.emulators.{mod} as m; m._Handler.disable_nagle_algorithm = True; "
@@ -183,7 +183,7 @@ def one_run(folder: Path, orders: int, lines: int, faults: dict[str, int], note:
 
 def measure(orders: int, lines: int, note: str = "auto") -> tuple[dict[str, Any], dict[str, Any]]:
     """Run 1 (latency off) and run 2 (50 ms/request + 2 ms/item), each against fresh emulators."""
-    with tempfile.TemporaryDirectory(prefix="bench-orders-") as tmp:
+    with scratch("orders") as tmp:
         base = Path(tmp)
         fast = one_run(base / "run-fast", orders, lines, {}, note)
         slow = one_run(base / "run-slow", orders, lines, {"latency_ms": 50, "latency_per_item_ms": 2}, note)

@@ -15,7 +15,6 @@ and prints wall times, request counts and orders per second. No asserts.
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from datetime import date
 from decimal import Decimal
@@ -33,6 +32,7 @@ from adapter.sync.connections import default_connections
 from adapter.sync.payments import preview as payments
 from adapter.sync.payments.job import PaymentsJob
 from adapter.sync.runner import JobRunner
+from bench.scratch import scratch
 
 ICO = "12345678"
 
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     """Print the figures."""
     args = sys.argv[1:] if argv is None else argv
     count = int(args[0]) if args else 1000
-    with tempfile.TemporaryDirectory() as tmp:
+    with scratch("payments") as tmp:
         root = Path(tmp)
         woo = WooEmulator(root / "woo", seed_products=3)
         emu = MServerEmulator(root / "mserver")
@@ -119,7 +119,7 @@ def collect(quick: bool = False) -> list[dict[str, object]]:
     """Rows for ``python -m bench``: upload preview, mServer dry run, run, second run (figures, no targets)."""
     count = 100 if quick else 1000
     rows: list[dict[str, object]] = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with scratch("payments") as tmp:
         root = Path(tmp)
         woo = WooEmulator(root / "woo", seed_products=3)
         emu = MServerEmulator(root / "mserver")
