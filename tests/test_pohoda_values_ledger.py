@@ -173,6 +173,20 @@ def test_a_broken_old_file_is_logged_in_czech_and_kept(data: Path, caplog: pytes
     assert str(data / pohoda_values.FILE) in message
     assert (data / pohoda_values.FILE).read_text(encoding="utf-8") == text  # kept, as it was
     assert not (data / pohoda_values.IMPORTED).exists() and not kept.has_lists()
+    with pytest.raises(ValueError, match=r"\w"):  # whatever is wrong: one kind of error, with a reason
+        pohoda_values.parse_old_file(text)
+
+
+def test_an_old_file_that_cannot_be_renamed_is_imported_and_said_so(data: Path,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    (data / pohoda_values.FILE).write_text(OLD_FILE, encoding="utf-8")
+    (data / pohoda_values.IMPORTED).mkdir()  # something already has the name
+    (data / pohoda_values.IMPORTED / "x").write_text("x", encoding="utf-8")
+    assert pohoda_values.load(data) == pohoda_values.StoredValues(OLD_VALUES, READ_AT)
+    assert "nejde přejmenovat" in caplog.text and "přejmenujte nebo smažte jej ručně" in caplog.text
+    caplog.clear()
+    assert pohoda_values.import_old_file(data) is False and caplog.text == ""  # the ledger has them: not again
+    assert (data / pohoda_values.FILE).read_text(encoding="utf-8") == OLD_FILE
 
 
 def test_a_file_that_is_not_utf8_counts_as_broken(data: Path, caplog: pytest.LogCaptureFixture) -> None:

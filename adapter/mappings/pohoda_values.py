@@ -79,17 +79,20 @@ def save(values: PohodaValues, now: datetime) -> StoredValues:
 
 
 def parse_old_file(text: str) -> StoredValues:
-    """The lists of a ``pohoda_values.json`` (raises ValueError, KeyError or TypeError when it is broken)."""
-    raw: Any = json.loads(text)
-    forms = tuple(PaymentForm(_str(f, "name"), _str(f, "payment_type"), _str(f, "text", ""), _id(f))
-                  for f in raw["payment_forms"])
-    classes = tuple(VatClassification(_str(c, "code"), _str(c, "name"), _str(c, "vat_type", ""),
-                                      bool(c.get("offer", True)), _id(c)) for c in raw["classifications"])
-    notes = raw.get("notes", [])
-    if not isinstance(notes, list):
-        raise TypeError("notes is not a list")
-    return StoredValues(PohodaValues(forms, classes, tuple(str(n) for n in notes)),
-                        datetime.fromisoformat(raw["read_at"]))
+    """The lists of a ``pohoda_values.json`` (raises ValueError, naming what is wrong, when it is broken)."""
+    try:
+        raw: Any = json.loads(text)
+        forms = tuple(PaymentForm(_str(f, "name"), _str(f, "payment_type"), _str(f, "text", ""), _id(f))
+                      for f in raw["payment_forms"])
+        classes = tuple(VatClassification(_str(c, "code"), _str(c, "name"), _str(c, "vat_type", ""),
+                                          bool(c.get("offer", True)), _id(c)) for c in raw["classifications"])
+        notes = raw.get("notes", [])
+        if not isinstance(notes, list):
+            raise TypeError("notes is not a list")
+        return StoredValues(PohodaValues(forms, classes, tuple(str(n) for n in notes)),
+                            datetime.fromisoformat(raw["read_at"]))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{type(exc).__name__}: {exc}") from exc
 
 
 def _str(item: dict[str, Any], key: str, default: str | None = None) -> str:
@@ -121,10 +124,10 @@ def import_old_file(data_dir: Path) -> bool:
             return False
         try:
             stored = parse_old_file(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            log.warning("Hodnoty POHODY ze souboru %s nelze převzít do evidence přenosů (%s: %s); soubor zůstává "
+        except (OSError, ValueError) as exc:
+            log.warning("Hodnoty POHODY ze souboru %s nelze převzít do evidence přenosů (%s); soubor zůstává "
                         "beze změny. Načtěte formy úhrady a členění DPH znovu tlačítkem Načíst z POHODY "
-                        "na stránce Mapování.", path, type(exc).__name__, exc)
+                        "na stránce Mapování.", path, exc)
             return False
         save(stored.values, stored.read_at)
         try:
