@@ -12,7 +12,7 @@ from pathlib import Path
 from peewee import IntegerField, SqliteDatabase
 
 from adapter.datadir import private_file
-from adapter.ledger.models import MODELS, database
+from adapter.ledger.models import MODELS, POHODA_LIST_MODELS, database
 
 
 def _m1_initial(db: SqliteDatabase) -> None:
@@ -44,8 +44,13 @@ def _m4_currency_rates(db: SqliteDatabase) -> None:
     create_table(db)
 
 
+def _m5_pohoda_lists(db: SqliteDatabase) -> None:
+    """POHODA's formy úhrady and členění DPH (before: ``pohoda_values.json``, imported on first read)."""
+    db.create_tables(POHODA_LIST_MODELS, safe=True)
+
+
 MIGRATIONS: tuple[Callable[[SqliteDatabase], None], ...] = (
-    _m1_initial, _m2_user_session_gen, _m3_alerts, _m4_currency_rates
+    _m1_initial, _m2_user_session_gen, _m3_alerts, _m4_currency_rates, _m5_pohoda_lists
 )
 
 

@@ -14,6 +14,8 @@ Tables:
 * ``Checkpoint`` — the per-agenda watermark (``lastChanges``, shop cursor).
 * ``Pairing`` — the last pairing of e-shop products with POHODA stock cards.
 * ``User`` / ``Token`` — accounts for LAN access and bookmark-URL tokens.
+* ``PohodaListRead`` / ``PohodaListValue`` — POHODA's formy úhrady and členění DPH as POHODA
+  last listed them, for the mapping screens (created by their own migration, not in ``MODELS``).
 """
 
 from __future__ import annotations
@@ -272,3 +274,38 @@ class Token(BaseModel):
 
 
 MODELS: tuple[type[BaseModel], ...] = (Run, Entry, RunEvent, Checkpoint, Pairing, User, Token)
+
+
+class PohodaListRead(BaseModel):
+    """When POHODA last listed its values for the mapping screens (one row, replaced by each read)."""
+
+    read_at: UTCDateTimeField[datetime] = UTCDateTimeField()
+    notes = TextField(default="")  #: JSON list of Czech notes: a list POHODA refused to give
+
+    class Meta:
+        table_name = "pohoda_list_read"
+
+    def notes_list(self) -> list[str]:
+        """The parsed notes."""
+        return parse_json_list(self.notes)
+
+
+class PohodaListValue(BaseModel):
+    """One value of POHODA's lists: a forma úhrady (``kind`` payment) or a členění DPH (classification)."""
+
+    kind = CharField()  #: payment, classification
+    position = IntegerField()  #: the order POHODA listed them in
+    value = CharField()  #: what documents carry: ``pay:name`` or ``vat:code``
+    name = CharField(default="")  #: ``vat:name`` (a forma úhrady has its name in ``value``)
+    basic_type = CharField(default="")  #: ``pay:paymentType`` or ``vat:VATType``
+    text = TextField(default="")  #: ``pay:text``
+    offer = BooleanField(default=True)  #: ``vat:offer``: offered in POHODA's pick list
+    pohoda_id = IntegerField(null=True)
+
+    class Meta:
+        table_name = "pohoda_list_value"
+        indexes = ((("kind", "position"), True),)
+
+
+#: the tables of POHODA's lists (their migration creates them on an existing ledger)
+POHODA_LIST_MODELS: tuple[type[BaseModel], ...] = (PohodaListRead, PohodaListValue)
