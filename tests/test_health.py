@@ -108,3 +108,72 @@ def test_another_refusal_is_not_called_a_licence_problem(configured) -> None:
     ms.clear_faults()
     assert [(i.key, i.state) for i in check_mserver(settings, default_connections())] == [("mserver", "ok"),
                                                                                          ("licence", "ok")]
+
+
+# --------------------------------------------------------------------------- the two systems, item by item
+
+CONNECTIONS = "/settings/connections"
+MSERVER = "POHODA (mServer)"
+ESHOP = "E-shop (WooCommerce)"
+MSERVER_FACTS = ["mServer", "Stav", "Účetní jednotka", "IČO", "Rok", "Verze POHODY"]
+ESHOP_FACTS = ["E-shop", "Adresa", "Produktů", "Oprávnění klíče", "Měna"]
+
+
+def _items(settings: Settings) -> list[tuple[str, str, str, str, str, str, list[str]]]:
+    """Both systems' items without the fact values (they carry ports): key, title, state, text, fix, link, fact names."""
+    from adapter.health import check_eshop, check_mserver
+    from adapter.sync.connections import default_connections
+
+    items = [*check_mserver(settings, default_connections()), check_eshop(settings, default_connections())]
+    return [(i.key, i.title, i.state, i.text, i.fix, i.link, [name for name, _value in i.facts]) for i in items]
+
+
+def test_both_systems_not_configured_are_amber_with_where_to_fill_them_in(tmp_path: Path) -> None:
+    assert _items(Settings(data_dir=tmp_path / "data")) == [
+        ("mserver", MSERVER, "warn", "Připojení k POHODĚ není nastavené.",
+         "Vyplňte adresu mServeru, uživatele a IČO v Nastavení › Připojení.", CONNECTIONS, []),
+        ("eshop", ESHOP, "warn", "Připojení k e-shopu není nastavené.",
+         "Vyplňte adresu e-shopu a klíče API v Nastavení › Připojení.", CONNECTIONS, []),
+    ]
+
+
+def test_both_systems_reached_are_green_with_their_facts(configured) -> None:
+    _data, settings, _ms, _woo = configured
+    assert _items(settings) == [
+        ("mserver", MSERVER, "ok", "mServer odpovídá.", "", CONNECTIONS, MSERVER_FACTS),
+        ("licence", "Licence POHODY", "ok", "POHODA zpracovává XML (licence je k dispozici).", "", "", []),
+        ("eshop", ESHOP, "ok", "E-shop odpovídá.", "", CONNECTIONS, ESHOP_FACTS),
+    ]
+
+
+def test_both_systems_down_are_red_with_the_error_and_what_to_do(configured) -> None:
+    _data, settings, ms, woo = configured
+    ms.set_faults(down=True)
+    woo.set_faults(html_page=True)
+    assert _items(settings) == [
+        ("mserver", MSERVER, "down", "mServer neběží nebo není dostupný — spusťte jej v POHODĚ: Databáze › POHODA "
+         "mServer a zkontrolujte adresu v Nastavení › Připojení.",
+         "Spusťte mServer v POHODĚ (Databáze › POHODA mServer), ověřte, že má POHODA volnou licenci, "
+         "a zkontrolujte adresu v Nastavení › Připojení.", CONNECTIONS, []),
+        ("eshop", ESHOP, "down", "E-shop neodpověděl platnými daty (místo JSON přišla např. přihlašovací stránka "
+         "nebo stránka firewallu). Zkontrolujte adresu e-shopu a bezpečnostní pluginy.",
+         "Ověřte, že e-shop běží, a zkontrolujte adresu a klíče API (oprávnění Číst/Zapisovat) "
+         "v Nastavení › Připojení.", CONNECTIONS, []),
+    ]
+
+
+def test_both_systems_with_warnings_are_amber_and_the_warning_is_what_to_do(configured,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from adapter.config import StockSettings
+    from adapter.pohoda.client import MServerClient
+
+    _data, settings, _ms, _woo = configured
+    status = MServerClient.status
+    monkeypatch.setattr(MServerClient, "status", lambda self, **kw: replace(status(self, **kw), processing=3))
+    busy = "mServer právě zpracovává 3 požadavků."
+    prices = "E-shop zadává ceny s daní, ale nastavení zásob říká opak — opravte „Ceny s DPH“ u Zásob."
+    assert _items(replace(settings, stock=StockSettings(push_prices=True, price_includes_vat=False))) == [
+        ("mserver", MSERVER, "warn", busy, busy, CONNECTIONS, MSERVER_FACTS),
+        ("licence", "Licence POHODY", "ok", "POHODA zpracovává XML (licence je k dispozici).", "", "", []),
+        ("eshop", ESHOP, "warn", prices, prices, CONNECTIONS, ESHOP_FACTS),
+    ]
