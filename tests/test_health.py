@@ -13,11 +13,14 @@ from adapter import config
 from adapter.config import EshopSettings, PohodaSettings, Settings
 from adapter.emulators.mserver import MServerEmulator
 from adapter.emulators.woocommerce import WooEmulator
+from tests.fixtures_mail import SmtpServer
+
+Configured = tuple[Path, Settings, MServerEmulator, WooEmulator]
 
 
 @pytest.fixture
 def configured(tmp_path: Path, mserver_factory: Callable[..., MServerEmulator],
-               woo_factory: Callable[..., WooEmulator]) -> tuple[Path, Settings, MServerEmulator, WooEmulator]:
+               woo_factory: Callable[..., WooEmulator]) -> Configured:
     ms = mserver_factory(seed_stock=5)
     woo = woo_factory(seed_products=5)
     data = tmp_path / "data"
@@ -28,7 +31,7 @@ def configured(tmp_path: Path, mserver_factory: Callable[..., MServerEmulator],
     return data, settings, ms, woo
 
 
-def test_check_all_green_exit_0_with_company_facts(configured, capsys) -> None:
+def test_check_all_green_exit_0_with_company_facts(configured: Configured, capsys: pytest.CaptureFixture[str]) -> None:
     data, _settings, _ms, _woo = configured
     assert app_module.main(["check", "--data", str(data)]) == 0
     out = capsys.readouterr().out
@@ -37,7 +40,7 @@ def test_check_all_green_exit_0_with_company_facts(configured, capsys) -> None:
     assert "CHYBA" not in out and "POZOR" not in out
 
 
-def test_check_warning_exit_1(configured, capsys) -> None:
+def test_check_warning_exit_1(configured: Configured, capsys: pytest.CaptureFixture[str]) -> None:
     data, _settings, _ms, _woo = configured
     config.save_settings(data, {"backup": {"enabled": False}})
     assert app_module.main(["check", "--data", str(data)]) == 1
@@ -45,7 +48,7 @@ def test_check_warning_exit_1(configured, capsys) -> None:
     assert "[POZOR] Záloha evidence: Denní záloha evidence je vypnutá." in out and "Co udělat:" in out
 
 
-def test_check_mserver_down_exit_2_with_what_to_do(configured, capsys) -> None:
+def test_check_mserver_down_exit_2_with_what_to_do(configured: Configured, capsys: pytest.CaptureFixture[str]) -> None:
     data, _settings, ms, _woo = configured
     ms.set_faults(down=True)
     assert app_module.main(["check", "--data", str(data)]) == 2
@@ -53,12 +56,13 @@ def test_check_mserver_down_exit_2_with_what_to_do(configured, capsys) -> None:
     assert "[CHYBA] POHODA (mServer)" in out and "Databáze › POHODA mServer" in out
 
 
-def test_unconfigured_is_a_warning_not_a_crash(tmp_path: Path, capsys) -> None:
+def test_unconfigured_is_a_warning_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert app_module.main(["check", "--data", str(tmp_path / "empty")]) == 1
     assert "Vyplňte adresu mServeru" in capsys.readouterr().out
 
 
-def test_check_runs_alerts_due(configured, smtp_server, capsys) -> None:
+def test_check_runs_alerts_due(configured: Configured, smtp_server: SmtpServer,
+                               capsys: pytest.CaptureFixture[str]) -> None:
     data, _settings, ms, _woo = configured
     config.save_settings(data, {
         "mail": {"host": smtp_server.host, "port": smtp_server.port, "security": "none", "sender": "a@firma.cz"},
@@ -84,7 +88,7 @@ def test_report_state_order() -> None:
     assert HealthReport().exit_code == 0
 
 
-def test_no_licence_is_its_own_red_item_exit_2(configured, capsys) -> None:
+def test_no_licence_is_its_own_red_item_exit_2(configured: Configured, capsys: pytest.CaptureFixture[str]) -> None:
     data, _settings, ms, _woo = configured
     ms.set_faults(no_licence=True)
     assert app_module.main(["check", "--data", str(data)]) == 2
@@ -97,7 +101,7 @@ def test_no_licence_is_its_own_red_item_exit_2(configured, capsys) -> None:
     assert "[OK ] Licence POHODY" in capsys.readouterr().out
 
 
-def test_another_refusal_is_not_called_a_licence_problem(configured) -> None:
+def test_another_refusal_is_not_called_a_licence_problem(configured: Configured) -> None:
     from adapter.health import check_mserver
     from adapter.sync.connections import default_connections
 
@@ -137,7 +141,7 @@ def test_both_systems_not_configured_are_amber_with_where_to_fill_them_in(tmp_pa
     ]
 
 
-def test_both_systems_reached_are_green_with_their_facts(configured) -> None:
+def test_both_systems_reached_are_green_with_their_facts(configured: Configured) -> None:
     _data, settings, _ms, _woo = configured
     assert _items(settings) == [
         ("mserver", MSERVER, "ok", "mServer odpovídá.", "", CONNECTIONS, MSERVER_FACTS),
@@ -146,7 +150,7 @@ def test_both_systems_reached_are_green_with_their_facts(configured) -> None:
     ]
 
 
-def test_both_systems_down_are_red_with_the_error_and_what_to_do(configured) -> None:
+def test_both_systems_down_are_red_with_the_error_and_what_to_do(configured: Configured) -> None:
     _data, settings, ms, woo = configured
     ms.set_faults(down=True)
     woo.set_faults(html_page=True)
@@ -162,7 +166,7 @@ def test_both_systems_down_are_red_with_the_error_and_what_to_do(configured) -> 
     ]
 
 
-def test_both_systems_with_warnings_are_amber_and_the_warning_is_what_to_do(configured,
+def test_both_systems_with_warnings_are_amber_and_the_warning_is_what_to_do(configured: Configured,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from adapter.config import StockSettings
     from adapter.pohoda.client import MServerClient
