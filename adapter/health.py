@@ -194,9 +194,9 @@ def check_system(system: SystemCheck, settings: Settings, connections: Connectio
     if not result.ok:
         return HealthItem(system.key, system.title, "down", result.error, system.down_fix, link), False
     warnings = " ".join(result.warnings)
-    state = "warn" if warnings else "ok"
-    return HealthItem(system.key, system.title, state, warnings or system.answers, warnings, link,
-                      tuple(result.facts)), True
+    state = "warn" if result.warnings else "ok"
+    return HealthItem(system.key, system.title, state, warnings if result.warnings else system.answers, warnings,
+                      link, tuple(result.facts)), True
 
 
 def check_mserver(settings: Settings, connections: Connections) -> list[HealthItem]:
