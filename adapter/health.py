@@ -14,16 +14,17 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from adapter import backup, ledger
+from adapter import backup, conntest, ledger
 from adapter.config import AGENDAS
 
 if TYPE_CHECKING:
     from adapter.config import Settings
+    from adapter.conntest import ConnResult
     from adapter.sync.context import Connections
 
 STATES = ("ok", "warn", "down")
@@ -152,45 +153,66 @@ def check_licence(probe: Probe) -> HealthItem | None:
     return None
 
 
-def check_mserver(settings: Settings, connections: Connections) -> list[HealthItem]:
-    """mServer reachable (the company, IČO and year it serves) and, when it is, POHODA's licence."""
-    from adapter.conntest import check_pohoda
+@dataclass(frozen=True, slots=True)
+class SystemCheck:
+    """One of the two systems the adapter talks to: how to reach it and what each outcome says, in Czech."""
 
-    title = "POHODA (mServer)"
-    if not settings.pohoda_configured:
-        return [HealthItem("mserver", title, "warn", "Připojení k POHODĚ není nastavené.",
-                           "Vyplňte adresu mServeru, uživatele a IČO v Nastavení › Připojení.", "/settings/connections")]
-    result = check_pohoda(settings, connections)
+    key: str  #: the item's key (mserver, eshop)
+    title: str
+    configured: Callable[[Settings], bool]
+    reach: Callable[[Settings, Connections], ConnResult]  #: the settings page's connection test
+    missing: str  #: what was found when the connection is not filled in
+    missing_fix: str
+    down_fix: str  #: what to do when it cannot be reached (the error itself is the test's)
+    answers: str  #: the green text
+
+
+MSERVER = SystemCheck(
+    key="mserver", title="POHODA (mServer)", configured=lambda s: s.pohoda_configured, reach=conntest.check_pohoda,
+    missing="Připojení k POHODĚ není nastavené.",
+    missing_fix="Vyplňte adresu mServeru, uživatele a IČO v Nastavení › Připojení.",
+    down_fix="Spusťte mServer v POHODĚ (Databáze › POHODA mServer), ověřte, že má POHODA volnou licenci, "
+             "a zkontrolujte adresu v Nastavení › Připojení.",
+    answers="mServer odpovídá.")
+# the shop's connection test proves write permission with a harmless empty batch (its facts say so)
+ESHOP = SystemCheck(
+    key="eshop", title="E-shop (WooCommerce)", configured=lambda s: s.eshop_configured, reach=conntest.check_eshop,
+    missing="Připojení k e-shopu není nastavené.",
+    missing_fix="Vyplňte adresu e-shopu a klíče API v Nastavení › Připojení.",
+    down_fix="Ověřte, že e-shop běží, a zkontrolujte adresu a klíče API (oprávnění Číst/Zapisovat) "
+             "v Nastavení › Připojení.",
+    answers="E-shop odpovídá.")
+
+
+def check_system(system: SystemCheck, settings: Settings, connections: Connections) -> tuple[HealthItem, bool]:
+    """(the system's item, whether it answered): amber when not set up or answering with warnings, red when
+    it cannot be reached (the connection test's error and what to do), green with the test's facts."""
+    link = "/settings/connections"
+    if not system.configured(settings):
+        return HealthItem(system.key, system.title, "warn", system.missing, system.missing_fix, link), False
+    result = system.reach(settings, connections)
     if not result.ok:
-        return [HealthItem("mserver", title, "down", result.error,
-                           "Spusťte mServer v POHODĚ (Databáze › POHODA mServer), ověřte, že má POHODA volnou licenci, "
-                           "a zkontrolujte adresu v Nastavení › Připojení.", "/settings/connections")]
-    probe = probe_pohoda(settings, connections)
-    facts = [*result.facts, ("Verze POHODY", probe.version or "nezjištěna")]
+        return HealthItem(system.key, system.title, "down", result.error, system.down_fix, link), False
+    warnings = " ".join(result.warnings)
     state = "warn" if result.warnings else "ok"
-    item = HealthItem("mserver", title, state, "mServer odpovídá." if state == "ok" else " ".join(result.warnings),
-                      " ".join(result.warnings), "/settings/connections", tuple(facts))
+    return HealthItem(system.key, system.title, state, warnings if result.warnings else system.answers, warnings,
+                      link, tuple(result.facts)), True
+
+
+def check_mserver(settings: Settings, connections: Connections) -> list[HealthItem]:
+    """mServer reachable (the company, IČO and year it serves) and, when it is, POHODA's version and licence."""
+    item, answered = check_system(MSERVER, settings, connections)
+    if not answered:
+        return [item]
+    probe = probe_pohoda(settings, connections)
+    item = replace(item, facts=(*item.facts, ("Verze POHODY", probe.version or "nezjištěna")))
     licence = check_licence(probe)
     return [item] if licence is None else [item, licence]
 
 
 def check_eshop(settings: Settings, connections: Connections) -> HealthItem:
     """The shop reachable with the configured keys: its name, WooCommerce version, key permissions."""
-    from adapter.conntest import check_eshop as conn_check
-
-    title = "E-shop (WooCommerce)"
-    if not settings.eshop_configured:
-        return HealthItem("eshop", title, "warn", "Připojení k e-shopu není nastavené.",
-                          "Vyplňte adresu e-shopu a klíče API v Nastavení › Připojení.", "/settings/connections")
-    result = conn_check(settings, connections)
-    if not result.ok:
-        return HealthItem("eshop", title, "down", result.error,
-                          "Ověřte, že e-shop běží, a zkontrolujte adresu a klíče API (oprávnění Číst/Zapisovat) "
-                          "v Nastavení › Připojení.", "/settings/connections")
-    facts = list(result.facts)  # the connection test proved write permission with a harmless empty batch
-    state = "warn" if result.warnings else "ok"
-    return HealthItem("eshop", title, state, "E-shop odpovídá." if state == "ok" else " ".join(result.warnings),
-                      " ".join(result.warnings), "/settings/connections", tuple(facts))
+    return check_system(ESHOP, settings, connections)[0]
 
 
 # --------------------------------------------------------------------------- runs

@@ -6,48 +6,37 @@ a recovery message when it clears, none twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from adapter import ledger
 from adapter.alerts.checks import run_checks
 from adapter.alerts.settings import AlertsSettings
-from adapter.config import EshopSettings, OrdersSettings, PohodaSettings, Settings
-from adapter.emulators.mserver import MServerEmulator
-from adapter.emulators.woocommerce import WooEmulator
 from adapter.health import HealthReport
 from adapter.ledger.alerts import AlertDelivery, AlertProblem, UnmappedValue
 from adapter.mail import MailSettings
 from adapter.mappings.settings import MappingsSettings
 from adapter.sync.connections import default_connections
-from adapter.sync.runner import JobRunner
 from tests.fixtures_mail import SmtpServer
+from tests.fixtures_systems import SyncEnv, Systems
 
 P = "[POHODA adaptér] "
-CATALOGUE = 30
 
 
-class Env:
+class Env(SyncEnv):
     """Both emulators, the SMTP server, settings pointing at all three, and a clock for the checks."""
 
-    def __init__(self, ms: MServerEmulator, woo: WooEmulator, smtp: SmtpServer, data_dir: Path) -> None:
-        self.ms, self.woo, self.smtp, self.data_dir = ms, woo, smtp, data_dir
-        self.now = datetime.now(UTC)
-        self.settings = Settings(
-            data_dir=data_dir,
-            pohoda=PohodaSettings(url=ms.url, user="admin", password="heslo", ico="12345678"),
-            eshop=EshopSettings(url=woo.url, consumer_key="ck_test", consumer_secret="cs_test"),
-            orders=OrdersSettings(transfer_statuses=("completed",), payment_map={"bacs": "příkazem"},
-                                  carrier_map={"flat_rate": "Zásilkovna"}),
+    def __init__(self, systems: Systems, smtp: SmtpServer) -> None:
+        super().__init__(
+            systems, "příkazem",
             mail=MailSettings(host=smtp.host, port=smtp.port, security="none", sender="adapter@firma.cz"),
             alerts=AlertsSettings(enabled=True, to=("ucetni@firma.cz",), mserver_down_minutes=15,
                                   app_url="http://127.0.0.1:8800"),
         )
+        self.smtp = smtp
+        self.now = datetime.now(UTC)
 
     def check(self, minutes: float = 0) -> HealthReport:
         """Advance the clock and run the checks (as app.py check does)."""
@@ -55,31 +44,13 @@ class Env:
         report, _outcome = run_checks(self.settings, default_connections(), data_dir=self.data_dir, now=self.now)
         return report
 
-    def run(self, agenda: str = "orders") -> ledger.Run:
-        with ledger.database.connection_context():
-            run, ran = JobRunner(lambda: self.settings, default_connections()).run_inline(agenda, "cli")
-        assert ran
-        return run
-
-    def order(self, **fields: Any) -> dict[str, Any]:
-        codes = [c.code for c in self.ms.stock_cards()]
-        sku = next(p["sku"] for p in self.woo.products()
-                   if p["type"] == "simple" and p.get("price") and codes.count(p.get("sku") or "") == 1)
-        return self.woo.add_order([(sku, 1)], status="completed", **fields)
-
     def subjects(self) -> list[str]:
         return self.smtp.subjects()
 
 
 @pytest.fixture
-def env(tmp_path: Path, mserver_factory: Callable[..., MServerEmulator], woo_factory: Callable[..., WooEmulator],
-        smtp_server: SmtpServer) -> Iterator[Env]:
-    data_dir = tmp_path / "adapter"
-    ms = mserver_factory(seed_stock=CATALOGUE)
-    woo = woo_factory(seed_products=CATALOGUE)
-    ledger.init_db(data_dir / "ledger.db")
-    yield Env(ms, woo, smtp_server, data_dir)
-    ledger.database.close()
+def env(smtp_server: SmtpServer, systems: Systems) -> Env:
+    return Env(systems, smtp_server)
 
 
 def test_all_green_sends_nothing(env: Env) -> None:
@@ -275,12 +246,8 @@ def test_a_run_without_a_licence_fails_with_the_licence_named(env: Env) -> None:
 
 
 def test_a_plugin_order_status_is_a_new_value_alerted_once(env: Env) -> None:
-    from adapter.emulators.woocommerce.setup_api import register_order_status
-
     doc = env.order()
-    store = env.woo.objects.store
-    register_order_status(store, "awaiting-shipment", "Čeká na odeslání")
-    store.put("orders", {**store.get("orders", doc["id"]), "status": "awaiting-shipment"})  # type: ignore[dict-item]
+    env.plugin_status(doc["id"])
     assert env.run().status == "ok"
     env.check()
     assert env.run().status == "ok"

@@ -4,19 +4,14 @@ and the VAT classification reaching a domestic invoice in POHODA."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from adapter import ledger
-from adapter.config import EshopSettings, InvoicesSettings, OrdersSettings, PohodaSettings, Settings
-from adapter.emulators.mserver import MServerEmulator
-from adapter.emulators.woocommerce import WooEmulator
-from adapter.emulators.woocommerce.setup_api import register_order_status
+from adapter.config import InvoicesSettings
 from adapter.eshop.base import Eshop
 from adapter.ledger.alerts import UnmappedValue
 from adapter.mappings import pohoda_values
@@ -26,21 +21,14 @@ from adapter.mappings.values import build_screen, changes_from_form, suggest
 from adapter.mappings.vat import domestic_vat
 from adapter.pohoda.lists_values import PohodaValues
 from adapter.sync.connections import default_connections
-from adapter.sync.runner import JobRunner
-
-CATALOGUE = 30
+from tests.fixtures_systems import SyncEnv, Systems
 
 
-class Env:
-    def __init__(self, ms: MServerEmulator, woo: WooEmulator, data_dir: Path) -> None:
-        self.ms, self.woo, self.data_dir = ms, woo, data_dir
-        self.settings = Settings(
-            data_dir=data_dir,
-            pohoda=PohodaSettings(url=ms.url, user="admin", password="heslo", ico="12345678"),
-            eshop=EshopSettings(url=woo.url, consumer_key="ck_test", consumer_secret="cs_test"),
-            orders=OrdersSettings(transfer_statuses=("completed",), payment_map={"bacs": "Příkazem"},
-                                  carrier_map={"flat_rate": "Zásilkovna"}),
-        )
+class Env(SyncEnv):
+    """Both emulators and the settings, with the mapping screens built as the web app builds them."""
+
+    def __init__(self, systems: Systems) -> None:
+        super().__init__(systems, "Příkazem")
 
     def shop(self) -> Eshop:
         return default_connections().eshop(self.settings)
@@ -57,37 +45,10 @@ class Env:
         finally:
             shop.close()
 
-    def run(self, agenda: str) -> ledger.Run:
-        with ledger.database.connection_context():
-            run, ran = JobRunner(lambda: self.settings, default_connections()).run_inline(agenda, "cli")
-        assert ran
-        return run
-
-    def order(self, **fields: Any) -> dict[str, Any]:
-        codes = [c.code for c in self.ms.stock_cards()]
-        sku = next(p["sku"] for p in self.woo.products()
-                   if p["type"] == "simple" and p.get("price") and codes.count(p.get("sku") or "") == 1)
-        return self.woo.add_order([(sku, 1)], status="completed", **fields)
-
 
 @pytest.fixture
-def env(tmp_path: Path, mserver_factory: Callable[..., MServerEmulator],
-        woo_factory: Callable[..., WooEmulator]) -> Iterator[Env]:
-    data_dir = tmp_path / "adapter"
-    ms = mserver_factory(seed_stock=CATALOGUE)
-    woo = woo_factory(seed_products=CATALOGUE)
-    ledger.init_db(data_dir / "ledger.db")
-    yield Env(ms, woo, data_dir)
-    ledger.database.close()
-
-
-def plugin_status(woo: WooEmulator, order_id: int, slug: str = "awaiting-shipment") -> None:
-    """What a plugin does: registers its status and moves an order into it."""
-    store = woo.objects.store
-    register_order_status(store, slug, "Čeká na odeslání")
-    doc = store.get("orders", order_id)
-    assert doc is not None
-    store.put("orders", {**doc, "status": slug})
+def env(systems: Systems) -> Env:
+    return Env(systems)
 
 
 def test_payment_screen_offers_what_pohoda_lists_with_suggestions(env: Env) -> None:
@@ -128,7 +89,7 @@ def test_saving_the_tax_screen_writes_rates_and_classifications(env: Env) -> Non
 
 def test_status_screen_lists_every_status_and_a_plugin_one_as_new(env: Env) -> None:
     order = env.order()
-    plugin_status(env.woo, order["id"])
+    env.plugin_status(order["id"])
     screen = env.screen("status")
     assert screen.rows[0].value == "awaiting-shipment" and screen.rows[0].new and screen.rows[0].total == 1
     rows = {r.value: r for r in screen.rows}
@@ -147,7 +108,7 @@ def test_status_screen_lists_every_status_and_a_plugin_one_as_new(env: Env) -> N
 def test_orders_run_notes_a_plugin_status_once_and_knowing_it_resolves_it(env: Env) -> None:
     order = env.order()
     assert env.run("orders").status == "ok"
-    plugin_status(env.woo, order["id"])
+    env.plugin_status(order["id"])
     assert env.run("orders").status == "ok"
     assert env.run("orders").status == "ok"
     with ledger.database.connection_context():
@@ -165,7 +126,7 @@ def test_orders_run_notes_a_plugin_status_once_and_knowing_it_resolves_it(env: E
 def test_an_order_seen_in_an_unknown_status_is_noted_and_not_held(env: Env) -> None:
     env.settings = replace(env.settings, orders=replace(env.settings.orders, transfer_meta_key="_send_pohoda"))
     order = env.order(meta_data=[{"key": "_send_pohoda", "value": "1"}])
-    plugin_status(env.woo, order["id"], "ready-to-pack")
+    env.plugin_status(order["id"], "ready-to-pack")
     assert env.run("orders").status == "ok"
     assert [o.ext_id for o in env.ms.received_orders()] == [str(order["id"])]
     with ledger.database.connection_context():

@@ -19,7 +19,7 @@ from adapter.config import EshopSettings, InvoicesSettings, OrdersSettings, Poho
 from adapter.emulators.mserver import MServerEmulator
 from adapter.sync.connections import default_connections
 from adapter.sync.runner import JobRunner
-from tests.test_crash_trials import single_skus
+from tests.fixtures_crash import single_skus
 
 pytestmark = pytest.mark.realshop
 

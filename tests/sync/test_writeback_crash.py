@@ -1,8 +1,8 @@
 """kill -9 at random points of the states and documents jobs, then run again: every change once, no e-mail twice.
 
-As in ``tests/test_crash_trials.py``: fresh emulators and data folder per trial, ``python app.py sync
-<agenda> --data DIR`` as a subprocess killed with SIGKILL after a random delay, then run again until it
-exits 0. The SMTP server is a real loopback aiosmtpd in this process.
+As in ``tests/test_crash_trials.py`` (the harness is ``tests/fixtures_crash.py``): fresh emulators and
+data folder per trial, ``python app.py sync <agenda> --data DIR`` as a subprocess killed with SIGKILL after
+a random delay, then run again until it exits 0. The SMTP server is a real loopback aiosmtpd in this process.
 
 * states — every executed order carries the state meta, the completed status and exactly one POHODA
   note; the others are untouched; no row is left ``sending``;
@@ -23,19 +23,8 @@ import pytest
 from adapter import ledger
 from adapter.config import DocumentsSettings, OrdersSettings, StatesSettings
 from adapter.mail import MailSettings
+from tests.fixtures_crash import Trial, ledger_facts, report, rerun_until_ok, single_skus
 from tests.fixtures_mail import SmtpServer
-from tests.test_crash_trials import (  # noqa: F401 — the fixtures are imported to be registered
-    Trial,
-    fast_sockets_fixture,
-    kill_point,
-    kill_when,
-    ledger_facts,
-    report,
-    rerun_until_ok,
-    single_skus,
-    sync,
-    trial_factory,
-)
 
 pytestmark = pytest.mark.slow
 
@@ -57,7 +46,9 @@ def prepared(t: Trial, smtp: SmtpServer, count: int) -> tuple[list[int], dict[in
     assert t.run_inline("orders").ok_count == count
     ledger.init_db(t.data / "ledger.db")
     try:
-        numbers = {i: ledger.get_entry("orders", str(i)).pohoda_number for i in ids}
+        entries = {i: ledger.get_entry("orders", str(i)) for i in ids}
+        numbers = {i: e.pohoda_number for i, e in entries.items() if e is not None}
+        assert len(numbers) == count, entries
     finally:
         ledger.database.close()
     executed, invoices = [], {}
@@ -87,7 +78,7 @@ def documents_states(t: Trial) -> dict[str, str]:
         ledger.database.close()
 
 
-def test_states_and_documents_killed_at_random_points(trial_factory: Callable[[int, int, int], Trial],  # noqa: F811
+def test_states_and_documents_killed_at_random_points(trial_factory: Callable[[int, int, int], Trial],
                                                        smtp_server: SmtpServer) -> None:
     outcomes: Counter[str] = Counter()
     reruns: Counter[int] = Counter()
@@ -97,8 +88,7 @@ def test_states_and_documents_killed_at_random_points(trial_factory: Callable[[i
         executed, invoices = prepared(t, smtp_server, count)
         noted = lambda t=t, executed=executed: sum(1 for i in executed if pohoda_notes(t, i))  # noqa: E731
         target = t.rng.randint(0, len(executed) - 1)  # orders already written when the kill comes (0: by time)
-        killed = kill_when(sync(t.data, "states"), kill_point(target, t.rng.uniform(0.2, 1.5), noted),
-                           t.rng.uniform(0, 0.05))
+        killed = t.kill("states", target, noted, early=(0.2, 1.5), extra=0.05)
         outcomes["states killed" if killed else "states finished first"] += 1
         reruns[rerun_until_ok(t.data, "states")] += 1
         for order_id in [o["id"] for o in t.woo.orders()]:
@@ -111,8 +101,7 @@ def test_states_and_documents_killed_at_random_points(trial_factory: Callable[[i
                 assert "_pohoda_state" not in meta and pohoda_notes(t, order_id) == 0, order_id
         mailed = lambda n=number: sum(1 for m in smtp_server.messages if str(m["To"]).startswith(f"t{n}-"))  # noqa: E731
         target = t.rng.randint(0, len(invoices) - 1)
-        killed = kill_when(sync(t.data, "documents"), kill_point(target, t.rng.uniform(0.2, 1.5), mailed),
-                           t.rng.uniform(0, 0.03))
+        killed = t.kill("documents", target, mailed, early=(0.2, 1.5), extra=0.03)
         outcomes["documents killed" if killed else "documents finished first"] += 1
         reruns[rerun_until_ok(t.data, "documents")] += 1
         sent = Counter(str(m["Subject"]).split()[1] for m in smtp_server.messages

@@ -21,16 +21,14 @@ import pytest
 from adapter.config import OrdersSettings
 from adapter.config.eu import AdvancesSettings
 from adapter.sync.advances.mapping import advance_key
-from tests.test_crash_trials import (  # noqa: F401 — the fixtures are imported to be registered
+from tests.fixtures_crash import (
     Trial,
-    fast_sockets_fixture,
     kill_point,
     kill_when,
     ledger_facts,
     rerun_until_ok,
     single_skus,
     sync,
-    trial_factory,
 )
 
 pytestmark = pytest.mark.slow
@@ -51,7 +49,7 @@ def _by_ext(t: Trial) -> Counter[str]:
     return Counter(i.ext_id for i in t.ms.issued_invoices())
 
 
-def test_advance_chains_killed_at_random_points(trial_factory: Callable[[int, int, int], Trial]) -> None:  # noqa: F811
+def test_advance_chains_killed_at_random_points(trial_factory: Callable[[int, int, int], Trial]) -> None:
     skus = single_skus(80)
     kills = 0
     for number in range(TRIALS):
@@ -90,7 +88,7 @@ def test_advance_chains_killed_at_random_points(trial_factory: Callable[[int, in
     print(f"advance chains: {TRIALS} trials, {kills} runs killed mid-way")
 
 
-def test_tax_document_chains_killed_at_random_points(trial_factory: Callable[[int, int, int], Trial]) -> None:  # noqa: F811
+def test_tax_document_chains_killed_at_random_points(trial_factory: Callable[[int, int, int], Trial]) -> None:
     """``[advances] tax_document``: the payments run (tax documents) and the final invoices run killed mid-way."""
     skus = single_skus(80)
     kills = 0

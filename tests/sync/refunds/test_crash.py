@@ -13,36 +13,17 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from adapter.config import InvoicesSettings, RefundsSettings
 from adapter.emulators.mserver import MServerEmulator
-from tests.test_crash_trials import (  # noqa: F401 — the fixtures are imported to be registered
-    TRIALS,
-    Trial,
-    fast_sockets_fixture,
-    kill_point,
-    kill_when,
-    ledger_facts,
-    report,
-    rerun_until_ok,
-    single_skus,
-    sync,
-)
-from tests.test_crash_trials import trial_factory as crash_trial_factory
+from tests.fixtures_crash import TRIALS, Trial, ledger_facts, report, rerun_until_ok, single_skus
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(name="trial_factory")
-def trial_factory_fixture(tmp_path: Path) -> Iterator[Callable[[int, int, int], Trial]]:
-    """The orders crash trials' fresh emulators and data folder per trial."""
-    yield from crash_trial_factory.__wrapped__(tmp_path)  # type: ignore[attr-defined]
 
 
 def credit_count(ms: MServerEmulator) -> int:
@@ -93,8 +74,7 @@ def test_refunds_killed_at_random_points(trial_factory: Callable[[int, int, int]
         t.woo.set_faults(latency_ms=5)
         target = t.rng.randint(0, len(refunds) - 1)
         probe = functools.partial(credit_count, t.ms)
-        killed = kill_when(sync(t.data, "refunds"), kill_point(target, t.rng.uniform(0.2, 2.0), probe),
-                           t.rng.uniform(0, 0.1))
+        killed = t.kill("refunds", target, probe, early=(0.2, 2.0), extra=0.1)
         sending, _ = ledger_facts(t.data)
         done = len(t.ms.credit_notes())
         outcomes["after the end" if not killed else "before any send" if not done and not sending
