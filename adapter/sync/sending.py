@@ -124,25 +124,25 @@ def send_pack(ctx: JobContext, kind: Kind[D], batch: Sequence[D]) -> list[D]:
     except IcoMismatch:
         ledger.set_state(kind.rows.AGENDA, [d.key for d in batch], "pending", error="")
         raise
-    held: list[D] = []
+    accepted: list[D] = []
     with kind.rows.transaction():
         for d in batch:
             res = by_id.get(d.item.id)
             if res is not None and record(ctx, kind, d, details[d.key], res, answers.get(d.item.id)):
-                held.append(d)
+                accepted.append(d)
             if kind.progress:
                 ctx.advance()
-    return held
+    return accepted
 
 
 def send_batches(ctx: JobContext, kind: Kind[D], docs: Sequence[D], size: int) -> list[D]:
     """:func:`send_pack` for ``docs`` in packs of ``size``, the run's cancel checked before each."""
-    held: list[D] = []
+    accepted: list[D] = []
     size = max(1, size)
     for start in range(0, len(docs), size):
         ctx.check_cancel()
-        held += send_pack(ctx, kind, docs[start : start + size])
-    return held
+        accepted += send_pack(ctx, kind, docs[start : start + size])
+    return accepted
 
 
 def single_xml(ctx: JobContext, kind: Kind[Any], item: PackItem) -> str:

@@ -43,7 +43,7 @@ from adapter.sync.advances.mapping import (
 )
 from adapter.sync.advances.tax_documents import tax_key
 from adapter.sync.context import JobContext
-from adapter.sync.documents import Prepared, details_of, payload_hash, snapshot
+from adapter.sync.documents import Prepared, details_of, payload_hash
 from adapter.sync.invoices.mapping import InvoiceMapped
 from adapter.sync.invoices.send import Invoices
 from adapter.sync.orders.mapping import mapping_options
@@ -104,11 +104,7 @@ def send_advances(ctx: JobContext, orders: Sequence[Order], order_rows: Mapping[
 
 def _wait(ctx: JobContext, order: Order, reason: str) -> None:
     """The advance invoice must wait; its held row brings the order back in the next run."""
-    key, label = advance_key(order.id), f"Zálohová faktura k objednávce {order.number}"
-    ctx.held(key, reason, label=label)
-    if not ctx.dry_run:
-        rows.hold(key, label=label, reason=reason, digest=payload_hash(order), details={"number": order.number},
-                  eshop_data=snapshot(order), run=ctx.run_id)
+    tax_documents.hold(ctx, advance_key(order.id), f"Zálohová faktura k objednávce {order.number}", order, reason)
 
 
 def _advance_amount(entry: ledger.Entry, order: Order) -> Decimal:

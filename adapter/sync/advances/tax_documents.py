@@ -10,7 +10,7 @@ order's regime (OSS, reverse charge, export) and, for a foreign currency, the
 rate of the payment day. The final invoice then deducts the tax document
 instead of the advance invoice (:func:`adapter.sync.advances.invoicing.final_gate`).
 
-Exactly once, like every document: the ledger row ``tax-<order id>`` (agenda
+Exactly once, like every document (:func:`adapter.sync.sending.send_pack`): the ledger row ``tax-<order id>`` (agenda
 ``invoices``) is committed ``sending`` before the POST, under one constant
 pack id with ``STW-Check-Duplicity`` and the deterministic item id
 ``tdd-<order id>``, so a row a crash left ``sending`` is simply sent again and
@@ -124,12 +124,18 @@ def send_tax_documents(ctx: JobContext, orders: Sequence[Order]) -> None:
         doc = (map_tax_document(order, opts, advance.pohoda_number, liquidation) if liquidation is not None else
                f"POHODA u zálohové faktury {advance.pohoda_number} neuvádí úhradu; daňový doklad počká.")
         if isinstance(doc, str):
-            ctx.held(tax_key(order.id), doc, label=label_of(order.number))
-            rows.hold(tax_key(order.id), label=label_of(order.number), reason=doc, digest=payload_hash(order),
-                      details={"number": order.number}, eshop_data=snapshot(order), run=ctx.run_id)
+            hold(ctx, tax_key(order.id), label_of(order.number), order, doc)
             continue
         ready.append(PreparedTax(order=order, item=tax_document_item(doc), entry=tax, advance=advance.pohoda_number))
     send_batches(ctx, TaxDocuments(), ready, ctx.settings.invoices.batch_size)
+
+
+def hold(ctx: JobContext, key: str, label: str, order: Order, reason: str) -> None:
+    """An order's advance document waits (its ``held`` row brings the order back in the next run)."""
+    ctx.held(key, reason, label=label)
+    if not ctx.dry_run:
+        rows.hold(key, label=label, reason=reason, digest=payload_hash(order), details={"number": order.number},
+                  eshop_data=snapshot(order), run=ctx.run_id)
 
 
 @dataclass

@@ -1,10 +1,11 @@
 """The exactly-once send of issued invoices, and the reconciliation of sends a crash interrupted.
 
-The same rules as for received orders: every invoice of a batch is committed
-as ``sending`` before the POST, item ids are deterministic under one constant
+The documents' shared send (:func:`adapter.sync.sending.send_pack`), with the
+rules of received orders: every invoice of a batch is committed as
+``sending`` before the POST, item ids are deterministic under one constant
 pack id with ``STW-Check-Duplicity``, a duplicity answer counts as success,
 and rows left ``sending`` are looked up in POHODA (extId / numberOrder) before
-anything is sent again.
+anything is sent again. Advance invoices (``adv-<order id>``) go the same way.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """The exactly-once send of credit notes, their reconciliation after a crash, and the shop's private note.
 
-The rules of orders and invoices: every credit note of a pack is committed as
-``sending`` (with its XML) before the POST; item ids are deterministic
-(``dbp-<refund id>``) under one constant pack id with ``STW-Check-Duplicity``,
-so a repeat is answered with the earlier record (counted as success); rows
-left ``sending`` are looked up in POHODA's list of issued credit notes (by
-extId ``refund-<id>``) before anything is sent again.
+The send is the documents' shared one (:func:`adapter.sync.sending.send_pack`):
+every credit note of a pack is committed as ``sending`` (with its XML) before
+the POST; item ids are deterministic (``dbp-<refund id>``) under one constant
+pack id with ``STW-Check-Duplicity``, so a repeat is answered with the earlier
+record (counted as success); rows left ``sending`` are looked up in POHODA's
+list of issued credit notes (by extId ``refund-<id>``) before anything is sent
+again.
 """
 
 from __future__ import annotations
@@ -62,15 +63,6 @@ class PreparedCredit:
         return label_of(self.refund.id, self.order.number)
 
 
-def details_for(r: PreparedCredit) -> dict[str, Any]:
-    """What the ledger keeps about a credit note besides POHODA's answer."""
-    info = details_of(r.entry)
-    info.pop("reason", None)
-    info.update(order_id=r.order.id, order_number=r.order.number, amount=str(r.refund.amount),
-                refund_reason=r.refund.reason, invoice=r.invoice_number, date=r.refund.created.date().isoformat())
-    return info
-
-
 class CreditNotes(Kind[PreparedCredit]):
     """Credit notes in the refunds agenda, pack ``eshop-dobropisy``."""
 
@@ -82,7 +74,12 @@ class CreditNotes(Kind[PreparedCredit]):
         return doc.label
 
     def columns(self, ctx: JobContext, doc: PreparedCredit) -> dict[str, Any]:
-        return {"shop_id": str(doc.order.id), "details": details_for(doc)}
+        info = details_of(doc.entry)
+        info.pop("reason", None)
+        info.update(order_id=doc.order.id, order_number=doc.order.number, amount=str(doc.refund.amount),
+                    refund_reason=doc.refund.reason, invoice=doc.invoice_number,
+                    date=doc.refund.created.date().isoformat())
+        return {"shop_id": str(doc.order.id), "details": info}
 
     def done(self, doc: PreparedCredit, number: str) -> str:
         return f"Dobropis {number} k faktuře {doc.invoice_number} ({money(doc.refund.amount, doc.order.currency)})"
