@@ -10,11 +10,12 @@ order's regime (OSS, reverse charge, export) and, for a foreign currency, the
 rate of the payment day. The final invoice then deducts the tax document
 instead of the advance invoice (:func:`adapter.sync.advances.invoicing.final_gate`).
 
-Exactly once, like every document (:func:`adapter.sync.sending.send_pack`): the ledger row ``tax-<order id>`` (agenda
-``invoices``) is committed ``sending`` before the POST, under one constant
-pack id with ``STW-Check-Duplicity`` and the deterministic item id
-``tdd-<order id>``, so a row a crash left ``sending`` is simply sent again and
-POHODA answers the repeat with the earlier document (counted as success).
+Exactly once, like every document (:func:`adapter.sync.sending.send_pack`):
+the ledger row ``tax-<order id>`` (agenda ``invoices``) is committed
+``sending`` before the POST, under one constant pack id with
+``STW-Check-Duplicity`` and the deterministic item id ``tdd-<order id>``, so a
+row a crash left ``sending`` is simply sent again and POHODA answers the
+repeat with the earlier document (counted as success).
 
 Issued from the payments run (``sync payments``) right after it marks the
 orders paid, and from every invoices run for paid advances still without one
