@@ -43,10 +43,11 @@ from adapter.sync.advances.mapping import (
 )
 from adapter.sync.advances.tax_documents import tax_key
 from adapter.sync.context import JobContext
-from adapter.sync.documents import Prepared, details_of, payload_hash, snapshot
+from adapter.sync.documents import Prepared, details_of, payload_hash
 from adapter.sync.invoices.mapping import InvoiceMapped
-from adapter.sync.invoices.send import send_batch
+from adapter.sync.invoices.send import Invoices
 from adapter.sync.orders.mapping import mapping_options
+from adapter.sync.sending import send_batches
 
 PAYMENTS_AGENDA = "payments"  #: the payments agenda's ledger rows, keyed by the shop order number
 
@@ -97,20 +98,13 @@ def send_advances(ctx: JobContext, orders: Sequence[Order], order_rows: Mapping[
             continue
         ready.append(PreparedAdvance(order=order, mapped=mapped, item=invoice_item(mapped.doc),
                                      hash=payload_hash(order), entry=entry))
-    batch = max(1, settings.invoices.batch_size)
-    for start in range(0, len(ready), batch):
-        ctx.check_cancel()
-        send_batch(ctx, ready[start:start + batch])
+    send_batches(ctx, Invoices(), ready, settings.invoices.batch_size)
     tax_documents.send_tax_documents(ctx, orders)
 
 
 def _wait(ctx: JobContext, order: Order, reason: str) -> None:
     """The advance invoice must wait; its held row brings the order back in the next run."""
-    key, label = advance_key(order.id), f"Zálohová faktura k objednávce {order.number}"
-    ctx.held(key, reason, label=label)
-    if not ctx.dry_run:
-        rows.hold(key, label=label, reason=reason, digest=payload_hash(order), details={"number": order.number},
-                  eshop_data=snapshot(order), run=ctx.run_id)
+    tax_documents.hold(ctx, advance_key(order.id), f"Zálohová faktura k objednávce {order.number}", order, reason)
 
 
 def _advance_amount(entry: ledger.Entry, order: Order) -> Decimal:

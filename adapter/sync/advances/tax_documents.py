@@ -10,11 +10,12 @@ order's regime (OSS, reverse charge, export) and, for a foreign currency, the
 rate of the payment day. The final invoice then deducts the tax document
 instead of the advance invoice (:func:`adapter.sync.advances.invoicing.final_gate`).
 
-Exactly once, like every document: the ledger row ``tax-<order id>`` (agenda
-``invoices``) is committed ``sending`` before the POST, under one constant
-pack id with ``STW-Check-Duplicity`` and the deterministic item id
-``tdd-<order id>``, so a row a crash left ``sending`` is simply sent again and
-POHODA answers the repeat with the earlier document (counted as success).
+Exactly once, like every document (:func:`adapter.sync.sending.send_pack`):
+the ledger row ``tax-<order id>`` (agenda ``invoices``) is committed
+``sending`` before the POST, under one constant pack id with
+``STW-Check-Duplicity`` and the deterministic item id ``tdd-<order id>``, so a
+row a crash left ``sending`` is simply sent again and POHODA answers the
+repeat with the earlier document (counted as success).
 
 Issued from the payments run (``sync payments``) right after it marks the
 orders paid, and from every invoices run for paid advances still without one
@@ -24,19 +25,22 @@ orders paid, and from every invoices run for paid advances still without one
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from adapter import ledger
-from adapter.errors import AdapterError, IcoMismatch, PackError
+from adapter.errors import AdapterError
 from adapter.ledger import invoices as rows
 from adapter.pohoda.advances import Liquidation, TaxDocumentDoc, parse_liquidations, tax_document_item
-from adapter.pohoda.answers import read_items, split_items
+from adapter.pohoda.answers import split_items
 from adapter.pohoda.envelope import PackItem, build_pack, lookup_pack_id
 from adapter.pohoda.invoices import list_invoices_request
-from adapter.records import ItemResult, Order
+from adapter.records import Order
 from adapter.sync.advances.mapping import advance_key, map_advance, wants_advance
 from adapter.sync.context import JobContext
-from adapter.sync.documents import detail_dicts, details_of, error_text, payload_hash, snapshot
+from adapter.sync.documents import details_of, payload_hash, snapshot
 from adapter.sync.orders.mapping import MappingOptions, mapping_options, pohoda_line_total
+from adapter.sync.sending import Kind, send_batches
 from adapter.sync.vat.regime import doc_vat, regime_for_order
 
 PACK_ID = "eshop-dd-platby"
@@ -115,63 +119,62 @@ def send_tax_documents(ctx: JobContext, orders: Sequence[Order]) -> None:
         return
     paid = liquidations(ctx, [advance.pohoda_number for _o, advance, _t in todo])
     opts = mapping_options(ctx.settings)
-    ready: list[tuple[Order, PackItem, ledger.Entry | None, str]] = []
+    ready: list[PreparedTax] = []
     for order, advance, tax in todo:
         liquidation = paid.get(advance.pohoda_number)
         doc = (map_tax_document(order, opts, advance.pohoda_number, liquidation) if liquidation is not None else
                f"POHODA u zálohové faktury {advance.pohoda_number} neuvádí úhradu; daňový doklad počká.")
         if isinstance(doc, str):
-            ctx.held(tax_key(order.id), doc, label=label_of(order.number))
-            rows.hold(tax_key(order.id), label=label_of(order.number), reason=doc, digest=payload_hash(order),
-                      details={"number": order.number}, eshop_data=snapshot(order), run=ctx.run_id)
+            hold(ctx, tax_key(order.id), label_of(order.number), order, doc)
             continue
-        ready.append((order, tax_document_item(doc), tax, advance.pohoda_number))
-    for start in range(0, len(ready), max(1, ctx.settings.invoices.batch_size)):
-        ctx.check_cancel()
-        _send(ctx, ready[start:start + max(1, ctx.settings.invoices.batch_size)])
+        ready.append(PreparedTax(order=order, item=tax_document_item(doc), entry=tax, advance=advance.pohoda_number))
+    send_batches(ctx, TaxDocuments(), ready, ctx.settings.invoices.batch_size)
 
 
-def _send(ctx: JobContext, batch: Sequence[tuple[Order, PackItem, ledger.Entry | None, str]]) -> None:
-    """Commit ``sending``, POST, record each answer (a duplicity answer is the earlier document: success)."""
-    pack = build_pack([item for _o, item, _t, _a in batch], ico=ctx.settings.pohoda.ico, pack_id=PACK_ID,
-                      application=ctx.settings.pohoda.application)
-    singles = pack.single_texts()
-    rows.begin_sending({"key": tax_key(o.id), "label": label_of(o.number), "shop_id": str(o.id),
-                        "payload_hash": payload_hash(o), "pack_id": pack.pack_id, "item_id": item.id, "error": "",
-                        "details": {**details_of(t), "number": o.number, "advance": a}, "sent_xml": singles.get(item.id),
-                        "answer_xml": None, "eshop_data": snapshot(o), "attempts": (t.attempts if t else 0) + 1,
-                        "run": ctx.run_id} for o, item, t, a in batch)
-    ctx.count_request("pohoda")
-    try:
-        by_id, answers = read_items(ctx.pohoda().post(pack.xml, write=True))
-    except PackError as exc:
-        for order, _item, _t, _a in batch:
-            _record(ctx, order, None, None, refused=f"POHODA odmítla celou dávku: {exc.note or exc.message}")
-        return
-    except IcoMismatch:
-        ledger.set_state(rows.AGENDA, [tax_key(o.id) for o, *_x in batch], "pending", error="")
-        raise
-    with rows.transaction():
-        for order, item, _t, _a in batch:
-            result = by_id.get(item.id)
-            if result is not None:
-                _record(ctx, order, result, answers.get(item.id))
+def hold(ctx: JobContext, key: str, label: str, order: Order, reason: str) -> None:
+    """An order's advance document waits (its ``held`` row brings the order back in the next run)."""
+    ctx.held(key, reason, label=label)
+    if not ctx.dry_run:
+        rows.hold(key, label=label, reason=reason, digest=payload_hash(order), details={"number": order.number},
+                  eshop_data=snapshot(order), run=ctx.run_id)
 
 
-def _record(ctx: JobContext, order: Order, res: ItemResult | None, answer: str | None, *, refused: str = "") -> None:
-    key, label = tax_key(order.id), label_of(order.number)
-    info = details_of(rows.rows_for([key]).get(key))
-    if res is not None and (res.is_duplicate or res.state != "error"):
-        hit = res.duplicities[0] if res.is_duplicate else res.produced
-        number = hit.number if hit is not None else ""
-        info["details"] = detail_dicts(res)
-        rows.answered(key, state="ok", pohoda_id=hit.id if hit is not None else None, pohoda_number=number,
-                      error="", details=info, answer_xml=answer, run=ctx.run_id)
-        ctx.ok(key, f"Daňový doklad k přijaté platbě {number}", label=label)
-        return
-    message = refused or (error_text(res) if res is not None else "POHODA neodpověděla.")
-    rows.answered(key, state="error", error=message, details=info, answer_xml=answer, run=ctx.run_id)
-    ctx.error(key, message, label=label)
+@dataclass
+class PreparedTax:
+    """An order's tax document for its received advance payment, ready to send."""
+
+    order: Order
+    item: PackItem
+    entry: ledger.Entry | None  #: its ledger row, if any
+    advance: str  #: the advance invoice's number
+
+    @property
+    def key(self) -> str:
+        """The ledger key ``tax-<order id>``."""
+        return tax_key(self.order.id)
+
+    @property
+    def warnings(self) -> list[str]:
+        """No mapping warnings of its own: its row keeps only POHODA's warnings."""
+        return []
+
+
+class TaxDocuments(Kind[PreparedTax]):
+    """Tax documents for received payments in the invoices agenda, pack ``eshop-dd-platby``; never previewed."""
+
+    rows = rows
+    pack_id = PACK_ID
+    progress = False
+
+    def label(self, doc: PreparedTax) -> str:
+        return label_of(doc.order.number)
+
+    def columns(self, ctx: JobContext, doc: PreparedTax) -> dict[str, Any]:
+        return {"shop_id": str(doc.order.id), "payload_hash": payload_hash(doc.order), "eshop_data": snapshot(doc.order),
+                "details": {**details_of(doc.entry), "number": doc.order.number, "advance": doc.advance}}
+
+    def done(self, doc: PreparedTax, number: str) -> str:
+        return f"Daňový doklad k přijaté platbě {number}"
 
 
 def after_payments(ctx: JobContext, order_numbers: Sequence[str]) -> None:

@@ -1,11 +1,12 @@
 """The exactly-once send of credit notes, their reconciliation after a crash, and the shop's private note.
 
-The rules of orders and invoices: every credit note of a pack is committed as
-``sending`` (with its XML) before the POST; item ids are deterministic
-(``dbp-<refund id>``) under one constant pack id with ``STW-Check-Duplicity``,
-so a repeat is answered with the earlier record (counted as success); rows
-left ``sending`` are looked up in POHODA's list of issued credit notes (by
-extId ``refund-<id>``) before anything is sent again.
+The send is the documents' shared one (:func:`adapter.sync.sending.send_pack`):
+every credit note of a pack is committed as ``sending`` (with its XML) before
+the POST; item ids are deterministic (``dbp-<refund id>``) under one constant
+pack id with ``STW-Check-Duplicity``, so a repeat is answered with the earlier
+record (counted as success); rows left ``sending`` are looked up in POHODA's
+list of issued credit notes (by extId ``refund-<id>``) before anything is sent
+again.
 """
 
 from __future__ import annotations
@@ -17,17 +18,18 @@ from typing import Any
 
 from adapter import ledger
 from adapter.czech import money
-from adapter.errors import EshopError, IcoMismatch, PackError
+from adapter.errors import EshopError
 from adapter.eshop.refunds import ShopRefund
 from adapter.ledger import refunds as rows
-from adapter.pohoda.answers import read_items, split_items
+from adapter.pohoda.answers import split_items
 from adapter.pohoda.credit_notes import list_credit_notes_request
 from adapter.pohoda.envelope import PackItem, build_pack, lookup_pack_id
 from adapter.pohoda.invoices import parse_list_invoices
-from adapter.records import ItemResult, Order
+from adapter.records import Order
 from adapter.sync.context import JobContext
-from adapter.sync.documents import detail_dicts, details_of, error_text, pack_validity
+from adapter.sync.documents import details_of
 from adapter.sync.orders.mapping import EXT_SYSTEM
+from adapter.sync.sending import Kind, send_pack, settle_sending
 
 PACK_ID = "eshop-dobropisy"
 
@@ -61,82 +63,37 @@ class PreparedCredit:
         return label_of(self.refund.id, self.order.number)
 
 
-def details_for(r: PreparedCredit) -> dict[str, Any]:
-    """What the ledger keeps about a credit note besides POHODA's answer."""
-    info = details_of(r.entry)
-    info.pop("reason", None)
-    info.update(order_id=r.order.id, order_number=r.order.number, amount=str(r.refund.amount),
-                refund_reason=r.refund.reason, invoice=r.invoice_number, date=r.refund.created.date().isoformat())
-    return info
+class CreditNotes(Kind[PreparedCredit]):
+    """Credit notes in the refunds agenda, pack ``eshop-dobropisy``."""
+
+    rows = rows
+    pack_id = PACK_ID
+    preview_title = "Náhled dobropisu"
+
+    def label(self, doc: PreparedCredit) -> str:
+        return doc.label
+
+    def columns(self, ctx: JobContext, doc: PreparedCredit) -> dict[str, Any]:
+        info = details_of(doc.entry)
+        info.pop("reason", None)
+        info.update(order_id=doc.order.id, order_number=doc.order.number, amount=str(doc.refund.amount),
+                    refund_reason=doc.refund.reason, invoice=doc.invoice_number,
+                    date=doc.refund.created.date().isoformat())
+        return {"shop_id": str(doc.order.id), "details": info}
+
+    def done(self, doc: PreparedCredit, number: str) -> str:
+        return f"Dobropis {number} k faktuře {doc.invoice_number} ({money(doc.refund.amount, doc.order.currency)})"
+
+    def preview(self, doc: PreparedCredit, valid: str, xml: str) -> dict[str, str]:
+        return {"objednávka": doc.order.number, "vrácení": doc.key, "částka": money(doc.refund.amount, doc.order.currency),
+                "faktura": doc.invoice_number, "stav": "k vystavení", "režim DPH": doc.regime,
+                "sazby": "; ".join(doc.rates), "XML": valid, "xml": xml}
 
 
 def send_batch(ctx: JobContext, batch: Sequence[PreparedCredit]) -> None:
-    """Commit ``sending``, POST, record each result; in a dry run validate and keep the exact XML for the preview."""
-    settings = ctx.settings
-    pack = build_pack([r.item for r in batch], ico=settings.pohoda.ico, pack_id=PACK_ID,
-                      application=settings.pohoda.application)
-    singles = pack.single_texts()
-    if ctx.dry_run:
-        valid = pack_validity(pack.xml)
-        for r in batch:
-            ctx.event(r.key, "preview", f"Náhled dobropisu: XML {valid}", label=r.label)
-            ctx.preview_rows.append({"objednávka": r.order.number, "vrácení": r.key,
-                                     "částka": money(r.refund.amount, r.order.currency),
-                                     "faktura": r.invoice_number, "stav": "k vystavení", "režim DPH": r.regime,
-                                     "sazby": "; ".join(r.rates), "XML": valid,
-                                     "xml": singles.get(r.item.id, "")})
-            ctx.skipped(r.key)
-            ctx.advance()
-        return
-    rows.begin_sending({"key": r.key, "label": r.label, "shop_id": str(r.order.id), "pack_id": pack.pack_id,
-                        "item_id": r.item.id, "error": "", "warnings": r.warnings, "details": details_for(r),
-                        "sent_xml": singles.get(r.item.id, ""), "answer_xml": None,
-                        "attempts": (r.entry.attempts if r.entry is not None else 0) + 1, "run": ctx.run_id}
-                       for r in batch)
-    ctx.count_request("pohoda")
-    try:
-        answer = ctx.pohoda().post(pack.xml, write=True)
-        by_id, answers = read_items(answer)
-    except PackError as exc:
-        for r in batch:
-            rows.answered(r.key, state="error", error=f"POHODA odmítla celou dávku: {exc.note or exc.message}",
-                          run=ctx.run_id)
-            ctx.error(r.key, f"POHODA odmítla celou dávku: {exc.note or exc.message}", label=r.label)
-        return
-    except IcoMismatch:
-        ledger.set_state(rows.AGENDA, [r.key for r in batch], "pending", error="")
-        raise
-    done: list[PreparedCredit] = []
-    with rows.transaction():
-        for r in batch:
-            res = by_id.get(r.item.id)
-            if res is not None and finish(ctx, r, res, answers.get(r.item.id)):
-                done.append(r)
-            ctx.advance()
-    for r in done:
+    """Send one pack of credit notes exactly once (a dry run: the preview), then note each on its shop order."""
+    for r in send_pack(ctx, CreditNotes(), batch):
         note_shop(ctx, r.key)
-
-
-def finish(ctx: JobContext, r: PreparedCredit, res: ItemResult, answer: str | None) -> bool:
-    """Record one credit note's outcome; True when POHODA holds it."""
-    info = details_for(r)
-    info["details"] = detail_dicts(res)
-    if res.is_duplicate or res.state != "error":
-        if res.is_duplicate:
-            pohoda_id, number = res.duplicities[0].id, res.duplicities[0].number
-            ctx.tally["duplicate"] += 1
-        else:
-            pohoda_id = res.produced.id if res.produced else None
-            number = res.produced.number if res.produced else ""
-        warnings = r.warnings + [d.note for d in res.warnings if d.note]
-        rows.answered(r.key, state="ok", pohoda_id=pohoda_id, pohoda_number=number, error="", warnings=warnings,
-                      details=info, answer_xml=answer, run=ctx.run_id)
-        ctx.ok(r.key, f"Dobropis {number} k faktuře {r.invoice_number} ({money(r.refund.amount, r.order.currency)})", label=r.label)
-        return True
-    message = error_text(res)
-    rows.answered(r.key, state="error", error=message, details=info, answer_xml=answer, run=ctx.run_id)
-    ctx.error(r.key, message, label=r.label)
-    return False
 
 
 def note_shop(ctx: JobContext, key: str) -> None:
@@ -185,12 +142,8 @@ def reconcile_sending(ctx: JobContext) -> None:
     part = parts.get(request.id)
     listed = parse_list_invoices(part[0]).records if part else []
     by_ext = {i.ext_id: i for i in listed if i.ext_id}
-    for entry in sending:
-        hit = by_ext.get(f"refund-{entry.key}")
-        if hit is None:
-            rows.lost(entry.key, "Přenos byl přerušen a POHODA dobropis nemá; bude odeslán znovu.", ctx.run_id)
-            continue
-        rows.confirm(entry.key, pohoda_id=hit.id or None, number=hit.number, run=ctx.run_id)
-        ctx.tally["reconciled"] += 1
-        ctx.ok(entry.key, f"Dobropis {hit.number} (nalezen po přerušeném přenosu).", label=entry.label)
-        note_shop(ctx, entry.key)
+    found = {e.key: by_ext[f"refund-{e.key}"] for e in sending if f"refund-{e.key}" in by_ext}
+    for key in settle_sending(ctx, rows, sending, found,
+                              lost="Přenos byl přerušen a POHODA dobropis nemá; bude odeslán znovu.",
+                              done=lambda number: f"Dobropis {number} (nalezen po přerušeném přenosu)."):
+        note_shop(ctx, key)
