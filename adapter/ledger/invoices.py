@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from adapter.ledger import Entry, database, entries_for, save_entry, set_state
+from adapter.ledger import Entry, database, entries_for, save_entry
 
 AGENDA = "invoices"
 
@@ -52,11 +52,6 @@ def answered(key: str, **values: Any) -> None:
 def transaction() -> Any:
     """One write transaction for the answers of a pack."""
     return database.atomic("IMMEDIATE")
-
-
-def back_to_pending(keys: Iterable[str]) -> None:
-    """Invoices whose pack was not accepted (the company does not match): sent again later."""
-    set_state(AGENDA, keys, "pending", error="")
 
 
 def lost(key: str, reason: str, run: int) -> None:
