@@ -62,12 +62,14 @@ _SELLING = _path(f"{_STK}sellingPrice")
 #: its tag): a first element without ``typ:ids`` sends the reader to the next ones
 _IDS_FIELDS = tuple((index, _path(f"{_STK}{name}", f"{_TYP}ids"), _path(f"{_STK}{name}[1]"), q(f"stk:{name}"))
                     for name, index in (("storage", _STORAGE), ("store", _STORE)))
-#: the n-th ``stk:stockPriceItem`` of a card, the n-th ``stk:stockPrice`` of an item (n < :data:`_MANY`)
+#: the n-th ``stk:stockPriceItem`` of a card; the n-th ``stk:stockPrice`` of an item, its first ``typ:ids``
+#: and ``typ:price`` (n < :data:`_MANY`; further ones are found by a walk)
 _MANY = 16
+_PRICE_ITEM, _STOCK_PRICE = q("stk:stockPriceItem"), q("stk:stockPrice")
 _ITEMS = tuple(_path(f"{_STK}stockPriceItem[{n}]") for n in range(_MANY))
 _LEVELS_OF = tuple(_path(f"{_STK}stockPrice[{n}]") for n in range(_MANY))
-_LEVEL_IDS = _path(f"{_TYP}ids")
-_LEVEL_PRICE = _path(f"{_TYP}price")
+_LEVEL_IDS = tuple(_path(f"{_STK}stockPrice[{n}]", f"{_TYP}ids") for n in range(_MANY))
+_LEVEL_PRICE = tuple(_path(f"{_STK}stockPrice[{n}]", f"{_TYP}price") for n in range(_MANY))
 _EMPTY = [""] * 15
 #: text → Decimal (or None when not a finite number) for the values that repeat in a listing
 #: (counts, reservations, prices); Decimals are immutable, so one instance may sit in many records
@@ -119,35 +121,40 @@ def _first_filled(level: etree._Element, tag: str) -> str:
 def _price_levels(card: etree._Element) -> tuple[PriceLevel, ...]:
     """Every ``stk:stockPriceItem/stk:stockPrice`` of a card with a finite price, in document order.
 
-    A level's name and price are its first non-empty ``typ:ids`` and ``typ:price``.
+    A card with a header has at most ``len(card) - 1`` price items, an item at most
+    ``len(item)`` levels: the counts end the loops without a path that finds nothing.
     """
-    item = _ITEMS[0](card, None)
-    if item is None:
-        return ()
     levels: list[PriceLevel] = []
-    items = 0
-    while item is not None:
-        level = _LEVELS_OF[0](item, None)
-        count = 0
-        while level is not None:
-            ids, price = _LEVEL_IDS(level, None), _LEVEL_PRICE(level, None)
-            name = raw = ""
-            if ids is not None and (text := ids.text) is not None and not len(ids):
-                name = text.strip()
-            if price is not None and (text := price.text) is not None and not len(price):
-                raw = text.strip()
-            if not name:  # no typ:ids, an empty first one, or one with children
-                name = _first_filled(level, _IDS)
-            if not raw:
-                raw = _first_filled(level, _PRICE)
-            known = _LEVEL_CACHE.get((name, raw)) or _level(name, raw)
-            if known is not None:
-                levels.append(known)
-            count += 1
-            level = _LEVELS_OF[count](item, None) if count < _MANY else _nth(item, q("stk:stockPrice"), count)
-        items += 1
-        item = _ITEMS[items](card, None) if items < _MANY else _nth(card, q("stk:stockPriceItem"), items)
+    for n in range(len(card) - 1):
+        item = _ITEMS[n](card, None) if n < _MANY else _nth(card, _PRICE_ITEM, n)
+        if item is None:
+            break
+        _item_levels(item, levels)
     return tuple(levels)
+
+
+def _item_levels(item: etree._Element, levels: list[PriceLevel]) -> None:
+    """Append the levels of one price item; a level's name and price are its first non-empty
+    ``typ:ids`` and ``typ:price`` (read straight by the compiled paths when the first one is a filled leaf)."""
+    for n in range(min(len(item), _MANY)):
+        ids, price = _LEVEL_IDS[n](item, None), _LEVEL_PRICE[n](item, None)
+        name = raw = ""
+        if ids is not None and (text := ids.text) is not None and not len(ids):
+            name = text.strip()
+        if price is not None and (text := price.text) is not None and not len(price):
+            raw = text.strip()
+        if not (name and raw):  # a missing, empty or mixed first one, or no such level at all
+            level = _LEVELS_OF[n](item, None)
+            if level is None:
+                return
+            name, raw = name or _first_filled(level, _IDS), raw or _first_filled(level, _PRICE)
+        known = _LEVEL_CACHE.get((name, raw)) or _level(name, raw)
+        if known is not None:
+            levels.append(known)
+    for level in list(item.iterchildren(_STOCK_PRICE))[_MANY:] if len(item) > _MANY else ():
+        known = _level(_first_filled(level, _IDS), _first_filled(level, _PRICE))
+        if known is not None:
+            levels.append(known)
 
 
 def _level(name: str, raw: str) -> PriceLevel | None:
@@ -162,7 +169,7 @@ def _level(name: str, raw: str) -> PriceLevel | None:
 
 
 def _nth(parent: etree._Element, tag: str, n: int) -> etree._Element | None:
-    """The n-th ``tag`` child (past the compiled paths: a card with very many price levels)."""
+    """The n-th ``tag`` child (past the compiled paths: a card with very many price items)."""
     return next((child for i, child in enumerate(parent.iterchildren(tag)) if i == n), None)
 
 
