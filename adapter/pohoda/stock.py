@@ -1,4 +1,4 @@
-"""Stock cards (Zásoby): upsert/update builder, list request; the list readers live in :mod:`~adapter.pohoda.liststock`."""
+"""Stock cards (Zásoby): upsert/update builder and list request (list readers: :mod:`~adapter.pohoda.liststock`)."""
 
 from __future__ import annotations
 
