@@ -330,6 +330,18 @@ ODD_CARDS = [
     .replace("</stk:stockHeader>", "</stk:stockHeader><stk:stockPriceItem><stk:stockPrice><typ:ids></typ:ids>"
              "<typ:ids>A</typ:ids><typ:price>1</typ:price><typ:price>2</typ:price></stk:stockPrice>"
              "<stk:other><typ:price>5</typ:price></stk:other></stk:stockPriceItem>"),
+    # a store without typ:ids, then one with; a level with a blank first name and a price with children
+    STOCK_1.replace("</stk:stockHeader>", "<stk:store><typ:id>1</typ:id></stk:store><stk:store><typ:ids> HL "
+                    "</typ:ids><typ:ids>X</typ:ids></stk:store></stk:stockHeader>")
+    .replace("<typ:ids>VO</typ:ids><typ:price>90.5</typ:price>",
+             "<typ:ids> </typ:ids><typ:ids>VO</typ:ids><typ:price>9<typ:x>0</typ:x>.5</typ:price>"),
+    # more price levels and price items than the card reader has compiled paths for
+    STOCK_2.replace("</stk:stockHeader>", "</stk:stockHeader><stk:stockPriceItem>"
+                    + "".join(f"<stk:stockPrice><typ:ids>L{i}</typ:ids><typ:price>{i}</typ:price></stk:stockPrice>"
+                              for i in range(20))
+                    + "</stk:stockPriceItem>"
+                    + "".join(f"<stk:stockPriceItem><stk:stockPrice><typ:ids>P{i}</typ:ids><typ:price>{i}.5"
+                              "</typ:price></stk:stockPrice></stk:stockPriceItem>" for i in range(18))),
 ]
 
 
