@@ -1,7 +1,9 @@
 """Temporary tables a run works in (``temp.*`` of the ledger's connection): created on enter, dropped on exit.
 
-The stock full run and the streamed pairing keep their working sets here instead of in memory; each names
-its tables, their ``CREATE`` statements and any ``PRAGMA`` it needs, and gets the same lifetime.
+The stock full run and the streamed pairing keep their working sets here instead of in memory; each set of
+tables is a subclass in the ledger that names its tables, their ``CREATE`` statements and any ``PRAGMA`` it
+needs, gets the same lifetime, and holds every statement run on them
+(:class:`~adapter.ledger.pairing_scratch.PairingScratch`, :class:`~adapter.ledger.stock_plan.StockPlanTables`).
 """
 
 from __future__ import annotations

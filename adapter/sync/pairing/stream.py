@@ -1,4 +1,4 @@
-"""Pairing of a whole catalogue on disk: both listings in temporary SQLite tables, paired with SQL.
+"""Pairing of a whole catalogue on disk: both listings in temporary tables of the ledger, paired by joins.
 
 The full stock run and the pairing refresh read every POHODA card and every
 shop product. Held as Python objects, both catalogues cost memory in
@@ -13,9 +13,12 @@ Besides what pairing needs, each card may carry its stock: the quantity it
 adds to its code (None when it does not count) and an opaque text (the stock
 job's prices) kept from the first card that counts.
 
-The temporary tables live in SQLite's temp database (a file, not memory, and
-a small page cache of its own); they are dropped by :meth:`ScratchPairing.close`
-and die with the connection in any case.
+The tables and their statements are the ledger's
+(:class:`~adapter.ledger.pairing_scratch.PairingScratch`: SQLite's temp
+database, a file with a small page cache of its own); they are dropped by
+:meth:`ScratchPairing.close` and die with the connection in any case. This
+module is the rule's side: what each row is, how cards fold per code, how a
+product is judged.
 """
 
 from __future__ import annotations
@@ -23,34 +26,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import islice
 from typing import Any
 
-from adapter.ledger import database
-from adapter.ledger.scratch import TempTables
+from adapter.ledger.pairing_scratch import CardRow, CodeInfo, CodeRow, PairingScratch, ProductRow
 from adapter.records import Product, StockCard
 from adapter.sync.pairing.match import STATUS_TITLES, CardInfo, PairRow, judge, normalise
-
-#: rows per INSERT and per fetch
-CHUNK = 2000
-#: the temp database's page cache (KiB, SQLite's negative form): small, its pages spill to a file
-CACHE_KIB = 4096
 
 #: a card's stock for the code, given the card and its warehouse: (quantity it adds or None when it does not
 #: count, opaque text of the first that counts)
 CardStock = Callable[[StockCard, str], tuple[Decimal | None, str]]
 
-_TABLES = ("pair_card", "pair_product", "pair_info", "pair_ean")
-_SCHEMA = (
-    "CREATE TEMP TABLE pair_card (seq INTEGER PRIMARY KEY, key TEXT NOT NULL, code TEXT, id INTEGER, name TEXT,"
-    " ean TEXT, internet INTEGER, store TEXT, qty TEXT, extra TEXT)",
-    "CREATE TEMP TABLE pair_product (seq INTEGER PRIMARY KEY, id INTEGER, parent INTEGER, kind TEXT, sku TEXT,"
-    " key TEXT, name TEXT, ean TEXT, manage INTEGER, qty TEXT, regular TEXT, sale TEXT)",
-    "CREATE TEMP TABLE pair_info (key TEXT PRIMARY KEY, seq INTEGER, code TEXT, id INTEGER, name TEXT, ean TEXT,"
-    " stores TEXT, internet INTEGER, cards INTEGER, multi INTEGER, counted INTEGER, qty TEXT, extra TEXT)",
-    "CREATE TEMP TABLE pair_ean (ean TEXT PRIMARY KEY, key TEXT)",
-)
-_SEP = "\x1f"  #: between warehouse codes in pair_info.stores
+_SEP = "\x1f"  #: between warehouse codes of a code's stored stores
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +64,12 @@ def _dec(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
-class ScratchPairing(TempTables):
-    """Cards and products written to disk as they arrive; :meth:`rows` pairs them (see the module docstring)."""
+class ScratchPairing:
+    """Cards and products written to disk as they arrive; :meth:`rows` pairs them (see the module docstring).
 
-    TABLES, SCHEMA, PRAGMAS = _TABLES, _SCHEMA, (f"PRAGMA temp.cache_size = -{CACHE_KIB:d}",)
+    A context manager: the temporary tables (:class:`~adapter.ledger.pairing_scratch.PairingScratch`) exist
+    between enter and exit.
+    """
 
     def __init__(self, *, case_sensitive: bool, ean_fallback: bool, card_stock: CardStock | None = None) -> None:
         self.case_sensitive = case_sensitive
@@ -91,12 +79,19 @@ class ScratchPairing(TempTables):
         self.products = 0  #: shop products listed (variable parents too, though they pair with nothing)
         self.counts: dict[str, int] = dict.fromkeys(STATUS_TITLES, 0)
         self.multi_codes: set[str] = set()  #: normalised codes held by several cards
+        self._tables = PairingScratch(ean_fallback=ean_fallback)
         self._grouped = False
 
-    def _insert(self, sql: str, rows: Iterator[tuple[Any, ...]]) -> None:
-        cursor = database.cursor()  # type: ignore[no-untyped-call,unused-ignore]
-        while chunk := list(islice(rows, CHUNK)):
-            cursor.executemany(sql, chunk)
+    def __enter__(self) -> ScratchPairing:
+        self._tables.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Drop the temporary tables."""
+        self._tables.close()
 
     # ------------------------------------------------------------------ filling
 
@@ -106,10 +101,9 @@ class ScratchPairing(TempTables):
 
     def add_listed(self, listed: Iterable[tuple[str, StockCard]]) -> None:
         """Write listed cards as (the warehouse they were listed in, or "" for the card's own; card)."""
-        self._insert("INSERT INTO temp.pair_card (key, code, id, name, ean, internet, store, qty, extra)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._card_rows(listed))
+        self._tables.add_cards(self._card_rows(listed))
 
-    def _card_rows(self, listed: Iterable[tuple[str, StockCard]]) -> Iterator[tuple[Any, ...]]:
+    def _card_rows(self, listed: Iterable[tuple[str, StockCard]]) -> Iterator[CardRow]:
         stock_of = self.card_stock
         case_sensitive = self.case_sensitive
         for store, card in listed:
@@ -123,10 +117,9 @@ class ScratchPairing(TempTables):
 
     def add_products(self, products: Iterable[Product]) -> None:
         """Write shop products (variable parents carry no stock of their own and are left out)."""
-        self._insert("INSERT INTO temp.pair_product (id, parent, kind, sku, key, name, ean, manage, qty, regular, sale)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self._product_rows(products))
+        self._tables.add_products(self._product_rows(products))
 
-    def _product_rows(self, products: Iterable[Product]) -> Iterator[tuple[Any, ...]]:
+    def _product_rows(self, products: Iterable[Product]) -> Iterator[ProductRow]:
         for p in products:
             self.products += 1
             if p.kind == "variable":
@@ -142,16 +135,9 @@ class ScratchPairing(TempTables):
         if self._grouped:
             return
         self._grouped = True
-        read = self._fetch("SELECT key, seq, code, id, name, ean, internet, store, qty, extra"  # one sort, no index
-                           " FROM temp.pair_card ORDER BY key, seq")
-        self._insert("INSERT INTO temp.pair_info VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self._folded(read))
-        database.execute_sql("CREATE INDEX temp.pair_info_seq ON pair_info (seq)")
-        database.execute_sql("CREATE INDEX temp.pair_product_key ON pair_product (key)")
-        if self.ean_fallback:  # EANs held by exactly one code
-            database.execute_sql("INSERT INTO temp.pair_ean SELECT ean, MIN(key) FROM temp.pair_info WHERE ean != ''"
-                                 " GROUP BY ean HAVING COUNT(*) = 1")
+        self._tables.add_codes(self._folded(self._tables.cards_by_code()))
 
-    def _folded(self, rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    def _folded(self, rows: Iterator[tuple[Any, ...]]) -> Iterator[CodeRow]:
         current: list[Any] | None = None
         for row in rows:
             if current is not None and row[0] != current[0]:
@@ -181,7 +167,7 @@ class ScratchPairing(TempTables):
         if row[6] and not current[6]:
             current[2:7] = row[2:7]
 
-    def _info(self, c: list[Any]) -> tuple[Any, ...]:
+    def _info(self, c: list[Any]) -> CodeRow:
         key, seq, code, card_id, name, ean, internet, stores, rows, first_id, others, counted, total, extra = c
         cards = 1 if rows == 1 else max(1 + len(others - {first_id}), len(stores), 1)
         if rows > 1:
@@ -191,28 +177,15 @@ class ScratchPairing(TempTables):
 
     # ------------------------------------------------------------------ pairing
 
-    _INFO = "i.code, i.id, i.name, i.ean, i.stores, i.internet, i.cards, i.counted, i.qty, i.extra"
-
     def rows(self) -> Iterator[StreamedRow]:
         """Every report row: the products in listing order, then the codes no product points to."""
         self.group()
         yield from self._product_pass()
         yield from self._pohoda_only()
 
-    def _fetch(self, sql: str) -> Iterator[tuple[Any, ...]]:
-        cursor = database.execute_sql(sql)
-        while chunk := cursor.fetchmany(CHUNK):
-            yield from chunk
-
     def _product_pass(self) -> Iterator[StreamedRow]:
-        ean_join = ("LEFT JOIN temp.pair_ean u ON i.key IS NULL AND p.ean != '' AND u.ean = p.ean"
-                    " LEFT JOIN temp.pair_info e ON e.key = u.key") if self.ean_fallback else ""
-        ean_cols = self._INFO.replace("i.", "e.") if self.ean_fallback else ", ".join(["NULL"] * 10)
-        sql = (f"SELECT p.id, p.parent, p.kind, p.sku, p.name, p.ean, p.manage, p.qty, p.regular, p.sale,"  # noqa: S608
-               f" (SELECT COUNT(*) FROM temp.pair_product q WHERE q.key = p.key AND p.key != ''), {self._INFO}, {ean_cols}"
-               f" FROM temp.pair_product p LEFT JOIN temp.pair_info i ON p.key != '' AND i.key = p.key {ean_join}"
-               " ORDER BY p.seq")
-        for r in self._fetch(sql):
+        """Each product judged against the code its SKU (or, failing that, its EAN) names."""
+        for r in self._tables.products_joined():
             product = Product(id=r[0], parent_id=r[1], kind=r[2], sku=r[3], name=r[4], ean=r[5], manage_stock=bool(r[6]),
                               stock_quantity=_dec(r[7]), regular_price=_dec(r[8]), sale_price=_dec(r[9]))
             matched_by, found = ("sku", r[11:21]) if r[11] is not None else ("ean", r[21:31])
@@ -221,7 +194,7 @@ class ScratchPairing(TempTables):
             self.counts[row.status] += 1
             yield StreamedRow(row, stock if row.code else None)
 
-    def _card(self, r: tuple[Any, ...]) -> tuple[CardInfo | None, CodeTotal | None]:
+    def _card(self, r: CodeInfo) -> tuple[CardInfo | None, CodeTotal | None]:
         if r[0] is None:
             return None, None
         code, card_id, name, ean, stores, internet, cards, counted, qty, extra = r
@@ -230,12 +203,8 @@ class ScratchPairing(TempTables):
         return info, CodeTotal(counted, Decimal(qty), extra)
 
     def _pohoda_only(self) -> Iterator[StreamedRow]:
-        used_by_ean = ("OR EXISTS (SELECT 1 FROM temp.pair_ean u JOIN temp.pair_product p ON p.ean = u.ean"
-                       " WHERE u.key = i.key AND p.ean != '' AND NOT EXISTS"
-                       " (SELECT 1 FROM temp.pair_info j WHERE p.key != '' AND j.key = p.key))") if self.ean_fallback else ""
-        sql = (f"SELECT {self._INFO} FROM temp.pair_info i WHERE NOT (EXISTS"  # noqa: S608
-               f" (SELECT 1 FROM temp.pair_product p WHERE p.key = i.key) {used_by_ean}) ORDER BY i.seq")
-        for r in self._fetch(sql):
+        """The codes no product points to, in the order their first card was listed."""
+        for r in self._tables.codes_unused():
             info, _stock = self._card(r)
             assert info is not None
             self.counts["pohoda_only"] += 1

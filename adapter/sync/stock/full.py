@@ -7,7 +7,9 @@ the pairing is one pass over a join. Each row of the pass is stored in the
 ledger's Pairing table and, for a product linked to a code, compared with
 what the shop shows now: what differs becomes a plan in a temporary table
 too, and the plans are read back in chunks, in batch order, for the push.
-Only chunks of rows are held in Python at any time.
+Only chunks of rows are held in Python at any time. The temporary tables
+and their statements are the ledger's (:mod:`adapter.ledger.pairing_scratch`,
+:mod:`adapter.ledger.stock_plan`); this module is the flow.
 """
 
 from __future__ import annotations
@@ -19,9 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from adapter.ledger import database
-from adapter.ledger.scratch import TempTables
-from adapter.ledger.stock import AGENDA
+from adapter.ledger.stock_plan import PlanRow, StockPlanTables, StoredPlan, UnlinkedRow
 from adapter.records import PriceLevel, Product, StockCard
 from adapter.sync.pairing.store import Target
 from adapter.sync.pairing.stream import CardStock, CodeTotal, ScratchPairing
@@ -38,17 +38,6 @@ QUEUE_BATCHES = 8
 DRAIN_EVERY = 1000
 #: plans per read-back chunk and per buffered insert
 PLAN_CHUNK = 1000
-
-_PLAN_COLUMNS = ("known", "parent0", "pid", "parent", "sku", "code", "qty", "regular", "sale", "clear", "hash", "state",
-                 "warning")
-_SCHEMA = (
-    "CREATE TEMP TABLE stock_plan (seq INTEGER PRIMARY KEY, known INTEGER, parent0 INTEGER, pid INTEGER, parent INTEGER,"
-    " sku TEXT, code TEXT, qty TEXT, regular TEXT, sale TEXT, clear INTEGER, hash TEXT, state TEXT, warning TEXT)",
-    "CREATE TEMP TABLE stock_unlinked (id INTEGER PRIMARY KEY, parent INTEGER, sku TEXT, manage INTEGER, qty TEXT,"
-    " regular TEXT, sale TEXT)",
-    "CREATE TEMP TABLE stock_prev (id INTEGER PRIMARY KEY)",
-)
-_TABLES = ("stock_plan", "stock_unlinked", "stock_prev")
 
 
 def card_stock(opts: StockSettings) -> CardStock:
@@ -171,25 +160,34 @@ def read_both(scratch: ScratchPairing, shop: Eshop, cards: Iterable[tuple[str, S
 # --------------------------------------------------------------------------- plans on disk
 
 
-class PlanTable(TempTables):
-    """The full run's plans (and the products left unlinked) in temporary tables; see the module docstring."""
+class PlanTable:
+    """The full run's plans (and the products left unlinked) on disk; see the module docstring.
 
-    TABLES, SCHEMA = _TABLES, _SCHEMA
+    A context manager: the tables (:class:`~adapter.ledger.stock_plan.StockPlanTables`) exist between enter
+    and exit. Plans and unlinked products are buffered and written :data:`PLAN_CHUNK` at a time.
+    """
 
     def __init__(self, opts: StockSettings, percents: dict[str, Decimal]) -> None:
         self.opts = opts
         self.percents = tuple(sorted(percents.items()))
-        self._plans: list[tuple[Any, ...]] = []
-        self._unlinked: list[tuple[Any, ...]] = []
+        self._tables = StockPlanTables()
+        self._plans: list[PlanRow] = []
+        self._unlinked: list[UnlinkedRow] = []
+
+    def __enter__(self) -> PlanTable:
+        self._tables.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Drop the temporary tables."""
+        self._tables.close()
 
     def note_previous(self) -> None:
         """Remember the products linked before this run: the stored pairing's and those last pushed."""
-        database.execute_sql(
-            "INSERT OR IGNORE INTO temp.stock_prev SELECT product_id FROM pairing WHERE product_id IS NOT NULL"
-            " AND pohoda_code != '' AND status IN ('paired', 'conflict')")
-        database.execute_sql(
-            "INSERT OR IGNORE INTO temp.stock_prev SELECT CAST(key AS INTEGER) FROM entry WHERE agenda = ?"
-            " AND state = 'ok' AND key != '' AND key NOT GLOB '*[^0-9]*'", (AGENDA,))
+        self._tables.note_previous()
 
     def desired(self, total: CodeTotal) -> Desired | None:
         """What a product paired to this code should show (None: no card of the code counts)."""
@@ -212,59 +210,38 @@ class PlanTable(TempTables):
 
     def flush(self) -> None:
         """Write what is buffered."""
-        cursor = database.cursor()  # type: ignore[no-untyped-call,unused-ignore]
         if self._plans:
-            cursor.executemany(f"INSERT INTO temp.stock_plan ({', '.join(_PLAN_COLUMNS)}) VALUES "  # noqa: S608
-                               f"({', '.join('?' for _ in _PLAN_COLUMNS)})", self._plans)
+            self._tables.add_plans(self._plans)
             self._plans = []
         if self._unlinked:
-            cursor.executemany("INSERT OR IGNORE INTO temp.stock_unlinked VALUES (?, ?, ?, ?, ?, ?, ?)", self._unlinked)
+            self._tables.add_unlinked(self._unlinked)
             self._unlinked = []
 
     def vanished(self) -> Iterator[Product]:
         """Products linked before and to no code now, by id (their card disappeared from POHODA)."""
         self.flush()
-        cursor = database.execute_sql(
-            "SELECT u.id, u.parent, u.sku, u.manage, u.qty, u.regular, u.sale FROM temp.stock_unlinked u"
-            " JOIN temp.stock_prev v ON v.id = u.id ORDER BY u.id")
-        while chunk := cursor.fetchmany(PLAN_CHUNK):
-            for pid, parent, sku, manage, qty, regular, sale in chunk:
-                yield Product(id=pid, name="", sku=sku, parent_id=parent, manage_stock=bool(manage),
-                              stock_quantity=_d(qty), regular_price=_d(regular), sale_price=_d(sale))
+        for pid, parent, sku, manage, qty, regular, sale in self._tables.vanished(PLAN_CHUNK):
+            yield Product(id=pid, name="", sku=sku, parent_id=parent, manage_stock=bool(manage),
+                          stock_quantity=_d(qty), regular_price=_d(regular), sale_price=_d(sale))
 
     def forget_known_in_ledger(self) -> None:
         """Drop the known plans whose ledger row already has their hash and state."""
         self.flush()
-        database.execute_sql(
-            "DELETE FROM temp.stock_plan WHERE known = 1 AND EXISTS (SELECT 1 FROM entry e WHERE e.agenda = ?"
-            " AND e.key = CAST(stock_plan.pid AS TEXT) AND e.payload_hash = stock_plan.hash"
-            " AND e.state = stock_plan.state)", (AGENDA,))
+        self._tables.forget_known_in_ledger()
 
     def count(self, *, known: bool) -> int:
         """How many plans of the kind are stored."""
         self.flush()
-        return int(database.execute_sql("SELECT COUNT(*) FROM temp.stock_plan WHERE known = ?", (known,)).fetchone()[0])
+        return self._tables.count(known=known)
 
     def chunks(self, *, known: bool) -> Iterator[list[Plan]]:
-        """The stored plans in batch order (simple products first, variations by parent), a chunk at a time.
-
-        Each chunk is one range read of an index (a scan per chunk would make the push quadratic).
-        """
+        """The stored plans in batch order (simple products first, variations by parent), a chunk at a time."""
         self.flush()
-        database.execute_sql("CREATE INDEX IF NOT EXISTS temp.stock_plan_order ON stock_plan (known, parent0, pid)")
-        after: tuple[int, int] = (-1, -1)
-        columns = ", ".join(_PLAN_COLUMNS[1:])
-        while True:
-            rows = database.execute_sql(
-                f"SELECT {columns} FROM temp.stock_plan WHERE known = ? AND (parent0, pid) > (?, ?)"  # noqa: S608
-                " ORDER BY parent0, pid LIMIT ?", (known, *after, PLAN_CHUNK)).fetchall()
-            if not rows:
-                return
-            after = (rows[-1][0], rows[-1][1])
+        for rows in self._tables.plans(known=known, chunk=PLAN_CHUNK):
             yield [self._plan(r) for r in rows]
 
     @staticmethod
-    def _plan(r: tuple[Any, ...]) -> Plan:
+    def _plan(r: StoredPlan) -> Plan:
         _parent0, pid, parent, sku, code, qty, regular, sale, clear, _hash, state, warning = r
         desired = Desired(Decimal(qty), _d(regular), _d(sale), bool(clear))
         return Plan(Target(pid, parent, sku, code), desired, warning=warning, state=state)
