@@ -6,7 +6,12 @@ a peewee query of its own:
 * :mod:`adapter.ledger.models` — the tables and the deferred ``database``;
 * :mod:`adapter.ledger.migrations` — opening the ledger, schema upgrades;
 * :mod:`adapter.ledger.queries` — runs, entries, run events, checkpoints;
-* :mod:`adapter.ledger.accounts` — user accounts, sessions, bookmark tokens.
+* :mod:`adapter.ledger.accounts` — user accounts, sessions, bookmark tokens;
+* one module of named queries per agenda (``orders``, ``invoices``, ``stock``, ``pairing`` …) and
+  :mod:`adapter.ledger.pohoda_values` (POHODA's lists for the mapping screens);
+* the runs' temporary tables: :mod:`adapter.ledger.scratch` (their lifetime),
+  :mod:`adapter.ledger.pairing_scratch` (the streamed pairing), :mod:`adapter.ledger.stock_plan`
+  (the full stock run's plans).
 
 Every public name of ``models``, ``migrations`` and ``queries`` is importable
 from ``adapter.ledger`` itself (``ledger.start_run``, ``ledger.Entry`` …).
