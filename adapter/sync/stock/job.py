@@ -92,7 +92,7 @@ class StockJob(AgendaJob):
     def __init__(self) -> None:
         self.listing = Listing()
         self.hashes: dict[str, tuple[str, str]] = {}  #: key → (hash, state)
-        #: products the shop changed itself since the last run (orders lower stock): id → its values now
+        #: products the shop changed itself and that no longer show what was pushed last (real drift): id → values
         self.shop_now: dict[int, Product] = {}
         self.percents: dict[str, Decimal] = {}
 

@@ -177,11 +177,12 @@ def _pairing(rows: list[tuple[int, str]], *, case_sensitive: bool = False) -> No
 
 def test_targets_are_found_for_just_the_codes_asked(tmp_path: Path) -> None:
     ledger.init_db(tmp_path / "ledger.db")
-    _pairing([(1, "abc-1"), (2, "ABC-1"), (3, "Čaj"), (4, "čaj-2"), (5, "XYZ"), (6, "other")])
+    _pairing([(1, "abc-1"), (2, "ABC-1"), (3, "Čaj"), (4, "čaj-2"), (5, "XYZ"), (6, "other"), (7, "mIxEd")])
+    # a code's case may have changed in POHODA since the pairing was stored
     found = targets_for_codes({"ABC-1": ["ABC-1"], "ČAJ": ["ČAJ"], "ČAJ-2": ["Čaj-2"], "XYZ": [" xyz "],
-                               "NOPE": ["nope"]})
+                               "NOPE": ["nope"], "MIXED": ["Mixed"]})
     assert {k: sorted(t.product_id for t in ts) for k, ts in found.items()} == {
-        "ABC-1": [1, 2], "ČAJ": [3], "ČAJ-2": [4], "XYZ": [5]}
+        "ABC-1": [1, 2], "ČAJ": [3], "ČAJ-2": [4], "XYZ": [5], "MIXED": [7]}
     by_product = targets_for_products([1, 6, 99])
     assert {k: sorted(t.product_id for t in ts) for k, ts in by_product.items()} == {"ABC-1": [1, 2], "OTHER": [6]}
 
