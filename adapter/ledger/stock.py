@@ -1,17 +1,35 @@
 """Named queries of the stock agenda: its ledger rows (agenda ``stock``, key = shop product id) and the
-Pairing rows an incremental run looks up (only the codes and products it needs)."""
+Pairing rows an incremental run looks up (only the codes and products it needs).
+
+Queries over many keys go in chunks of :data:`CHUNK` as plain parameterised SQL: peewee builds an
+``IN (…)`` of 500 values node by node, which cost more than the queries themselves.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
-from adapter.ledger import Entry, Pairing
+from adapter.ledger import Entry, Pairing, database
 from adapter.ledger.pairing import LINKED
 
 AGENDA = "stock"
 #: keys per ``IN (…)`` query
 CHUNK = 500
+
+
+def _chunked(sql: str, fixed: Sequence[Any], values: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
+    """Rows of ``sql`` (with one ``{marks}`` for an ``IN`` list) for the values in chunks; ``fixed`` args first."""
+    value_list = list(dict.fromkeys(values))
+    for i in range(0, len(value_list), CHUNK):
+        chunk = value_list[i : i + CHUNK]
+        cursor = database.execute_sql(sql.format(marks=",".join("?" * len(chunk))), [*fixed, *chunk])
+        yield from cast(Iterable[tuple[Any, ...]], cursor.fetchall())
+
+
+def _entries_sql(columns: str, where: str = "") -> str:
+    table = Entry._meta.table_name
+    return f'SELECT {columns} FROM "{table}" WHERE "agenda" = ? {where}AND "key" IN ({{marks}})'  # noqa: S608
 
 
 def stock_hashes(keys: Iterable[str] | None = None) -> dict[str, tuple[str, str]]:
@@ -20,12 +38,7 @@ def stock_hashes(keys: Iterable[str] | None = None) -> dict[str, tuple[str, str]
     if keys is None:
         rows = cast(Iterable[tuple[str, str, str]], E.select(E.key, E.payload_hash, E.state).where(E.agenda == AGENDA).tuples())
         return {k: (h, s) for k, h, s in rows}
-    out: dict[str, tuple[str, str]] = {}
-    key_list = list(dict.fromkeys(keys))
-    for i in range(0, len(key_list), CHUNK):
-        query = E.select(E.key, E.payload_hash, E.state).where((E.agenda == AGENDA) & E.key.in_(key_list[i : i + CHUNK]))
-        out.update({k: (h, s) for k, h, s in cast(Iterable[tuple[str, str, str]], query.tuples())})
-    return out
+    return {k: (h, s) for k, h, s in _chunked(_entries_sql('"key", "payload_hash", "state"'), [AGENDA], keys)}
 
 
 def stock_error_keys() -> list[str]:
@@ -39,25 +52,19 @@ def stock_pushed(shown: Mapping[str, Collection[str]]) -> set[str]:
 
     The drift check asks it which products the shop shows exactly as the adapter pushed them last.
     """
-    E = Entry
-    out: set[str] = set()
-    keys = list(shown)
-    for i in range(0, len(keys), CHUNK):
-        query = E.select(E.key, E.payload_hash).where(
-            (E.agenda == AGENDA) & (E.state == "ok") & E.key.in_(keys[i : i + CHUNK]))
-        out.update(k for k, h in cast(Iterable[tuple[str, str]], query.tuples()) if h in shown[k])
-    return out
+    rows = _chunked(_entries_sql('"key", "payload_hash"', 'AND "state" = ? '), [AGENDA, "ok"], shown)
+    return {k for k, h in rows if h in shown[k]}
 
 
 #: one linked Pairing row: (product id, parent id, SKU, POHODA code, card id)
 LinkRow = tuple[int, int | None, str, str, int | None]
 
 
-def _link_rows(condition: Any) -> list[LinkRow]:
-    P = Pairing
-    linked = P.product_id.is_null(False) & (P.pohoda_code != "") & P.status.in_(LINKED)
-    query = P.select(P.product_id, P.parent_id, P.sku, P.pohoda_code, P.pohoda_id).where(linked & condition)
-    return list(cast(Iterable[LinkRow], query.tuples()))
+def _links_sql(condition: str) -> str:
+    table = Pairing._meta.table_name
+    linked = ",".join(f"'{status}'" for status in LINKED)
+    return (f'SELECT product_id, parent_id, sku, pohoda_code, pohoda_id FROM "{table}" '  # noqa: S608
+            f"WHERE product_id IS NOT NULL AND pohoda_code != '' AND status IN ({linked}) AND {condition}")
 
 
 def links_by_codes(codes: Iterable[str], *, ascii_nocase: bool = False) -> list[LinkRow]:
@@ -66,18 +73,10 @@ def links_by_codes(codes: Iterable[str], *, ascii_nocase: bool = False) -> list[
     Exact comparison uses the code's index; ``ascii_nocase`` compares ignoring the case of ASCII letters
     (SQLite's NOCASE, a scan of the table), for codes a card may carry in another case than the stored one.
     """
-    code_list = list(dict.fromkeys(codes))
-    field = Pairing.pohoda_code.collate("NOCASE") if ascii_nocase else Pairing.pohoda_code
-    out: list[LinkRow] = []
-    for i in range(0, len(code_list), CHUNK):
-        out += _link_rows(field.in_(code_list[i : i + CHUNK]))
-    return out
+    column = "pohoda_code COLLATE NOCASE" if ascii_nocase else "pohoda_code"
+    return cast(list[LinkRow], list(_chunked(_links_sql(f"{column} IN ({{marks}})"), [], codes)))
 
 
 def links_by_products(product_ids: Iterable[int]) -> list[LinkRow]:
     """The linked Pairing rows of these shop product ids, in chunked queries."""
-    ids = list(dict.fromkeys(product_ids))
-    out: list[LinkRow] = []
-    for i in range(0, len(ids), CHUNK):
-        out += _link_rows(Pairing.product_id.in_(ids[i : i + CHUNK]))
-    return out
+    return cast(list[LinkRow], list(_chunked(_links_sql("product_id IN ({marks})"), [], product_ids)))
