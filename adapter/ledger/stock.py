@@ -80,3 +80,10 @@ def links_by_codes(codes: Iterable[str], *, ascii_nocase: bool = False) -> list[
 def links_by_products(product_ids: Iterable[int]) -> list[LinkRow]:
     """The linked Pairing rows of these shop product ids, in chunked queries."""
     return cast(list[LinkRow], list(_chunked(_links_sql("product_id IN ({marks})"), [], product_ids)))
+
+
+def stored_codes(codes: Iterable[str]) -> set[str]:
+    """Which of ``codes`` the Pairing table holds as they are (in a row of any status), by the code's index."""
+    table = Pairing._meta.table_name
+    sql = f'SELECT DISTINCT pohoda_code FROM "{table}" WHERE pohoda_code IN ({{marks}})'  # noqa: S608
+    return {code for (code,) in _chunked(sql, [], codes)}

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from adapter import ledger
 from adapter.ledger import pairing as pairing_queries
-from adapter.ledger.stock import LinkRow, links_by_codes, links_by_products
+from adapter.ledger.stock import LinkRow, links_by_codes, links_by_products, stored_codes
 from adapter.records import Product, StockCard
 from adapter.sync.pairing.match import PairingResult, PairRow, normalise, pair
 from adapter.sync.pairing.stream import ScratchPairing
@@ -143,8 +143,10 @@ def targets_for_codes(codes: Mapping[str, Iterable[str]]) -> dict[str, list[Targ
     """:func:`pairing_targets` of just these normalised codes (key → the codes as the cards carry them).
 
     The stored code is looked up by its index in the forms a card may carry (as listed, the key, lower
-    case); a code found in none of them (its case changed in POHODA since the pairing) is looked up once
-    more ignoring the case of ASCII letters. Only rows whose normalised code is asked for are kept.
+    case). A code the pairing does not hold in any of them (its case changed in POHODA since the pairing,
+    or a card new since then) is looked up once more ignoring the case of ASCII letters (a scan); a code
+    stored unlinked (only in POHODA) needs no second look. Only rows whose normalised code is asked for
+    are kept.
     """
     case_sensitive = bool(pairing_info().get("case_sensitive", False))
     keys = set(codes)
@@ -155,6 +157,8 @@ def targets_for_codes(codes: Mapping[str, Iterable[str]]) -> dict[str, list[Targ
             forms.add(key.lower())
     out = _grouped(links_by_codes(forms), keys, case_sensitive=case_sensitive)
     missing = keys - out.keys()
+    if missing and not case_sensitive:
+        missing -= {normalise(code) for code in stored_codes(forms)}
     if missing and not case_sensitive:
         out.update(_grouped(links_by_codes(missing, ascii_nocase=True), missing, case_sensitive=False))
     return out

@@ -24,8 +24,10 @@ from hypothesis import strategies as st
 
 from adapter import ledger
 from adapter.config import StockSettings
+from adapter.ledger.stock import links_by_codes
 from adapter.records import Product
 from adapter.sync.connections import DefaultConnections
+from adapter.sync.pairing import store
 from adapter.sync.pairing.store import PAIRING_CHECKPOINT, targets_for_codes, targets_for_products
 from adapter.sync.stock.incremental import drifted
 from adapter.sync.stock.mapping import Desired, shop_matches, shown_desired
@@ -217,3 +219,22 @@ def test_a_real_drift_is_kept_and_an_explained_change_dropped(env: StockEnv) -> 
     action: Any = SimpleNamespace(opts=replace(env.settings.stock, push_prices=True, action_prices=True))
     on_sale = [replace(p, sale_price=Decimal("10.00")) for p in shown]
     assert [p.id for p in drifted(on_sale, action)] == [p.id for p in shown]
+
+
+def test_a_code_only_in_pohoda_needs_no_second_look(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger.init_db(tmp_path / "ledger.db")
+    _pairing([(1, "abc")])
+    ledger.Pairing.create(status="pohoda_only", pohoda_code="ZZZ-9", updated_at=datetime(2026, 1, 1))
+    scans: list[list[str]] = []
+    exact = links_by_codes
+
+    def counted(codes: Any, *, ascii_nocase: bool = False) -> Any:
+        if ascii_nocase:
+            scans.append(sorted(codes))
+        return exact(codes, ascii_nocase=ascii_nocase)
+
+    monkeypatch.setattr(store, "links_by_codes", counted)
+    assert set(targets_for_codes({"ZZZ-9": ["ZZZ-9"], "ABC": ["abc"]})) == {"ABC"}
+    assert scans == []
+    assert targets_for_codes({"NEW-1": ["new-1"]}) == {}  # a card new since the pairing: looked up once more
+    assert scans == [["NEW-1"]]
