@@ -123,14 +123,11 @@ class Target:
 def pairing_targets() -> dict[str, list[Target]]:
     """Normalised POHODA code → the shop products paired to it (paired and resolvable conflict rows)."""
     case_sensitive = bool(pairing_info().get("case_sensitive", False))
-    out: dict[str, list[Target]] = {}
-    for product_id, parent_id, sku, code, card_id in pairing_queries.pairing_links():
-        key = normalise(code, case_sensitive=case_sensitive)
-        out.setdefault(key, []).append(Target(product_id, parent_id, sku, code, card_id))
-    return out
+    return _grouped(pairing_queries.pairing_links(), None, case_sensitive=case_sensitive)
 
 
 def _grouped(rows: Iterable[LinkRow], keys: set[str] | None, *, case_sensitive: bool) -> dict[str, list[Target]]:
+    """Targets per normalised code (only the ``keys`` asked for, or all)."""
     out: dict[str, list[Target]] = {}
     for product_id, parent_id, sku, code, card_id in rows:
         key = normalise(code, case_sensitive=case_sensitive)
