@@ -51,6 +51,9 @@ PRODUCT_FIELDS = ",".join((
     "manage_stock", "tax_class", "date_modified_gmt", "meta_data", "attributes",
 ))
 
+#: what the stock run's drift check reads of a product the shop changed (values, not descriptions)
+CHANGED_FIELDS = "id,type,sku,regular_price,sale_price,stock_quantity,manage_stock"
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -158,19 +161,25 @@ class WooCommerce(CatalogueValues):
 
         The shop lowers stock itself (orders, paid marking) and saves the product then, which moves
         its ``date_modified`` (a variation's parent too): the stock job compares these with POHODA.
+        Only the values the stock job compares are asked for (:data:`CHANGED_FIELDS`: no names), and
+        of a variable product only the variations modified after ``since`` (a variation sold moves its
+        own date; the parent's date moves with every variation written, so it cannot tell which).
         """
-        params = [("status", "any"), ("orderby", "id"), ("order", "asc"), ("modified_after", wmap.wc_time(since)),
-                  ("dates_are_gmt", "true"), ("_fields", PRODUCT_FIELDS)]
+        after = wmap.wc_time(since)
+        params = [("status", "any"), ("orderby", "id"), ("order", "asc"), ("modified_after", after),
+                  ("dates_are_gmt", "true"), ("_fields", CHANGED_FIELDS)]
+        changed = [("modified_after", after), ("dates_are_gmt", "true")]
         for obj in self._pages("/products", params):
             parent = checked(obj.where, wmap.product, obj.data)
             yield parent
             if parent.kind == "variable":
-                yield from self._variations(parent)
+                yield from self._variations(parent, changed, fields=CHANGED_FIELDS)
 
-    def _variations(self, parent: Product) -> list[Product]:
-        """The variations of a variable product, in id order."""
+    def _variations(self, parent: Product, where: Sequence[tuple[str, str]] = (), *,
+                    fields: str = PRODUCT_FIELDS) -> list[Product]:
+        """The variations of a variable product (those matching ``where``, e.g. ``modified_after``), in id order."""
         out = []
-        params = [("orderby", "id"), ("order", "asc"), ("_fields", PRODUCT_FIELDS)]
+        params = [("orderby", "id"), ("order", "asc"), *where, ("_fields", fields)]
         for var in self._pages(f"/products/{parent.id}/variations", params):
             with guard(var.where):
                 out.append(wmap.product(var, parent=parent))

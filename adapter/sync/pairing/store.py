@@ -4,21 +4,23 @@
 on a listing in memory (a few cards, or the cards POHODA pushed);
 :func:`store_pairing` replaces the ledger ``Pairing`` table in one transaction.
 A whole catalogue is paired on disk (:mod:`adapter.sync.pairing.stream`) and
-stored by :func:`store_streamed`. :func:`pairing_targets` is what the
-stock job reads on incremental runs, so a large catalogue is never re-listed
-just to find product ids.
+stored by :func:`store_streamed`. The stock job finds product ids in the
+stored pairing, so a large catalogue is never re-listed: an incremental run
+looks up only the codes and products it needs (:func:`targets_for_codes`,
+:func:`targets_for_products`), the POHODA push reads :func:`pairing_targets`.
 """
 
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from adapter import ledger
 from adapter.ledger import pairing as pairing_queries
+from adapter.ledger.stock import LinkRow, links_by_codes, links_by_products, stored_codes
 from adapter.records import Product, StockCard
 from adapter.sync.pairing.match import PairingResult, PairRow, normalise, pair
 from adapter.sync.pairing.stream import ScratchPairing
@@ -121,11 +123,51 @@ class Target:
 def pairing_targets() -> dict[str, list[Target]]:
     """Normalised POHODA code → the shop products paired to it (paired and resolvable conflict rows)."""
     case_sensitive = bool(pairing_info().get("case_sensitive", False))
+    return _grouped(pairing_queries.pairing_links(), None, case_sensitive=case_sensitive)
+
+
+def _grouped(rows: Iterable[LinkRow], keys: set[str] | None, *, case_sensitive: bool) -> dict[str, list[Target]]:
+    """Targets per normalised code (only the ``keys`` asked for, or all)."""
     out: dict[str, list[Target]] = {}
-    for product_id, parent_id, sku, code, card_id in pairing_queries.pairing_links():
+    for product_id, parent_id, sku, code, card_id in rows:
         key = normalise(code, case_sensitive=case_sensitive)
-        out.setdefault(key, []).append(Target(product_id, parent_id, sku, code, card_id))
+        if keys is None or key in keys:
+            out.setdefault(key, []).append(Target(product_id, parent_id, sku, code, card_id))
     return out
+
+
+def targets_for_codes(codes: Mapping[str, Iterable[str]]) -> dict[str, list[Target]]:
+    """:func:`pairing_targets` of just these normalised codes (key → the codes as the cards carry them).
+
+    The stored code is looked up by its index in the forms a card may carry (as listed, the key, lower
+    case). A code the pairing does not hold in any of them (its case changed in POHODA since the pairing,
+    or a card new since then) is looked up once more ignoring the case of ASCII letters (a scan); a code
+    stored unlinked (only in POHODA) needs no second look. Only rows whose normalised code is asked for
+    are kept.
+    """
+    case_sensitive = bool(pairing_info().get("case_sensitive", False))
+    keys = set(codes)
+    forms = set(keys)
+    for key, raw in codes.items():
+        forms.update(code.strip() for code in raw)
+        if not case_sensitive:
+            forms.add(key.lower())
+    out = _grouped(links_by_codes(forms), keys, case_sensitive=case_sensitive)
+    missing = keys - out.keys()
+    if missing and not case_sensitive:
+        missing -= {normalise(code) for code in stored_codes(forms)}
+    if missing and not case_sensitive:
+        out.update(_grouped(links_by_codes(missing, ascii_nocase=True), missing, case_sensitive=False))
+    return out
+
+
+def targets_for_products(product_ids: Iterable[int]) -> dict[str, list[Target]]:
+    """The codes these shop products are paired to, each with all its targets (other products of the code too)."""
+    case_sensitive = bool(pairing_info().get("case_sensitive", False))
+    codes: dict[str, list[str]] = {}
+    for _pid, _parent, _sku, code, _card in links_by_products(product_ids):
+        codes.setdefault(normalise(code, case_sensitive=case_sensitive), []).append(code)
+    return targets_for_codes(codes) if codes else {}
 
 
 def pairing_info() -> dict[str, Any]:

@@ -5,7 +5,10 @@ Three ways in, one logic:
 * **incremental** (the *Synchronizovat* button, the schedule): only cards POHODA
   lists as changed since the watermark (``lastChanges``, minus an overlap);
   the shop product ids come from the stored pairing (the ledger ``Pairing``
-  table), so a large catalogue is never re-listed;
+  table, only the codes the run needs), so a large catalogue is never
+  re-listed; products the shop changed itself are compared too, unless the
+  shop shows exactly what the ledger says was pushed last
+  (:mod:`~adapter.sync.stock.incremental`);
 * **full** (*Úplná kontrola*, the nightly run): every card and every shop
   product; the pairing is refreshed, every paired product is compared with
   what the shop shows now (drift from shop orders is put right), and a
@@ -29,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,22 +40,22 @@ from typing import TYPE_CHECKING
 from adapter import ledger
 from adapter.errors import AdapterError
 from adapter.ledger import pairing as pairing_queries
-from adapter.ledger.stock import stock_error_keys, stock_hashes
+from adapter.ledger.stock import stock_hashes
 from adapter.pohoda.stock import iter_stock
 from adapter.records import ZERO, Product, StockCard
 from adapter.sync.base import TO_SHOP, AgendaJob
 from adapter.sync.pairing.match import STATUS_TITLES, PairRow
-from adapter.sync.pairing.pull import Listing, iter_cards, iter_listed, read_codes, warehouses
+from adapter.sync.pairing.pull import Listing, iter_cards, iter_listed, warehouses
 from adapter.sync.pairing.store import (
     Target,
     compute_pairing,
-    pairing_info,
     pairing_targets,
     store_pairing,
     store_streamed,
 )
 from adapter.sync.pairing.stream import ScratchPairing, StreamedRow
-from adapter.sync.state import format_pohoda_time, next_pohoda_cursor, pohoda_since
+from adapter.sync.state import next_pohoda_cursor
+from adapter.sync.stock import incremental
 from adapter.sync.stock.full import PlanTable, card_stock, read_both
 from adapter.sync.stock.mapping import (
     Desired,
@@ -72,16 +75,6 @@ AGENDA = "stock"
 NOT_COUNTED = "zásoba se nepočítá (není označena Internet nebo je v jiném skladu)"
 
 
-def _signpost(ctx: JobContext) -> datetime:
-    """The run's start in POHODA's local wall-clock time."""
-    return ctx.now().astimezone().replace(tzinfo=None)
-
-
-def _codes_of(keys: list[str], targets: dict[str, list[Target]]) -> set[str]:
-    wanted = {int(k) for k in keys if str(k).isdigit()}
-    return {code for code, ts in targets.items() if any(t.product_id in wanted for t in ts)}
-
-
 class StockJob(AgendaJob):
     """Stock (and prices) from POHODA to the shop; see the module docstring.
 
@@ -99,7 +92,7 @@ class StockJob(AgendaJob):
     def __init__(self) -> None:
         self.listing = Listing()
         self.hashes: dict[str, tuple[str, str]] = {}  #: key → (hash, state)
-        #: products the shop changed itself since the last run (orders lower stock): id → its values now
+        #: products the shop changed itself and that no longer show what was pushed last (real drift): id → values
         self.shop_now: dict[int, Product] = {}
         self.percents: dict[str, Decimal] = {}
 
@@ -124,7 +117,11 @@ class StockJob(AgendaJob):
 
     # ------------------------------------------------------------------ helpers
 
-    def _cards(self, phase: str, *, last_changes: datetime | None = None) -> Iterator[StockCard]:
+    def signpost(self) -> datetime:
+        """The run's start in POHODA's local wall-clock time."""
+        return self.ctx.now().astimezone().replace(tzinfo=None)
+
+    def cards(self, phase: str, *, last_changes: datetime | None = None) -> Iterator[StockCard]:
         """POHODA's stock listing (streamed), with progress and cancel per page."""
         return iter_cards(self.ctx.pohoda(), stores=self.opts.stores, page_size=self.opts.page_size,
                           last_changes=last_changes, listing=self.listing, on_page=self._page_note(phase))
@@ -143,11 +140,11 @@ class StockJob(AgendaJob):
         return iter_listed(self.ctx.pohoda(), stores=stores, page_size=self.opts.page_size, listing=self.listing,
                            on_page=self._page_note(phase))
 
-    def _count_pohoda(self) -> None:
+    def count_pohoda(self) -> None:
         if self.listing.requests:
             self.ctx.count_request("pohoda", self.listing.requests)
 
-    def _finish_cursor(self, signpost: datetime) -> None:
+    def finish_cursor(self, signpost: datetime) -> None:
         """Advance the watermark once everything it covers is committed (not in a preview)."""
         if self.ctx.dry_run:
             return
@@ -155,11 +152,11 @@ class StockJob(AgendaJob):
         cursor = next_pohoda_cursor(previous.cursor if previous else "", self.listing.stamp, signpost)
         ledger.set_checkpoint(AGENDA, cursor, {"run": self.ctx.run_id}, now=self.ctx.now())
 
-    def _tallies(self) -> dict[str, int]:
+    def tallies(self) -> dict[str, int]:
         t = self.ctx.tally
         return {"odesláno do e-shopu": t["pushed"], "beze změny": t["unchanged"], "chyb": t["failed"]}
 
-    def _skip_or_plan(self, target: Target, desired: Desired | None, plans: list[Plan], *,
+    def skip_or_plan(self, target: Target, desired: Desired | None, plans: list[Plan], *,
                       not_counted: str = NOT_COUNTED) -> None:
         """Plan one product unless nothing counts for it or the ledger shows it already pushed."""
         key = str(target.product_id)
@@ -175,18 +172,6 @@ class StockJob(AgendaJob):
         """False when the shop changed the product itself and no longer shows what POHODA has."""
         current = self.shop_now.get(product_id)
         return current is None or shop_matches(current, desired)
-
-    def _shop_drift(self, since: datetime) -> dict[int, Product]:
-        """Products the shop changed itself since the last run (orders lower stock): id → its values now.
-
-        They are compared with POHODA in this run, so the shop never shows a count POHODA does not
-        have for longer than one run, even when the ledger says these values were pushed last.
-        ``since`` is POHODA's (the PC's) local time.
-        """
-        self.ctx.progress(phase="Zjišťuji produkty změněné v e-shopu")
-        self.ctx.count_request("eshop")
-        return {p.id: p for p in self.ctx.eshop().iter_products_changed(since=since.astimezone(UTC))
-                if p.kind != "variable"}
 
     # ------------------------------------------------------------------ pairing only
 
@@ -215,7 +200,7 @@ class StockJob(AgendaJob):
         ctx = self.ctx
 
         def cards_done() -> None:
-            self._count_pohoda()
+            self.count_pohoda()
             ctx.check_cancel()
             ctx.progress(phase="Načítám produkty z e-shopu")
 
@@ -231,7 +216,7 @@ class StockJob(AgendaJob):
         (:mod:`adapter.sync.stock.full`); memory stays flat in their size.
         """
         ctx = self.ctx
-        signpost = _signpost(ctx)
+        signpost = self.signpost()
         ctx.progress(0, 0, "Načítám zásoby z POHODY")
         with self._scratch(stock=True) as scratch, PlanTable(self.opts, self.percents) as plans:
             plans.note_previous()
@@ -252,8 +237,8 @@ class StockJob(AgendaJob):
                 for chunk in plans.chunks(known=True):
                     remember(chunk, ctx.run_id)
             push_chunks(ctx, plans.chunks(known=False), plans.count(known=False))
-        self._finish_cursor(signpost)
-        ctx.report = {"režim": "úplná kontrola", "zásob v POHODĚ": self.listing.cards, **self._tallies(),
+        self.finish_cursor(signpost)
+        ctx.report = {"režim": "úplná kontrola", "zásob v POHODĚ": self.listing.cards, **self.tallies(),
                       "zmizelé zásoby (stav 0)": vanished, "nepočítané zásoby": skipped_cards,
                       "požadavků na POHODU": self.listing.requests}
 
@@ -296,93 +281,15 @@ class StockJob(AgendaJob):
             plans.add(plan, known=known)
         return count
 
-    # ------------------------------------------------------------------ incremental
+    # ------------------------------------------------------------------ incremental, retry (incremental.py)
 
     def run_incremental(self) -> None:
-        """Only the cards POHODA lists as changed since the watermark (and the products that failed last time)."""
-        ctx = self.ctx
-        signpost = _signpost(ctx)
-        checkpoint = ledger.get_checkpoint(AGENDA)
-        since = pohoda_since(checkpoint.cursor if checkpoint else "", timedelta(minutes=self.opts.overlap_minutes))
-        if since is None:
-            self.run_full()
-            return
-        ctx.progress(0, 0, "Zjišťuji změny zásob v POHODĚ")
-        changed = list(self._cards("Zjišťuji změny zásob v POHODĚ", last_changes=since))
-        retry_keys = stock_error_keys()
-        self.shop_now = self._shop_drift(since)
-        if not changed and not retry_keys and not self.shop_now:
-            self._count_pohoda()
-            self._finish_cursor(signpost)
-            ctx.report = {"režim": "přírůstkově", "změněných zásob v POHODĚ": 0, "odesláno do e-shopu": 0,
-                          "od": format_pohoda_time(since)}
-            ctx.message = "Žádné změny zásob od posledního běhu."
-            return
-        targets = pairing_targets()
-        by_code = group_by_code(changed, case_sensitive=self.case_sensitive)
-        drift_codes = _codes_of([str(pid) for pid in self.shop_now], targets)
-        plans = self._plans_for_codes(targets, by_code, extra_codes=_codes_of(retry_keys, targets) | drift_codes)
-        self._count_pohoda()
-        push(ctx, plans)
-        self._finish_cursor(signpost)
-        ctx.report = {"režim": "přírůstkově", "od": format_pohoda_time(since), "změněných zásob v POHODĚ": len(changed),
-                      **self._tallies(), "znovu zkoušeno po chybě": len(retry_keys),
-                      "změněných produktů v e-shopu": len(self.shop_now)}
-
-    def _plans_for_codes(self, targets: dict[str, list[Target]], by_code: dict[str, list[StockCard]], *,
-                         extra_codes: set[str], only: set[int] | None = None, reread_all: bool = False) -> list[Plan]:
-        """Plans for the products paired to the changed codes, re-reading codes whose other cards matter."""
-        codes = {k for k in by_code if k in targets} | {k for k in extra_codes if k in targets}
-        self._reread(targets, by_code, codes, reread=set(codes) if reread_all else codes & extra_codes)
-        self.hashes = stock_hashes(str(t.product_id) for k in codes for t in targets[k])
-        plans: list[Plan] = []
-        for key in sorted(codes):
-            cards = by_code.get(key, [])
-            for target in targets[key]:
-                if only is not None and target.product_id not in only:
-                    continue
-                if not cards:
-                    self.ctx.skipped(str(target.product_id), "zásoba v POHODĚ nebyla nalezena; rozhodne úplná kontrola",
-                                     label=f"SKU {target.sku}", record=True)
-                    continue
-                self._skip_or_plan(target, desired_for(cards, self.opts, self.percents), plans)
-        return plans
-
-    def _reread(self, targets: dict[str, list[Target]], by_code: dict[str, list[StockCard]], codes: set[str], *,
-                reread: set[str]) -> None:
-        """Re-read (into ``by_code``) ``reread`` and the codes held by several cards or not fully listed."""
-        multi = set(pairing_info().get("multi") or ())
-        for key in codes:
-            found = by_code.get(key, [])
-            known_ids = {t.card_id for t in targets[key] if t.card_id is not None}
-            if key in multi or not found or any(c.id not in known_ids for c in found):
-                reread.add(key)
-        if not reread:
-            return
-        self.ctx.progress(phase=f"Načítám aktuální stav {len(reread)} zásob ve všech skladech")
-        fresh = read_codes(self.ctx.pohoda(), [targets[k][0].code for k in reread], stores=self.opts.stores,
-                           listing=self.listing)
-        fresh_by = group_by_code(fresh, case_sensitive=self.case_sensitive)
-        for key in reread:
-            by_code[key] = fresh_by.get(key, [])
-
-    # ------------------------------------------------------------------ only some products (retry)
+        """Only the cards POHODA lists as changed, the shop's own changes and the failed products."""
+        incremental.run_incremental(self)
 
     def run_keys(self, keys: list[str]) -> None:
         """Only these shop product ids (the retry button), read afresh from POHODA."""
-        ctx = self.ctx
-        if not pairing_queries.has_pairing():
-            raise AdapterError("Párování ještě neproběhlo. Spusťte nejdřív Úplnou kontrolu zásob.")
-        targets = pairing_targets()
-        wanted = {int(k) for k in keys if k.isdigit()}
-        codes = _codes_of(keys, targets)
-        missing = wanted - {t.product_id for c in codes for t in targets[c]}
-        for pid in sorted(missing):
-            ctx.skipped(str(pid), "produkt není spárovaný se zásobou v POHODĚ", record=True)
-        plans = self._plans_for_codes(targets, {}, extra_codes=codes, only=wanted, reread_all=True)
-        self._count_pohoda()
-        push(ctx, plans)
-        ctx.report = {"režim": "vybrané produkty", "vybráno": len(wanted), **self._tallies()}
+        incremental.run_keys(self, keys)
 
     # ------------------------------------------------------------------ POHODA pushed its export
 
@@ -406,7 +313,7 @@ class StockJob(AgendaJob):
         by_code = group_by_code(cards, case_sensitive=self.case_sensitive)
         unknown = sum(1 for k in by_code if k not in targets)
         push(ctx, self._plans_push(targets, by_code))
-        ctx.report = {"režim": "odesláno z POHODY", "zásob v exportu": len(cards), **self._tallies(),
+        ctx.report = {"režim": "odesláno z POHODY", "zásob v exportu": len(cards), **self.tallies(),
                       "kódů bez produktu v e-shopu": unknown}
         if not ctx.tally["failed"] and not ctx.dry_run:
             path.unlink(missing_ok=True)
@@ -419,5 +326,5 @@ class StockJob(AgendaJob):
         for key in sorted(codes):
             desired = desired_for(by_code[key], push_opts, self.percents)
             for target in targets[key]:
-                self._skip_or_plan(target, desired, plans, not_counted="zásoba není označena Internet")
+                self.skip_or_plan(target, desired, plans, not_counted="zásoba není označena Internet")
         return plans

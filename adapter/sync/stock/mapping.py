@@ -205,6 +205,27 @@ def shop_matches(product: Product, desired: Desired) -> bool:
     return not (desired.clear_sale and product.sale_price is not None)
 
 
+def shown_desired(product: Product, opts: StockSettings) -> tuple[Desired, ...]:
+    """The values the shop shows, as each :class:`Desired` a run with these settings could have pushed.
+
+    With prices pushed, a card without a selling price pushes no regular price, so a product showing
+    one yields two (with and without it). Every one of them :func:`shop_matches` the product, so a
+    ledger hash equal to one of theirs means the shop shows exactly what was pushed. None when the
+    shop shows no count the adapter could have pushed (stock not managed, negative, a fraction).
+    """
+    quantity = product.stock_quantity
+    if (not product.manage_stock or quantity is None or not quantity.is_finite() or quantity < 0
+            or quantity != quantity.to_integral_value()):
+        return ()
+    if not opts.push_prices:
+        return (Desired(quantity),)
+    sale, clear = None, False
+    if opts.action_prices:
+        sale, clear = product.sale_price, product.sale_price is None
+    regulars = (None,) if product.regular_price is None else (product.regular_price, None)
+    return tuple(Desired(quantity, regular, sale, clear) for regular in regulars)
+
+
 def group_by_code(cards: Iterable[StockCard], *, case_sensitive: bool) -> dict[str, list[StockCard]]:
     """Cards per normalised code (a code may sit in several warehouses)."""
     out: dict[str, list[StockCard]] = defaultdict(list)
