@@ -32,3 +32,23 @@ def test_an_order_lowering_stock_moves_the_product_and_the_variable_parent(side:
         shop.close()
     assert changed["DOM000003"].stock_quantity == Decimal(simple["stock_quantity"] - 2)
     assert changed["KUC000004"].stock_quantity == Decimal(variation["stock_quantity"] - 1)
+
+
+def test_a_variation_written_by_the_batch_moves_its_variable_parent(side: Side) -> None:
+    """WooCommerce saves the variable parent after a variation's save (``wc_deferred_product_sync``): the
+    parent's ``date_modified`` moves, so the adapter's own stock writes show among the changed products."""
+    client = side.client()
+    [variation] = client.ok("GET", "products", sku="KUC000004")
+    parent_id = variation["parent_id"]
+    before = client.ok("GET", f"products/{parent_id}")["date_modified_gmt"]
+    time.sleep(1.1)
+    since = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
+    answer = client.ok("POST", f"products/{parent_id}/variations/batch",
+                       {"update": [{"id": variation["id"], "manage_stock": True,
+                                    "stock_quantity": int(variation["stock_quantity"] or 0) + 3}]})
+    assert [v["id"] for v in answer["update"]] == [variation["id"]]
+    after = client.ok("GET", f"products/{parent_id}")["date_modified_gmt"]
+    assert after > before
+    listed = client.ok("GET", "products", modified_after=since.strftime("%Y-%m-%dT%H:%M:%S"), dates_are_gmt="true",
+                       status="any", per_page="100")
+    assert parent_id in {p["id"] for p in listed}

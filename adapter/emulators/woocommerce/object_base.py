@@ -177,8 +177,15 @@ class ObjectsBase:
                                             "data": {"status": err.status, **err.data}}}
 
     def _sync_parent(self, parent: Doc, *, save: bool = True) -> None:
+        """``WC_Product_Variable::sync``: the parent's summary from its variations.
+
+        Saved (``save``), the parent's ``date_modified`` moves as in WooCommerce: a variation's save or
+        delete queues ``wc_deferred_product_sync`` of its parent, whose ``$product->save()`` updates
+        ``post_modified`` even when nothing else changed (``WC_Product_Data_Store_CPT::update``).
+        """
         children, _ = self.store.find("products", ["parent_id = ?", "type = 'variation'"], [parent["id"]])
         parent["variations"] = [c["id"] for c in children]
         sync_variable(parent, children)
         if save:
+            self._stamp(parent)
             self.store.put("products", parent)
