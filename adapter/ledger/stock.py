@@ -47,13 +47,19 @@ def stock_error_keys() -> list[str]:
     return [k for (k,) in cast(Iterable[tuple[str]], query.tuples())]
 
 
+#: the state is compared in Python: with ``"state" = ?`` in the WHERE, SQLite picks the (agenda, state) index
+#: and reads every ``ok`` row of the agenda for each chunk (quadratic: 70 ms per chunk at 500,000 products)
+#: instead of the (agenda, key) index (0.5 ms)
+PUSHED_SQL = _entries_sql('"key", "payload_hash", "state"')
+
+
 def stock_pushed(shown: Mapping[str, Collection[str]]) -> set[str]:
     """Keys whose stock row is ``ok`` with one of the given payload hashes (key → hashes), in chunked queries.
 
     The drift check asks it which products the shop shows exactly as the adapter pushed them last.
     """
-    rows = _chunked(_entries_sql('"key", "payload_hash"', 'AND "state" = ? '), [AGENDA, "ok"], shown)
-    return {k for k, h in rows if h in shown[k]}
+    rows = _chunked(PUSHED_SQL, [AGENDA], shown)
+    return {k for k, h, state in rows if state == "ok" and h in shown[k]}
 
 
 #: one linked Pairing row: (product id, parent id, SKU, POHODA code, card id)
