@@ -8,7 +8,7 @@ needs, gets the same lifetime, and holds every statement run on them
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Generic, Self, TypeVar
 
 from adapter.ledger.models import database
 
@@ -33,3 +33,25 @@ class TempTables:
         """Drop the temporary tables."""
         for table in self.TABLES:
             database.execute_sql(f"DROP TABLE IF EXISTS temp.{table}")
+
+
+T = TypeVar("T", bound=TempTables)
+
+
+class InTempTables(Generic[T]):
+    """A run's working object over a :class:`TempTables` set (``self._tables``): its ``with`` creates the
+    tables and drops them at the end (:class:`~adapter.sync.pairing.stream.ScratchPairing`,
+    :class:`~adapter.sync.stock.full.PlanTable`)."""
+
+    _tables: T
+
+    def __enter__(self) -> Self:
+        self._tables.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Drop the temporary tables."""
+        self._tables.close()

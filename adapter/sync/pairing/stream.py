@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from adapter.ledger.pairing_scratch import CardRow, CodeInfo, CodeRow, PairingScratch, ProductRow
+from adapter.ledger.scratch import InTempTables
 from adapter.records import Product, StockCard
 from adapter.sync.pairing.match import STATUS_TITLES, CardInfo, PairRow, judge, normalise
 
@@ -64,7 +65,7 @@ def _dec(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
-class ScratchPairing:
+class ScratchPairing(InTempTables[PairingScratch]):
     """Cards and products written to disk as they arrive; :meth:`rows` pairs them (see the module docstring).
 
     A context manager: the temporary tables (:class:`~adapter.ledger.pairing_scratch.PairingScratch`) exist
@@ -81,17 +82,6 @@ class ScratchPairing:
         self.multi_codes: set[str] = set()  #: normalised codes held by several cards
         self._tables = PairingScratch(ean_fallback=ean_fallback)
         self._grouped = False
-
-    def __enter__(self) -> ScratchPairing:
-        self._tables.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Drop the temporary tables."""
-        self._tables.close()
 
     # ------------------------------------------------------------------ filling
 

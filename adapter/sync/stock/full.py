@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from adapter.ledger.scratch import InTempTables
 from adapter.ledger.stock_plan import PlanRow, StockPlanTables, StoredPlan, UnlinkedRow
 from adapter.records import PriceLevel, Product, StockCard
 from adapter.sync.pairing.store import Target
@@ -160,7 +161,7 @@ def read_both(scratch: ScratchPairing, shop: Eshop, cards: Iterable[tuple[str, S
 # --------------------------------------------------------------------------- plans on disk
 
 
-class PlanTable:
+class PlanTable(InTempTables[StockPlanTables]):
     """The full run's plans (and the products left unlinked) on disk; see the module docstring.
 
     A context manager: the tables (:class:`~adapter.ledger.stock_plan.StockPlanTables`) exist between enter
@@ -173,17 +174,6 @@ class PlanTable:
         self._tables = StockPlanTables()
         self._plans: list[PlanRow] = []
         self._unlinked: list[UnlinkedRow] = []
-
-    def __enter__(self) -> PlanTable:
-        self._tables.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Drop the temporary tables."""
-        self._tables.close()
 
     def note_previous(self) -> None:
         """Remember the products linked before this run: the stored pairing's and those last pushed."""
