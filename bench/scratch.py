@@ -24,21 +24,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
+from adapter.procs import pid_alive
+
 PREFIX = "pohoda-bench-"
 #: folders of the earlier naming (no process id): removed once this old
 LEGACY = ("bench-stock-", "bench-orders-", "bench-realshop-")
 LEGACY_AGE = 6 * 3600
 _PID = re.compile(rf"^{re.escape(PREFIX)}[a-z]+-(\d+)-")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def sweep(root: Path | None = None) -> list[Path]:
@@ -49,7 +41,7 @@ def sweep(root: Path | None = None) -> list[Path]:
     for path in root.iterdir():
         name = path.name
         match = _PID.match(name)
-        stale = (match is not None and not _alive(int(match.group(1)))) or (
+        stale = (match is not None and not pid_alive(int(match.group(1)))) or (
             name.startswith(LEGACY) and now - path.stat().st_mtime > LEGACY_AGE)
         if stale and path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
