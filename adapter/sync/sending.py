@@ -21,6 +21,7 @@ agenda, pack id, label, the columns of its ``sending`` row and its messages.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -68,7 +69,7 @@ class Document(Protocol):
 D = TypeVar("D", bound=Document)
 
 
-class Kind(Generic[D]):
+class Kind(ABC, Generic[D]):
     """What one kind of document does its own way; :func:`send_pack` does the rest."""
 
     rows: Rows  #: the agenda's ledger module
@@ -77,17 +78,17 @@ class Kind(Generic[D]):
     progress: bool = True  #: each answered document counts one step of the run's progress
     warning_events: bool = False  #: a document accepted with warnings also gets a warning event
 
+    @abstractmethod
     def label(self, doc: D) -> str:
         """The ledger label."""
-        raise NotImplementedError
 
+    @abstractmethod
     def columns(self, ctx: JobContext, doc: D) -> dict[str, Any]:
         """The kind's own columns of the ``sending`` row: ``shop_id`` and ``details``, maybe hash and snapshot."""
-        raise NotImplementedError
 
+    @abstractmethod
     def done(self, doc: D, number: str) -> str:
         """The run's message for a document POHODA holds as ``number``."""
-        raise NotImplementedError
 
     def preview(self, doc: D, valid: str, xml: str) -> dict[str, str]:
         """The dry run's preview row (``valid``: the pack's XSD verdict, ``xml``: the document as it would travel)."""
