@@ -238,6 +238,8 @@ def detect(shop: object) -> Detection:
 
 # --------------------------------------------------------------------------- order meta the plugin shows
 
+#: POHODA's number of a transferred order (written by the marking's batch update)
+NUMBER_KEY = "_pohoda_number"
 STATUS_KEY = "_pohoda_status"
 HELD_REASON_KEY = "_pohoda_held_reason"
 ERROR_KEY = "_pohoda_error"

@@ -33,6 +33,7 @@ from adapter.records import (
     UpdateResult,
     truthy,
 )
+from adapter.shop_plugin import NUMBER_KEY
 
 #: platform name → "module:Class" of its connector (imported on demand)
 PLATFORMS: dict[str, str] = {
@@ -264,7 +265,7 @@ class EshopConnection:
     retry_after_max: float = 300.0
     #: items per batch write call (WooCommerce's default limit is 100)
     batch_size: int = 100
-    pohoda_number_meta_key: str = "_pohoda_number"
+    pohoda_number_meta_key: str = NUMBER_KEY
     invoice_number_meta_key: str = "_pohoda_invoice_number"
     paid_date_meta_key: str = "_pohoda_paid_date"
     #: status of products created from POHODA cards ("draft" lets staff review them first)

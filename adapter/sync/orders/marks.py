@@ -81,11 +81,8 @@ class NotePolicy:
         self.ctx.count_request("eshop")
         found = shop_plugin.detect(self.shop).status
         # the plugin must show the very meta key the marking writes
-        return found is None or found.meta_keys.get("number", PLUGIN_NUMBER_KEY) != PLUGIN_NUMBER_KEY
-
-
-#: the order meta the marking writes with POHODA's number, which the plugin shows on the order screen
-PLUGIN_NUMBER_KEY = "_pohoda_number"
+        number_key = shop_plugin.NUMBER_KEY
+        return found is None or found.meta_keys.get("number", number_key) != number_key
 
 
 def _unflagged(details: dict[str, Any]) -> str:
